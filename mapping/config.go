@@ -1,0 +1,303 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is a whole retroscim configuration file: how to serve, where the
+// app's database is, who may call, and how SCIM resources map onto tables.
+type Config struct {
+	// File is the path the configuration was read from, for messages.
+	File       string
+	Server     Server
+	Database   Database
+	Auth       Auth
+	Pagination Pagination
+	// Users maps SCIM Users onto the app's user table; always present.
+	Users *Resource
+}
+
+// Server holds the HTTP settings.
+type Server struct {
+	// Listen is the address to listen on, such as ":8080".
+	Listen string `yaml:"listen"`
+	// BasePath is the URL prefix of the SCIM endpoints, such as "/scim/v2".
+	BasePath string `yaml:"base_path"`
+	// PublicURL is the externally visible origin used in meta.location and
+	// Location headers (https://scim.example.com). When empty, the request's
+	// own scheme and Host are used.
+	PublicURL string `yaml:"public_url"`
+}
+
+// Database holds the connection settings for the app's database.
+type Database struct {
+	// DSN is a go-sql-driver/mysql data source name.
+	DSN string `yaml:"dsn"`
+	// MaxOpenConns bounds the connection pool.
+	MaxOpenConns int `yaml:"max_open_conns"`
+	// MaxIdleConns bounds idle connections kept in the pool.
+	MaxIdleConns int `yaml:"max_idle_conns"`
+	// ConnMaxLifetime recycles connections older than this.
+	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
+	// QueryTimeout is the deadline of every statement.
+	QueryTimeout time.Duration `yaml:"query_timeout"`
+}
+
+// Auth lists who may call the SCIM API.
+type Auth struct {
+	BearerTokens []BearerToken
+}
+
+// BearerToken is one accepted bearer token, known only by its SHA-256.
+type BearerToken struct {
+	Name string
+	// SHA256 is the digest of the token; the token itself is never kept.
+	SHA256 [32]byte
+	// Tenant is the tenant the token acts for, when the mapping has tenants.
+	Tenant string
+}
+
+// Pagination holds list settings.
+type Pagination struct {
+	// DefaultCount is the page size when a request gives no count.
+	DefaultCount int `yaml:"default_count"`
+	// MaxCount caps the page size; larger counts are served as MaxCount.
+	MaxCount int `yaml:"max_count"`
+	// CountTTL is how long a totalResults count is reused for the same
+	// filter before it is counted again.
+	CountTTL time.Duration `yaml:"count_ttl"`
+	// CursorTTL is how long a remembered page position stays usable.
+	CursorTTL time.Duration `yaml:"cursor_ttl"`
+	// CursorCacheSize bounds how many list queries have remembered positions.
+	CursorCacheSize int `yaml:"cursor_cache_size"`
+}
+
+// fileSpec is the YAML shape of a configuration file.
+type fileSpec struct {
+	Server     Server     `yaml:"server"`
+	Database   Database   `yaml:"database"`
+	Auth       authSpec   `yaml:"auth"`
+	Pagination Pagination `yaml:"pagination"`
+	Users      yaml.Node  `yaml:"users"`
+	Groups     yaml.Node  `yaml:"groups"`
+}
+
+type authSpec struct {
+	BearerTokens []tokenSpec `yaml:"bearer_tokens"`
+}
+
+type tokenSpec struct {
+	Name   string `yaml:"name"`
+	SHA256 string `yaml:"sha256"`
+	Token  string `yaml:"token"`
+	Tenant string `yaml:"tenant"`
+}
+
+// Defaults applied to settings a file leaves out.
+const (
+	DefaultListen       = ":8080"
+	DefaultBasePath     = "/scim/v2"
+	DefaultCount        = 100
+	DefaultMaxCount     = 1000
+	DefaultQueryTimeout = 5 * time.Second
+)
+
+// LoadFile reads, decodes and validates a configuration file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a configuration. name is used in messages.
+// Every problem found is reported, as ConfigErrors.
+func Parse(name string, data []byte) (*Config, error) {
+	p := &problems{file: name}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p.add(0, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, p.err()
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.add(0, "", "the file is empty; it needs at least database and users sections")
+		return nil, p.err()
+	}
+	root := doc.Content[0]
+	expandEnv(root, "", p)
+
+	var spec fileSpec
+	decodeStrict(root, "", &spec, p)
+	if len(p.list) > 0 {
+		return nil, p.err()
+	}
+	cfg := &Config{File: name, Server: spec.Server, Database: spec.Database, Pagination: spec.Pagination}
+	cfg.applyDefaults()
+	cfg.validateServer(root, p)
+	if spec.Users.Kind == 0 {
+		p.add(0, "users", "missing: the users section says which table holds users and how columns map to SCIM attributes")
+	} else {
+		cfg.Users = compileResource(&spec.Users, "users", coreUser, p)
+	}
+	if spec.Groups.Kind != 0 {
+		p.add(spec.Groups.Line, "groups", "the groups section is not supported by this version; remove it to serve /Users only")
+	}
+	cfg.Auth = compileAuth(spec.Auth, root, cfg.Users, p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Server.Listen == "" {
+		c.Server.Listen = DefaultListen
+	}
+	if c.Server.BasePath == "" {
+		c.Server.BasePath = DefaultBasePath
+	}
+	c.Server.BasePath = "/" + strings.Trim(c.Server.BasePath, "/")
+	if c.Server.BasePath == "/" {
+		c.Server.BasePath = ""
+	}
+	c.Server.PublicURL = strings.TrimRight(c.Server.PublicURL, "/")
+	if c.Database.MaxOpenConns == 0 {
+		c.Database.MaxOpenConns = 20
+	}
+	if c.Database.MaxIdleConns == 0 {
+		c.Database.MaxIdleConns = c.Database.MaxOpenConns
+	}
+	if c.Database.ConnMaxLifetime == 0 {
+		c.Database.ConnMaxLifetime = 30 * time.Minute
+	}
+	if c.Database.QueryTimeout == 0 {
+		c.Database.QueryTimeout = DefaultQueryTimeout
+	}
+	if c.Pagination.DefaultCount == 0 {
+		c.Pagination.DefaultCount = DefaultCount
+	}
+	if c.Pagination.MaxCount == 0 {
+		c.Pagination.MaxCount = DefaultMaxCount
+	}
+	if c.Pagination.CountTTL == 0 {
+		c.Pagination.CountTTL = 30 * time.Second
+	}
+	if c.Pagination.CursorTTL == 0 {
+		c.Pagination.CursorTTL = 10 * time.Minute
+	}
+	if c.Pagination.CursorCacheSize == 0 {
+		c.Pagination.CursorCacheSize = 4096
+	}
+}
+
+func (c *Config) validateServer(root *yaml.Node, p *problems) {
+	if c.Database.DSN == "" {
+		p.add(lineOf(root, "database"), "database.dsn", "missing: give the app database's DSN, e.g. dsn: \"${RETROSCIM_DSN}\" with RETROSCIM_DSN=user:pass@tcp(db:3306)/app")
+	}
+	if c.Database.MaxOpenConns < 0 || c.Database.MaxIdleConns < 0 {
+		p.add(lineOf(root, "database"), "database", "max_open_conns and max_idle_conns must not be negative")
+	}
+	if c.Database.QueryTimeout < 0 {
+		p.add(lineOf(root, "database"), "database.query_timeout", "must be positive")
+	}
+	if c.Pagination.DefaultCount < 0 || c.Pagination.MaxCount < 1 || c.Pagination.DefaultCount > c.Pagination.MaxCount {
+		p.add(lineOf(root, "pagination"), "pagination", "need 0 <= default_count <= max_count and max_count >= 1 (got %d and %d)", c.Pagination.DefaultCount, c.Pagination.MaxCount)
+	}
+	if c.Pagination.CursorCacheSize < 0 {
+		p.add(lineOf(root, "pagination"), "pagination.cursor_cache_size", "must not be negative")
+	}
+	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		p.add(lineOf(root, "server"), "server.public_url", "must start with http:// or https://, got %q", u)
+	}
+	for _, r := range c.Server.BasePath {
+		if !(r == '/' || r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			p.add(lineOf(root, "server"), "server.base_path", "%q may only contain letters, digits, \"/\", \"-\", \"_\" and \".\"", c.Server.BasePath)
+			break
+		}
+	}
+}
+
+func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) Auth {
+	var a Auth
+	line := lineOf(root, "auth")
+	seen := map[[32]byte]string{}
+	for i, t := range spec.BearerTokens {
+		key := fmt.Sprintf("auth.bearer_tokens[%d]", i)
+		tok := BearerToken{Name: t.Name, Tenant: t.Tenant}
+		if tok.Name == "" {
+			tok.Name = fmt.Sprintf("token-%d", i+1)
+		}
+		switch {
+		case t.SHA256 != "" && t.Token != "":
+			p.add(line, key, "give either sha256 or token, not both")
+			continue
+		case t.SHA256 != "":
+			b, err := hex.DecodeString(strings.TrimSpace(t.SHA256))
+			if err != nil || len(b) != 32 {
+				p.add(line, key+".sha256", "must be 64 hexadecimal characters (the output of `retroscim token hash`)")
+				continue
+			}
+			copy(tok.SHA256[:], b)
+		case t.Token != "":
+			if len(t.Token) < 16 {
+				p.add(line, key+".token", "a bearer token must be at least 16 characters long")
+				continue
+			}
+			tok.SHA256 = sha256.Sum256([]byte(t.Token))
+		default:
+			// An entry whose ${VAR:-} expanded to nothing is switched off.
+			continue
+		}
+		if prev, dup := seen[tok.SHA256]; dup {
+			p.add(line, key, "same token as %s", prev)
+			continue
+		}
+		seen[tok.SHA256] = tok.Name
+		if users != nil && users.TenantColumn != "" && tok.Tenant == "" {
+			p.add(line, key+".tenant", "users.tenant is set, so every token must name the tenant it acts for")
+			continue
+		}
+		if users != nil && users.TenantColumn == "" && tok.Tenant != "" {
+			p.add(line, key+".tenant", "has a tenant but users.tenant names no tenant column")
+			continue
+		}
+		a.BearerTokens = append(a.BearerTokens, tok)
+	}
+	return a
+}
+
+// lineOf returns the line of key in mapping node n, or n's own line.
+func lineOf(n *yaml.Node, key string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	return n.Line
+}
+
+// valueOf returns the value node of key in mapping node n, or nil.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

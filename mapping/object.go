@@ -1,0 +1,195 @@
+package mapping
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Object is a JSON object that keeps its members in insertion order, so
+// resources render the way RFC 7643's examples read: schemas, id, the
+// attributes in schema order, meta.
+//
+// Values are string, bool, int64, float64, json.Number, Object, []Object,
+// []any or nil.
+type Object struct {
+	fields []field
+}
+
+type field struct {
+	name  string
+	value any
+}
+
+// Set adds or replaces member name.
+func (o *Object) Set(name string, v any) {
+	for i := range o.fields {
+		if o.fields[i].name == name {
+			o.fields[i].value = v
+			return
+		}
+	}
+	o.fields = append(o.fields, field{name, v})
+}
+
+// Get returns member name, matched case-insensitively as SCIM names are.
+func (o Object) Get(name string) (any, bool) {
+	for _, f := range o.fields {
+		if strings.EqualFold(f.name, name) {
+			return f.value, true
+		}
+	}
+	return nil, false
+}
+
+// Len reports the number of members.
+func (o Object) Len() int { return len(o.fields) }
+
+// Names lists the member names in order.
+func (o Object) Names() []string {
+	names := make([]string, len(o.fields))
+	for i, f := range o.fields {
+		names[i] = f.name
+	}
+	return names
+}
+
+// MarshalJSON encodes the object with its members in order.
+func (o Object) MarshalJSON() ([]byte, error) {
+	return o.AppendJSON(make([]byte, 0, 256))
+}
+
+// AppendJSON appends the object's JSON encoding to b.
+func (o Object) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	for i, f := range o.fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, f.name)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, f.value); err != nil {
+			return nil, fmt.Errorf("member %q: %w", f.name, err)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("cannot encode %v as JSON", x)
+		}
+		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
+	case json.Number:
+		return append(b, x...), nil
+	case Object:
+		return x.AppendJSON(b)
+	case []Object:
+		b = append(b, '[')
+		for i, o := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = o.AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []string:
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, s)
+		}
+		return append(b, ']'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendValue(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	default:
+		raw, err := json.Marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, raw...), nil
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 (possible in a
+// legacy latin1 or binary column) becomes U+FFFD, as encoding/json does.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,137 @@
+package mapping
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/retroscim/retroscim/mapping/filter"
+)
+
+// ValueError reports an invalid request parameter (sortBy, attributes, an
+// id), written for the client. It becomes 400 invalidValue.
+type ValueError struct {
+	Msg string
+}
+
+func (e *ValueError) Error() string { return e.Msg }
+
+// And joins predicates with AND, skipping empty ones. Predicates from this
+// package are always safe to join this way (see cond.predicate).
+func And(preds ...Predicate) Predicate {
+	var parts []string
+	var args []any
+	for _, p := range preds {
+		if p.SQL == "" || p.SQL == "TRUE" {
+			continue
+		}
+		parts = append(parts, p.SQL)
+		args = append(args, p.Args...)
+	}
+	switch len(parts) {
+	case 0:
+		return Predicate{SQL: "TRUE"}
+	case 1:
+		return Predicate{SQL: parts[0], Args: args}
+	}
+	return Predicate{SQL: strings.Join(parts, " AND "), Args: args}
+}
+
+// ScopePredicate restricts a statement to the rows SCIM may see and change:
+// the mapping's scope and, when the mapping has tenants, the caller's
+// tenant. It is part of every statement retroscim runs on the table.
+func (r *Resource) ScopePredicate(tenant string) Predicate {
+	c := condTrue
+	for _, t := range r.Scope {
+		in := inList(t.Column, t.Values)
+		if t.Negate {
+			in = notCond(in)
+			// A NULL column is outside a negated scope too: unknown is not "allowed".
+			in = andCond(sqlCond(quoteIdent(t.Column)+" IS NOT NULL"), in)
+		}
+		c = andCond(c, in)
+	}
+	if r.TenantColumn != "" {
+		c = andCond(c, sqlCond(quoteIdent(r.TenantColumn)+" = ?", r.tenantArg(tenant)))
+	}
+	return c.predicate()
+}
+
+func (r *Resource) tenantArg(tenant string) any {
+	if r.column(r.TenantColumn).kind() == kindInteger {
+		if n, err := strconv.ParseInt(tenant, 10, 64); err == nil {
+			return n
+		}
+	}
+	return tenant
+}
+
+// IDPredicate matches the row whose SCIM id is id. ok is false when id
+// cannot be a key of this table (not a canonical integer for an integer
+// key), so the caller can answer 404 without a query.
+func (r *Resource) IDPredicate(id string) (p Predicate, ok bool) {
+	col := r.column(r.IDColumn)
+	switch col.kind() {
+	case kindInteger:
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
+			return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{n}}, true
+		}
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil && strconv.FormatUint(n, 10) == id {
+			return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{n}}, true
+		}
+		return Predicate{}, false
+	case kindText, kindBinary:
+		if id == "" || (col.MaxChars > 0 && int64(len([]rune(id))) > col.MaxChars) {
+			return Predicate{}, false
+		}
+		return compareText(target{column: r.IDColumn, caseExact: true}, col, filter.Eq, id).predicate(), true
+	}
+	return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{id}}, true
+}
+
+// OrderKey is one ORDER BY key: a SQL expression over the table's columns.
+type OrderKey struct {
+	SQL      string
+	Desc     bool
+	Nullable bool
+}
+
+// Order returns the sort keys for a list: the sortBy attribute, if any,
+// then the id column, which makes the order total so that pages can
+// continue from the last row seen (keyset pagination).
+func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
+	idKey := OrderKey{SQL: quoteIdent(r.IDColumn), Desc: descending}
+	if sortBy == "" {
+		return []OrderKey{idKey}, nil
+	}
+	p, err := filter.ParseAttrPath(sortBy)
+	if err != nil {
+		return nil, &ValueError{Msg: fmt.Sprintf("sortBy: %v", err)}
+	}
+	targets, err := r.resolve(p, 0, nil, false)
+	if err != nil {
+		msg := err.Error()
+		if fe, ok := err.(*FilterError); ok {
+			msg = fe.Msg
+		}
+		return nil, &ValueError{Msg: "sortBy: " + msg}
+	}
+	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
+	switch {
+	case t.isConst || t.absent:
+		return []OrderKey{idKey}, nil
+	case t.column == r.IDColumn:
+		return []OrderKey{idKey}, nil
+	}
+	col := r.column(t.column)
+	expr := quoteIdent(t.column)
+	if col.kind() == kindText && !t.active {
+		switch {
+		case !t.caseExact && !col.CaseInsensitive():
+			expr = "LOWER(" + expr + ")"
+		case t.caseExact && col.CaseInsensitive():
+			expr += " COLLATE " + col.binCollation()
+		}
+	}
+	return []OrderKey{{SQL: expr, Desc: descending, Nullable: col.Nullable}, idKey}, nil
+}

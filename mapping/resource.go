@@ -1,0 +1,753 @@
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/retroscim/retroscim/mapping/filter"
+	"gopkg.in/yaml.v3"
+)
+
+// CreatePolicy says what POST does for a resource type.
+type CreatePolicy string
+
+// Create policies.
+const (
+	// CreateDeny refuses POST: rows are created by the app itself (JIT login).
+	CreateDeny CreatePolicy = "deny"
+	// CreateAllow inserts a row.
+	CreateAllow CreatePolicy = "allow"
+)
+
+// DeletePolicy says what DELETE does for a resource type.
+type DeletePolicy string
+
+// Delete policies.
+const (
+	// DeleteDeactivate sets the active column to its false value.
+	DeleteDeactivate DeletePolicy = "deactivate"
+	// DeleteRow removes the row.
+	DeleteRow DeletePolicy = "delete"
+	// DeleteDeny refuses DELETE.
+	DeleteDeny DeletePolicy = "deny"
+)
+
+// Resource maps one SCIM resource type onto one table of the app.
+type Resource struct {
+	// Type is the SCIM resource type name, "User".
+	Type string
+	// Endpoint is the path under the base path, "/Users".
+	Endpoint string
+	// Schema is the core schema with only the mapped attributes, plus any
+	// custom attributes declared in the core namespace.
+	Schema *SchemaDef
+	// Extensions are the extension schemas that have mapped attributes, in
+	// the order they first appear in the mapping.
+	Extensions []*SchemaDef
+
+	Table    string
+	IDColumn string
+	// Scope restricts which rows SCIM can see and change; nil with ScopeAll
+	// set means every row.
+	Scope    []ScopeTerm
+	ScopeAll bool
+	// TenantColumn, when set, scopes every statement to the caller's tenant.
+	TenantColumn string
+	Active       *Active
+	// CreatedColumn, LastModifiedColumn and VersionColumn feed meta.created,
+	// meta.lastModified and meta.version; empty when not mapped.
+	CreatedColumn      string
+	LastModifiedColumn string
+	VersionColumn      string
+	Create             CreatePolicy
+	Delete             DeletePolicy
+	// Attributes are the mapped attributes in file order.
+	Attributes []*Attribute
+
+	// selectCols are the columns a read selects, in order; Row values are
+	// aligned with them.
+	selectCols []string
+	colIndex   map[string]int
+	// columns are the live column facts, by lower-case name, after Bind.
+	columns map[string]*Column
+	// refs are every column the mapping names, for Bind to verify.
+	refs []columnRef
+	// views drive rendering: per schema, the attributes in schema order.
+	views []*schemaView
+	line  int
+	key   string
+}
+
+// ScopeTerm is one condition on a column that every SCIM-visible row meets.
+type ScopeTerm struct {
+	Column string
+	// Values the column may hold; a nil element stands for NULL.
+	Values []any
+	// Negate turns the term into "column holds none of Values".
+	Negate bool
+}
+
+// Active maps the SCIM active attribute onto a column.
+type Active struct {
+	Column string
+	// True lists the stored values that mean active; anything else is inactive.
+	True []any
+	// False is the value written to deactivate.
+	False any
+}
+
+// Attribute is one mapped SCIM attribute.
+type Attribute struct {
+	// Key is the mapping key as written in the file.
+	Key  string
+	Line int
+	// SchemaURI is the schema the attribute belongs to; empty for externalId.
+	SchemaURI string
+	// Name and Sub are the canonical attribute and sub-attribute names, as
+	// in "name"/"givenName" or "emails"/"value"; Sub is empty for simple
+	// attributes.
+	Name string
+	Sub  string
+	// EntryType is the type of the multi-valued entry, as "work" in
+	// emails[type eq "work"].value.
+	EntryType string
+	// Def defines the mapped (leaf) attribute; Parent the complex attribute
+	// it belongs to, or nil.
+	Def    *AttrDef
+	Parent *AttrDef
+	Column string
+
+	Mutability Mutability
+	Required   bool
+	Uniqueness Uniqueness
+	CaseExact  bool
+	// Custom marks an attribute declared by the mapping rather than RFC 7643.
+	Custom bool
+
+	colIdx int
+}
+
+// Path renders the attribute's SCIM path, such as emails[type eq "work"].value.
+func (a *Attribute) Path() string {
+	var b strings.Builder
+	if a.Custom || (a.SchemaURI != "" && !strings.EqualFold(a.SchemaURI, UserSchema) && !strings.EqualFold(a.SchemaURI, GroupSchema)) {
+		b.WriteString(a.SchemaURI + ":")
+	}
+	b.WriteString(a.Name)
+	if a.EntryType != "" {
+		fmt.Fprintf(&b, "[type eq %q]", a.EntryType)
+	}
+	if a.Sub != "" {
+		b.WriteString("." + a.Sub)
+	}
+	return b.String()
+}
+
+type columnRef struct {
+	column string
+	line   int
+	key    string
+}
+
+type resourceSpec struct {
+	Table      string      `yaml:"table"`
+	ID         string      `yaml:"id"`
+	Scope      yaml.Node   `yaml:"scope"`
+	Tenant     string      `yaml:"tenant"`
+	Create     string      `yaml:"create"`
+	Delete     string      `yaml:"delete"`
+	Active     *activeSpec `yaml:"active"`
+	Meta       metaSpec    `yaml:"meta"`
+	Attributes yaml.Node   `yaml:"attributes"`
+}
+
+type activeSpec struct {
+	Column string    `yaml:"column"`
+	True   yaml.Node `yaml:"true"`
+	False  yaml.Node `yaml:"false"`
+}
+
+type metaSpec struct {
+	Created      string `yaml:"created"`
+	LastModified string `yaml:"last_modified"`
+	Version      string `yaml:"version"`
+}
+
+type attrSpec struct {
+	Column      string `yaml:"column"`
+	Type        string `yaml:"type"`
+	Mutability  string `yaml:"mutability"`
+	Required    *bool  `yaml:"required"`
+	Unique      *bool  `yaml:"unique"`
+	CaseExact   *bool  `yaml:"case_exact"`
+	Description string `yaml:"description"`
+}
+
+// compileResource validates the users (or groups) section and builds the
+// Resource. Problems are added to p; the result is nil when the section is
+// unusable.
+func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Resource {
+	before := len(p.list)
+	var spec resourceSpec
+	decodeStrict(n, key, &spec, p)
+	if len(p.list) > before {
+		return nil
+	}
+	r := &Resource{
+		Type:     core.Name,
+		Endpoint: "/" + core.Name + "s",
+		Table:    spec.Table,
+		IDColumn: spec.ID,
+		line:     n.Line,
+		key:      key,
+	}
+	r.checkIdent(spec.Table, n, "table", p, true)
+	if spec.ID == "" {
+		r.IDColumn = "id"
+	} else {
+		r.checkIdent(spec.ID, n, "id", p, false)
+	}
+	r.ref(r.IDColumn, lineOf(n, "id"), key+".id")
+	r.compileScope(&spec.Scope, n, p)
+	if spec.Tenant != "" {
+		r.TenantColumn = spec.Tenant
+		r.checkIdent(spec.Tenant, n, "tenant", p, false)
+		r.ref(spec.Tenant, lineOf(n, "tenant"), key+".tenant")
+	}
+	r.compilePolicies(spec, n, p)
+	if spec.Active != nil {
+		r.compileActive(spec.Active, valueOf(n, "active"), p)
+	}
+	meta := valueOf(n, "meta")
+	for _, m := range []struct {
+		name string
+		col  string
+		dst  *string
+	}{
+		{"created", spec.Meta.Created, &r.CreatedColumn},
+		{"last_modified", spec.Meta.LastModified, &r.LastModifiedColumn},
+		{"version", spec.Meta.Version, &r.VersionColumn},
+	} {
+		if m.col == "" {
+			continue
+		}
+		*m.dst = m.col
+		r.checkIdent(m.col, meta, m.name, p, false)
+		r.ref(m.col, lineOf(meta, m.name), key+".meta."+m.name)
+	}
+	if r.Delete == DeleteDeactivate && r.Active == nil {
+		p.add(lineOf(n, "delete"), key+".delete", "deactivate needs an active column: add active: { column: ..., true: 1, false: 0 } or choose delete: delete or deny")
+	}
+	r.compileAttributes(&spec.Attributes, core, p)
+	if len(p.list) > before {
+		return nil
+	}
+	r.buildViews(core)
+	r.buildSelect()
+	return r
+}
+
+func (r *Resource) ref(col string, line int, key string) {
+	if col != "" {
+		r.refs = append(r.refs, columnRef{column: col, line: line, key: key})
+	}
+}
+
+// checkIdent validates a table or column name from the mapping. Names are
+// later quoted as identifiers, but only plain names are accepted so that a
+// mapping cannot smuggle SQL in.
+func (r *Resource) checkIdent(name string, n *yaml.Node, field string, p *problems, table bool) {
+	k := joinKey(r.key, field)
+	if name == "" {
+		p.add(lineOf(n, field), k, "missing: name the %s", map[bool]string{true: "table", false: "column"}[table])
+		return
+	}
+	parts := []string{name}
+	if table {
+		parts = strings.Split(name, ".")
+	}
+	for _, part := range parts {
+		if !isIdent(part) || len(parts) > 2 {
+			p.add(lineOf(n, field), k, "%q is not a valid %s name: use letters, digits, _ and $ (at most 64), not starting with a digit; a table may be qualified as database.table", name, map[bool]string{true: "table", false: "column"}[table])
+			return
+		}
+	}
+}
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Resource) compileScope(n *yaml.Node, parent *yaml.Node, p *problems) {
+	key := r.key + ".scope"
+	switch {
+	case n.Kind == 0:
+		p.add(r.line, key, "missing: say which rows SCIM may see and change, e.g. scope: { auth_source: [saml] } for rows created by SSO login, or scope: all to expose every row")
+		return
+	case n.Kind == yaml.ScalarNode && n.Value == "all":
+		r.ScopeAll = true
+		return
+	case n.Kind != yaml.MappingNode:
+		p.add(n.Line, key, "expected `all` or a mapping of column: value(s), got %s", describeNode(n))
+		return
+	case len(n.Content) == 0:
+		p.add(n.Line, key, "empty scope would expose every row; write scope: all if that is intended")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		term := ScopeTerm{Column: k.Value}
+		tk := joinKey(key, k.Value)
+		if !isIdent(k.Value) {
+			p.add(k.Line, tk, "%q is not a valid column name", k.Value)
+			continue
+		}
+		if v.Kind == yaml.MappingNode {
+			not := valueOf(v, "not")
+			if not == nil || len(v.Content) != 2 {
+				p.add(v.Line, tk, "expected a value, a list of values, null, or { not: value(s) }")
+				continue
+			}
+			term.Negate = true
+			v = not
+		}
+		vals, ok := scalarValues(v)
+		if !ok {
+			p.add(v.Line, tk, "expected a value, a list of values or null")
+			continue
+		}
+		term.Values = vals
+		r.Scope = append(r.Scope, term)
+		r.ref(term.Column, k.Line, tk)
+	}
+}
+
+// scalarValues decodes a scalar or a list of scalars into Go values typed
+// by their YAML tags: int64, float64, bool, string, or nil for null.
+func scalarValues(n *yaml.Node) ([]any, bool) {
+	if n.Kind == yaml.ScalarNode {
+		v, ok := scalarValue(n)
+		return []any{v}, ok
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		return nil, false
+	}
+	out := make([]any, 0, len(n.Content))
+	for _, c := range n.Content {
+		v, ok := scalarValue(c)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, true
+}
+
+func scalarValue(n *yaml.Node) (any, bool) {
+	if n.Kind != yaml.ScalarNode {
+		return nil, false
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return x, true
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint64:
+		return x, true
+	}
+	return n.Value, true
+}
+
+func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems) {
+	switch CreatePolicy(spec.Create) {
+	case "":
+		r.Create = CreateDeny
+	case CreateDeny, CreateAllow:
+		r.Create = CreatePolicy(spec.Create)
+	default:
+		p.add(lineOf(n, "create"), r.key+".create", "%q is not a create policy: use deny (rows come from SSO login) or allow", spec.Create)
+	}
+	switch DeletePolicy(spec.Delete) {
+	case "":
+		r.Delete = DeleteDeactivate
+		if spec.Active == nil {
+			r.Delete = DeleteDeny
+		}
+	case DeleteDeactivate, DeleteRow, DeleteDeny:
+		r.Delete = DeletePolicy(spec.Delete)
+	default:
+		p.add(lineOf(n, "delete"), r.key+".delete", "%q is not a delete policy: use deactivate, delete or deny", spec.Delete)
+	}
+}
+
+func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
+	key := r.key + ".active"
+	if spec.Column == "" {
+		p.add(n.Line, key+".column", "missing: name the column that says whether the user is active")
+		return
+	}
+	r.checkIdent(spec.Column, n, "column", p, false)
+	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
+	if spec.True.Kind != 0 {
+		vals, ok := scalarValues(&spec.True)
+		if !ok {
+			p.add(spec.True.Line, key+".true", "expected the stored value (or list of values) that means active")
+			return
+		}
+		a.True = vals
+	}
+	if spec.False.Kind != 0 {
+		v, ok := scalarValue(&spec.False)
+		if !ok {
+			p.add(spec.False.Line, key+".false", "expected the single value written to deactivate a user")
+			return
+		}
+		a.False = v
+	}
+	for _, t := range a.True {
+		if fmt.Sprint(t) == fmt.Sprint(a.False) {
+			p.add(n.Line, key, "the false value %v is also listed as a true value", a.False)
+		}
+	}
+	r.Active = a
+	r.ref(a.Column, lineOf(n, "column"), key+".column")
+}
+
+// reserved names cannot be mapped through attributes: they have their own
+// keys or are computed.
+var reserved = map[string]string{
+	"id":      "the SCIM id is the id column: set it with id:",
+	"active":  "map active with the active: block (column, true and false values)",
+	"meta":    "map meta.created, meta.lastModified and meta.version with the meta: block",
+	"schemas": "schemas is computed from the mapped attributes",
+	"groups":  "a user's groups come from group memberships and are read-only",
+}
+
+func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems) {
+	key := r.key + ".attributes"
+	if n.Kind == 0 || (n.Kind == yaml.MappingNode && len(n.Content) == 0) {
+		p.add(r.line, key, "missing: map at least userName to a column")
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		p.add(n.Line, key, "expected a mapping of SCIM attribute: { column: ... }, got %s", describeNode(n))
+		return
+	}
+	seen := map[string]*Attribute{}
+	custom := map[string]*SchemaDef{} // extension URN (lower) -> schema
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		ak := joinKey(key, k.Value)
+		before := len(p.list)
+		var spec attrSpec
+		decodeStrict(v, ak, &spec, p)
+		if len(p.list) > before {
+			continue
+		}
+		a := r.resolveAttrKey(k, ak, core, spec, custom, p)
+		if a == nil {
+			continue
+		}
+		canon := strings.ToLower(a.Path())
+		if prev, dup := seen[canon]; dup {
+			p.add(k.Line, ak, "duplicate mapping: %s is already mapped at line %d (as %q)", a.Path(), prev.Line, prev.Key)
+			continue
+		}
+		seen[canon] = a
+		if spec.Column == "" {
+			p.add(v.Line, ak+".column", "missing: name the column that stores %s", a.Path())
+			continue
+		}
+		if !isIdent(spec.Column) {
+			p.add(lineOf(v, "column"), ak+".column", "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", spec.Column)
+			continue
+		}
+		a.Column = spec.Column
+		if !applyRules(a, spec, v, ak, p) {
+			continue
+		}
+		r.Attributes = append(r.Attributes, a)
+		r.ref(a.Column, lineOf(v, "column"), ak+".column")
+	}
+	if core == coreUser && r.find(UserSchema, "userName", "", "") == nil && len(p.list) == 0 {
+		p.add(n.Line, key, "userName is not mapped: every SCIM user needs one (Okta matches users on it)")
+	}
+}
+
+// resolveAttrKey turns a mapping key such as `name.givenName` or
+// `emails[type eq "work"].value` into an Attribute with its definition.
+func (r *Resource) resolveAttrKey(k *yaml.Node, ak string, core *SchemaDef, spec attrSpec, custom map[string]*SchemaDef, p *problems) *Attribute {
+	path, err := filter.ParsePath(k.Value)
+	if err != nil {
+		p.add(k.Line, ak, "not a SCIM attribute path: %v", err)
+		return nil
+	}
+	a := &Attribute{Key: k.Value, Line: k.Line}
+	uri, name := path.Attr.URI, path.Attr.Name
+	var schema *SchemaDef
+	switch {
+	case uri == "":
+		if strings.EqualFold(name, "externalId") && path.Attr.Sub == "" && path.Filter == nil {
+			a.Name, a.Def = "externalId", externalIDDef
+			return a
+		}
+		if why, ok := reserved[strings.ToLower(name)]; ok {
+			p.add(k.Line, ak, "%s", why)
+			return nil
+		}
+		schema = core
+		if core.Attr(name) == nil {
+			msg := fmt.Sprintf("unknown attribute %q in the %s schema", name, core.Name)
+			if s := suggest(name, append(attrNames(core), "externalId")); s != "" {
+				msg += fmt.Sprintf(", did you mean %q?", s)
+			}
+			msg += fmt.Sprintf("; custom attributes are schema-qualified, e.g. %s:%s", core.ID, name)
+			p.add(k.Line, ak, "%s", msg)
+			return nil
+		}
+	case knownSchemas[strings.ToLower(uri)] != nil:
+		schema = knownSchemas[strings.ToLower(uri)]
+		if schema.ID != core.ID && !(core == coreUser && schema == enterpriseUser) {
+			p.add(k.Line, ak, "schema %s does not apply to %ss", schema.ID, core.Name)
+			return nil
+		}
+		if why, ok := reserved[strings.ToLower(name)]; ok && schema == core {
+			p.add(k.Line, ak, "%s", why)
+			return nil
+		}
+		if schema.Attr(name) == nil && schema != core {
+			msg := fmt.Sprintf("unknown attribute %q in schema %s", name, schema.ID)
+			if s := suggest(name, attrNames(schema)); s != "" {
+				msg += fmt.Sprintf(", did you mean %q?", s)
+			}
+			p.add(k.Line, ak, "%s", msg)
+			return nil
+		}
+	default:
+		lower := strings.ToLower(uri)
+		if strings.HasPrefix(lower, "urn:ietf:params:scim:schemas:core:") || strings.HasPrefix(lower, "urn:ietf:params:scim:api:") {
+			p.add(k.Line, ak, "%s is not a schema of %ss; custom attributes go in the core schema (%s:%s) or in your own extension URN", uri, core.Name, core.ID, name)
+			return nil
+		}
+		schema = custom[lower]
+		if schema == nil {
+			schema = &SchemaDef{ID: uri, Name: uri[strings.LastIndexByte(uri, ':')+1:], Description: "Extension attributes mapped by retroscim"}
+			custom[lower] = schema
+		}
+	}
+	a.SchemaURI = schema.ID
+
+	def := schema.Attr(name)
+	if def == nil {
+		// A custom attribute: declared by the mapping, simple, typed by type:.
+		if path.Attr.Sub != "" || path.Filter != nil {
+			p.add(k.Line, ak, "custom attribute %s must be a simple attribute (no sub-attributes or [filters])", name)
+			return nil
+		}
+		typ := AttrType(spec.Type)
+		if typ == "" {
+			typ = TypeString
+		}
+		if !validCustomType(typ) {
+			p.add(k.Line, ak+".type", "%q is not a SCIM type: use string, boolean, integer, decimal, dateTime, reference or binary", spec.Type)
+			return nil
+		}
+		// Custom definitions live on the Attribute; buildViews assembles the
+		// resource's own copy of each schema from them.
+		def = &AttrDef{Name: name, Type: typ, Description: spec.Description, Mutability: ReadWrite, Returned: ReturnedDefault, Uniqueness: UniqueNone}
+		a.Name, a.Def, a.Custom = name, def, true
+		return a
+	}
+	if spec.Type != "" && AttrType(spec.Type) != def.Type {
+		p.add(k.Line, ak+".type", "%s is defined by RFC 7643 as %s; remove type:", def.Name, def.Type)
+		return nil
+	}
+	a.Name = def.Name
+	switch {
+	case def.Type != TypeComplex:
+		if path.Attr.Sub != "" || path.Filter != nil {
+			p.add(k.Line, ak, "%s is a simple attribute; it has no sub-attributes or [filters]", def.Name)
+			return nil
+		}
+		a.Def = def
+	case !def.MultiValued:
+		if path.Attr.Sub == "" {
+			p.add(k.Line, ak, "%s is complex: map its sub-attributes, e.g. %s.%s", def.Name, def.Name, def.SubAttributes[0].Name)
+			return nil
+		}
+		sub := def.Sub(path.Attr.Sub)
+		if sub == nil {
+			p.add(k.Line, ak, "%s has no sub-attribute %q (it has %s)", def.Name, path.Attr.Sub, strings.Join(attrNamesOf(def.SubAttributes), ", "))
+			return nil
+		}
+		a.Parent, a.Def, a.Sub = def, sub, sub.Name
+	default:
+		if def.Mutability == ReadOnly {
+			p.add(k.Line, ak, "%s is read-only and computed by retroscim", def.Name)
+			return nil
+		}
+		typ, ok := entryType(path.Filter)
+		subName := path.Sub
+		if !ok || path.Attr.Sub != "" || subName == "" {
+			example := def.SubAttributes[0].Name
+			p.add(k.Line, ak, "%s is multi-valued: map one typed entry's sub-attribute, e.g. %s[type eq %q].%s", def.Name, def.Name, firstOr(def.Sub("type").CanonicalValues, "work"), example)
+			return nil
+		}
+		sub := def.Sub(subName)
+		if sub == nil {
+			p.add(k.Line, ak, "%s has no sub-attribute %q (it has %s)", def.Name, subName, strings.Join(attrNamesOf(def.SubAttributes), ", "))
+			return nil
+		}
+		if strings.EqualFold(sub.Name, "type") || strings.EqualFold(sub.Name, "primary") {
+			p.add(k.Line, ak, "%s.%s is implied by the mapping (the [type eq ...] filter; the first mapped entry is primary)", def.Name, sub.Name)
+			return nil
+		}
+		a.Parent, a.Def, a.Sub, a.EntryType = def, sub, sub.Name, typ
+	}
+	return a
+}
+
+// entryType accepts exactly `type eq "<string>"`.
+func entryType(e filter.Expr) (string, bool) {
+	c, ok := e.(*filter.Compare)
+	if !ok || !strings.EqualFold(c.Attr.Name, "type") || c.Op != filter.Eq || c.Value.Kind != filter.String || c.Value.Str == "" {
+		return "", false
+	}
+	return c.Value.Str, true
+}
+
+func validCustomType(t AttrType) bool {
+	switch t {
+	case TypeString, TypeBoolean, TypeInteger, TypeDecimal, TypeDateTime, TypeReference, TypeBinary:
+		return true
+	}
+	return false
+}
+
+// applyRules sets the attribute's characteristics from its definition and
+// the mapping's overrides.
+func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *problems) bool {
+	a.Mutability = a.Def.Mutability
+	if a.Parent != nil && a.Parent.Mutability == ReadOnly {
+		a.Mutability = ReadOnly
+	}
+	a.Required = a.Def.Required
+	a.Uniqueness = a.Def.Uniqueness
+	a.CaseExact = a.Def.CaseExact
+	if spec.Mutability != "" {
+		m := Mutability(spec.Mutability)
+		switch m {
+		case ReadWrite, Immutable, ReadOnly, WriteOnly:
+			a.Mutability = m
+		default:
+			p.add(lineOf(n, "mutability"), key+".mutability", "%q is not a mutability: use readWrite, immutable, readOnly or writeOnly", spec.Mutability)
+			return false
+		}
+	}
+	if spec.Required != nil {
+		a.Required = *spec.Required
+	}
+	if spec.Unique != nil {
+		a.Uniqueness = UniqueNone
+		if *spec.Unique {
+			a.Uniqueness = UniqueServer
+		}
+	}
+	if spec.CaseExact != nil {
+		a.CaseExact = *spec.CaseExact
+	}
+	if spec.Description != "" && !a.Custom {
+		p.add(lineOf(n, "description"), key+".description", "descriptions can only be given for custom attributes")
+		return false
+	}
+	return true
+}
+
+// find returns the mapped attribute with the given canonical identity, or nil.
+func (r *Resource) find(schemaURI, name, sub, entryType string) *Attribute {
+	for _, a := range r.Attributes {
+		if strings.EqualFold(a.SchemaURI, schemaURI) && strings.EqualFold(a.Name, name) &&
+			strings.EqualFold(a.Sub, sub) && strings.EqualFold(a.EntryType, entryType) {
+			return a
+		}
+	}
+	return nil
+}
+
+func attrNames(s *SchemaDef) []string { return attrNamesOf(s.Attributes) }
+
+func attrNamesOf(defs []*AttrDef) []string {
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = d.Name
+	}
+	return names
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
+
+// buildSelect fixes the list of columns a read selects and where each
+// attribute finds its value in a Row.
+func (r *Resource) buildSelect() {
+	r.colIndex = map[string]int{}
+	add := func(col string) int {
+		lc := strings.ToLower(col)
+		if i, ok := r.colIndex[lc]; ok {
+			return i
+		}
+		r.selectCols = append(r.selectCols, col)
+		r.colIndex[lc] = len(r.selectCols) - 1
+		return len(r.selectCols) - 1
+	}
+	add(r.IDColumn)
+	if r.Active != nil {
+		add(r.Active.Column)
+	}
+	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn, r.VersionColumn} {
+		if c != "" {
+			add(c)
+		}
+	}
+	for _, a := range r.Attributes {
+		a.colIdx = add(a.Column)
+	}
+}
+
+// SelectColumns lists the columns a read of this resource selects; a Row
+// holds their values in this order.
+func (r *Resource) SelectColumns() []string { return r.selectCols }
+
+// Columns lists every column the mapping names, for schema inspection.
+func (r *Resource) Columns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ref := range r.refs {
+		if lc := strings.ToLower(ref.column); !seen[lc] {
+			seen[lc] = true
+			out = append(out, ref.column)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
