@@ -1,0 +1,331 @@
+package legacy
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// OrderKey is one ORDER BY key: a SQL expression over the table's columns.
+// The last key of a list must be unique (the primary key) so that the order
+// is total.
+type OrderKey struct {
+	Expr     string
+	Desc     bool
+	Nullable bool
+}
+
+// ListQuery is one page of a filtered, ordered list.
+type ListQuery struct {
+	Table   string
+	Columns []string
+	// Where is a SQL predicate with ? placeholders for Args.
+	Where string
+	Args  []any
+	Order []OrderKey
+	// Offset is the 0-based index of the first row wanted; Limit the page
+	// size. Limit 0 asks for the total only.
+	Offset int
+	Limit  int
+}
+
+// Page is the rows of one page and the number of rows the whole list has.
+type Page struct {
+	Rows  [][]any
+	Total int
+}
+
+// List returns one page of rows and the list's total.
+//
+// Deep pages do not cost O(offset). After each page the sort key of its
+// last row is remembered (in a bounded LRU keyed by the query and the
+// position), and the next page continues from it with a keyset predicate:
+// WHERE ... AND (key) > (last key) ORDER BY key LIMIT n. A client paging
+// sequentially, as Okta's import does with startIndex=1, 101, 201, ...,
+// therefore reads each page through the index at the cost of the first.
+// A page that does not start at a remembered position continues from the
+// nearest earlier one and skips the difference with OFFSET; only a jump
+// with nothing remembered before it pays a full OFFSET.
+//
+// Keyset positions stay correct when rows are inserted or deleted between
+// pages (no row is returned twice or skipped because of a shift), at the
+// price that startIndex then counts from the rows as they were.
+//
+// The total is not counted on every page. A page shorter than the limit
+// gives the exact total for free (the common case for the `userName eq`
+// lookups Okta makes before every push); otherwise COUNT(*) for the same
+// predicate is cached for Options.CountTTL. A cached count that a page
+// shows to be too small is counted again.
+func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
+	if len(q.Order) == 0 {
+		return Page{}, fmt.Errorf("list %s: no order keys", q.Table)
+	}
+	countKey := cacheKey(q.Table, q.Where, q.Args, nil)
+	total, haveTotal := s.counts.Get(countKey)
+	if q.Limit <= 0 || (q.Offset > 0 && !haveTotal) {
+		n, err := s.count(ctx, q, countKey)
+		if err != nil {
+			return Page{}, err
+		}
+		total, haveTotal = n, true
+	}
+	if q.Limit <= 0 {
+		return Page{Total: total}, nil
+	}
+	if q.Offset > 0 && q.Offset >= total {
+		return Page{Total: total}, nil
+	}
+	rows, err := s.page(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	switch seen := q.Offset + len(rows); {
+	case (len(rows) > 0 && len(rows) < q.Limit) || (len(rows) == 0 && q.Offset == 0):
+		// A short page ends the list: the total is known exactly.
+		total = seen
+		s.counts.Add(countKey, total)
+	case !haveTotal, total < seen, len(rows) == 0:
+		// No count yet, or the cached one is contradicted by this page.
+		n, err := s.count(ctx, q, countKey)
+		if err != nil {
+			return Page{}, err
+		}
+		total = n
+		if len(rows) > 0 {
+			total = max(n, seen)
+		}
+	}
+	return Page{Rows: rows, Total: total}, nil
+}
+
+func (s *Store) count(ctx context.Context, q ListQuery, key string) (int, error) {
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	var n int
+	stmt := "SELECT COUNT(*) FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
+	if err := s.db.QueryRowxContext(ctx, stmt, q.Args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", q.Table, s.wrap(ctx, err))
+	}
+	s.counts.Add(key, n)
+	return n, nil
+}
+
+// page reads the rows of one page, continuing from the nearest remembered
+// position at or before q.Offset.
+func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
+	key := cacheKey(q.Table, q.Where, q.Args, q.Order)
+	set, _ := s.cursors.Get(key)
+	var from cursor
+	if set != nil {
+		from = set.nearest(q.Offset)
+	}
+
+	var b strings.Builder
+	args := make([]any, 0, len(q.Args)+2*len(q.Order)+2)
+	b.WriteString("SELECT ")
+	writeColumns(&b, q.Columns)
+	for _, k := range q.Order {
+		b.WriteString(", ")
+		b.WriteString(k.Expr)
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(quoteIdent(q.Table))
+	b.WriteString(" WHERE (")
+	b.WriteString(q.Where)
+	b.WriteString(")")
+	args = append(args, q.Args...)
+	if from.key != nil {
+		sql, kargs := keysetAfter(q.Order, from.key)
+		b.WriteString(" AND ")
+		b.WriteString(sql)
+		args = append(args, kargs...)
+	}
+	b.WriteString(" ORDER BY ")
+	for i, k := range q.Order {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k.Expr)
+		if k.Desc {
+			b.WriteString(" DESC")
+		}
+	}
+	b.WriteString(" LIMIT ?")
+	args = append(args, q.Limit)
+	if skip := q.Offset - from.pos; skip > 0 {
+		b.WriteString(" OFFSET ?")
+		args = append(args, skip)
+	}
+
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	width := len(q.Columns) + len(q.Order)
+	rows, err := s.query(ctx, b.String(), args, width)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", q.Table, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	last := rows[len(rows)-1][len(q.Columns):]
+	if set == nil {
+		set = &cursorSet{}
+		s.cursors.Add(key, set)
+	}
+	set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(last)})
+	for i := range rows {
+		rows[i] = rows[i][:len(q.Columns)]
+	}
+	return rows, nil
+}
+
+// keysetAfter builds the predicate "the row sorts after key" for the order
+// keys. When every key has one direction and none is nullable, it is a row
+// comparison, (a, b) > (?, ?), which MySQL and MariaDB turn into an index
+// range scan; otherwise it is spelled out, with NULLs sorting first in
+// ascending order as MySQL sorts them.
+func keysetAfter(order []OrderKey, key []any) (string, []any) {
+	simple := true
+	for _, k := range order {
+		if k.Nullable || k.Desc != order[0].Desc {
+			simple = false
+		}
+	}
+	for _, v := range key {
+		if v == nil {
+			simple = false
+		}
+	}
+	if simple {
+		op := " > "
+		if order[0].Desc {
+			op = " < "
+		}
+		if len(order) == 1 {
+			return order[0].Expr + op + "?", []any{key[0]}
+		}
+		exprs := make([]string, len(order))
+		for i, k := range order {
+			exprs[i] = k.Expr
+		}
+		return "(" + strings.Join(exprs, ", ") + ")" + op + "(" + strings.TrimSuffix(strings.Repeat("?, ", len(order)), ", ") + ")", append([]any(nil), key...)
+	}
+	var ors []string
+	var args []any
+	for i := range order {
+		var ands []string
+		for j := 0; j < i; j++ {
+			if key[j] == nil {
+				ands = append(ands, order[j].Expr+" IS NULL")
+			} else {
+				ands = append(ands, order[j].Expr+" = ?")
+				args = append(args, key[j])
+			}
+		}
+		after, aargs, possible := afterOne(order[i], key[i])
+		if !possible {
+			continue
+		}
+		ands = append(ands, after)
+		args = append(args, aargs...)
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	if len(ors) == 0 {
+		return "FALSE", nil
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// afterOne is "k sorts strictly after v" for one key; possible is false
+// when nothing can (v is NULL and NULLs sort last).
+func afterOne(k OrderKey, v any) (sql string, args []any, possible bool) {
+	switch {
+	case v == nil && !k.Desc:
+		return k.Expr + " IS NOT NULL", nil, true
+	case v == nil:
+		return "", nil, false
+	case !k.Desc:
+		return k.Expr + " > ?", []any{v}, true
+	case k.Nullable:
+		return "(" + k.Expr + " < ? OR " + k.Expr + " IS NULL)", []any{v}, true
+	default:
+		return k.Expr + " < ?", []any{v}, true
+	}
+}
+
+// keyValues copies sort-key values for reuse as arguments. []byte becomes
+// string: the driver would send []byte as a _binary literal, and a binary
+// comparison would not follow the column collation ORDER BY used.
+func keyValues(vals []any) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// cacheKey identifies a query by a digest of its parts, so that long
+// filters do not pin memory in the caches.
+func cacheKey(table, where string, args []any, order []OrderKey) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00", table, where)
+	for _, a := range args {
+		if t, ok := a.(time.Time); ok {
+			a = t.UTC().Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(h, "%T:%v\x00", a, a)
+	}
+	for _, k := range order {
+		fmt.Fprintf(h, "%s %v\x00", k.Expr, k.Desc)
+	}
+	return string(h.Sum(nil))
+}
+
+// cursor is a remembered position: key is the sort key of the row at
+// 1-based position pos, so the page that starts at 0-based offset pos
+// continues after it.
+type cursor struct {
+	pos int
+	key []any
+}
+
+// cursorSet holds the most recent positions of one list query.
+type cursorSet struct {
+	mu   sync.Mutex
+	list []cursor // in insertion order, at most maxCursors
+}
+
+const maxCursors = 32
+
+func (s *cursorSet) nearest(offset int) cursor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best cursor
+	for _, c := range s.list {
+		if c.pos <= offset && c.pos > best.pos {
+			best = c
+		}
+	}
+	return best
+}
+
+func (s *cursorSet) remember(c cursor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.list {
+		if s.list[i].pos == c.pos {
+			s.list[i] = c
+			return
+		}
+	}
+	if len(s.list) == maxCursors {
+		s.list = append(s.list[:0], s.list[1:]...)
+	}
+	s.list = append(s.list, c)
+}

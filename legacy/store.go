@@ -1,0 +1,336 @@
+// Package legacy runs SQL against the application's own MySQL/MariaDB
+// database: reads of the mapped tables, keyset pagination, schema
+// introspection. It knows SQL, not SCIM: callers hand it predicates and
+// column lists built from the validated mapping.
+package legacy
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/jmoiron/sqlx"
+)
+
+// Errors returned by Store methods. Callers match them with errors.Is.
+var (
+	// ErrNotFound means no row matched.
+	ErrNotFound = errors.New("row not found")
+	// ErrTimeout means a statement ran past the query timeout.
+	ErrTimeout = errors.New("database query timed out")
+	// ErrUnavailable means the database could not be reached.
+	ErrUnavailable = errors.New("database unavailable")
+)
+
+// Options tune a Store. Zero values take the defaults noted.
+type Options struct {
+	MaxOpenConns    int           // default 20
+	MaxIdleConns    int           // default MaxOpenConns
+	ConnMaxLifetime time.Duration // default 30m
+	// QueryTimeout is the deadline of each statement; default 5s.
+	QueryTimeout time.Duration
+	// CountTTL is how long a COUNT(*) for one predicate is reused; default 30s.
+	CountTTL time.Duration
+	// CursorTTL is how long a remembered page position is usable; default 10m.
+	CursorTTL time.Duration
+	// CursorCacheSize bounds the list queries with remembered positions
+	// (and the cached counts); default 4096.
+	CursorCacheSize int
+}
+
+func (o *Options) defaults() {
+	if o.MaxOpenConns <= 0 {
+		o.MaxOpenConns = 20
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = o.MaxOpenConns
+	}
+	if o.ConnMaxLifetime <= 0 {
+		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	if o.QueryTimeout <= 0 {
+		o.QueryTimeout = 5 * time.Second
+	}
+	if o.CountTTL <= 0 {
+		o.CountTTL = 30 * time.Second
+	}
+	if o.CursorTTL <= 0 {
+		o.CursorTTL = 10 * time.Minute
+	}
+	if o.CursorCacheSize <= 0 {
+		o.CursorCacheSize = 4096
+	}
+}
+
+// Store executes statements against the app's database.
+type Store struct {
+	db      *sqlx.DB
+	opts    Options
+	cursors *expirable.LRU[string, *cursorSet]
+	counts  *expirable.LRU[string, int]
+}
+
+// Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
+//
+// Two connection settings are forced, whatever the DSN says:
+// interpolateParams=true, because the driver's default prepare, execute and
+// close per query halves throughput; and parseTime=true, so DATETIME values
+// arrive as time.Time. Unless the DSN sets time_zone, the session uses UTC
+// so TIMESTAMP columns read the same as the driver's UTC location.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		// The driver's message can quote the DSN, password included.
+		return nil, errors.New("invalid database DSN: expected user:password@tcp(host:port)/database?param=value")
+	}
+	cfg.InterpolateParams = true
+	cfg.ParseTime = true
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	if _, ok := cfg.Params["time_zone"]; !ok && (cfg.Loc == nil || cfg.Loc == time.UTC) {
+		cfg.Params["time_zone"] = "'+00:00'"
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	opts.defaults()
+	flavor, err := serverFlavor(ctx, cfg, opts.QueryTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database %s: %w", describe(cfg), safeErr(err))
+	}
+	// The server enforces the query timeout too: when the client gives up
+	// on a statement, the server stops running it instead of carrying on
+	// against the app's tables.
+	switch flavor {
+	case "mariadb":
+		cfg.Params["max_statement_time"] = strconv.FormatFloat(opts.QueryTimeout.Seconds(), 'f', 3, 64)
+	case "mysql":
+		cfg.Params["max_execution_time"] = strconv.FormatInt(opts.QueryTimeout.Milliseconds(), 10)
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	db.SetMaxOpenConns(opts.MaxOpenConns)
+	db.SetMaxIdleConns(opts.MaxIdleConns)
+	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	s := &Store{
+		db:      db,
+		opts:    opts,
+		cursors: expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
+		counts:  expirable.NewLRU[string, int](opts.CursorCacheSize, nil, opts.CountTTL),
+	}
+	pctx, cancel := context.WithTimeout(ctx, opts.QueryTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", describe(cfg), safeErr(err))
+	}
+	return s, nil
+}
+
+// serverFlavor tells MariaDB from MySQL 5.7.8+ (which has
+// max_execution_time); it returns "" for anything else.
+func serverFlavor(ctx context.Context, cfg *mysql.Config, timeout time.Duration) (string, error) {
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return "", err
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return "", err
+	}
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return "mariadb", nil
+	}
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(version, "%d.%d.%d", &major, &minor, &patch); err == nil &&
+		(major > 5 || (major == 5 && (minor > 7 || (minor == 7 && patch >= 8)))) {
+		return "mysql", nil
+	}
+	return "", nil
+}
+
+// describe names a database without its credentials.
+func describe(cfg *mysql.Config) string {
+	return fmt.Sprintf("%q at %s", cfg.DBName, cfg.Addr)
+}
+
+// safeErr drops driver errors that may echo connection details and keeps
+// the MySQL error number and message, which do not.
+func safeErr(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, ne)
+	}
+	return err
+}
+
+// DB exposes the connection pool for retroscim's own tables and tests.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	return s.wrap(ctx, s.db.PingContext(ctx))
+}
+
+func (s *Store) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.QueryTimeout)
+}
+
+// wrap classifies a database error: a statement cut off by the query
+// timeout is ErrTimeout, an unreachable server ErrUnavailable.
+func (s *Store) wrap(ctx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return fmt.Errorf("%w after %s", ErrTimeout, s.opts.QueryTimeout)
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, sql.ErrConnDone):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	var me *mysql.MySQLError
+	// 1969: MariaDB max_statement_time; 3024: MySQL max_execution_time.
+	if errors.As(err, &me) && (me.Number == 1969 || me.Number == 3024) {
+		return fmt.Errorf("%w after %s", ErrTimeout, s.opts.QueryTimeout)
+	}
+	return safeErr(err)
+}
+
+// Column describes one column of a table, from INFORMATION_SCHEMA.
+type Column struct {
+	Name       string         `db:"COLUMN_NAME"`
+	DataType   string         `db:"DATA_TYPE"`
+	ColumnType string         `db:"COLUMN_TYPE"`
+	IsNullable string         `db:"IS_NULLABLE"`
+	MaxChars   sql.NullInt64  `db:"CHARACTER_MAXIMUM_LENGTH"`
+	Charset    sql.NullString `db:"CHARACTER_SET_NAME"`
+	Collation  sql.NullString `db:"COLLATION_NAME"`
+	Default    sql.NullString `db:"COLUMN_DEFAULT"`
+	Extra      string         `db:"EXTRA"`
+}
+
+// Columns describes the columns of table ("name" in the connection's
+// database, or "database.name"). A table that does not exist has no
+// columns and is ErrNotFound.
+func (s *Store) Columns(ctx context.Context, table string) ([]Column, error) {
+	schema, name := "", table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	var cols []Column
+	const q = `SELECT COLUMN_NAME, LOWER(DATA_TYPE) AS DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,
+		CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_DEFAULT, EXTRA
+		FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?
+		ORDER BY ORDINAL_POSITION`
+	if err := s.db.SelectContext(ctx, &cols, q, schema, name); err != nil {
+		return nil, fmt.Errorf("describe table %s: %w", table, s.wrap(ctx, err))
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("describe table %s: %w", table, ErrNotFound)
+	}
+	return cols, nil
+}
+
+// Select is a single-row read.
+type Select struct {
+	Table   string
+	Columns []string
+	// Where is a SQL predicate with ? placeholders for Args.
+	Where string
+	Args  []any
+}
+
+// Get returns the one row Select matches, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	writeColumns(&b, q.Columns)
+	b.WriteString(" FROM ")
+	b.WriteString(quoteIdent(q.Table))
+	b.WriteString(" WHERE ")
+	b.WriteString(q.Where)
+	b.WriteString(" LIMIT 2")
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	rows, err := s.query(ctx, b.String(), q.Args, len(q.Columns))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", q.Table, err)
+	}
+	switch len(rows) {
+	case 0:
+		return nil, fmt.Errorf("read %s: %w", q.Table, ErrNotFound)
+	case 1:
+		return rows[0], nil
+	}
+	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.Table, len(rows))
+}
+
+// query runs a SELECT and scans every row into width values.
+func (s *Store) query(ctx context.Context, query string, args []any, width int) ([][]any, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.wrap(ctx, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, width)
+		ptrs := make([]any, width)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, s.wrap(ctx, err)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(ctx, err)
+	}
+	return out, nil
+}
+
+func writeColumns(b *strings.Builder, cols []string) {
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c))
+	}
+}
+
+// quoteIdent quotes a table or column name; "db.table" is quoted per part.
+func quoteIdent(name string) string {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return quoteIdent(name[:i]) + "." + quoteIdent(name[i+1:])
+	}
+	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
