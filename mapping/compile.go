@@ -495,7 +495,7 @@ func (r *Resource) unknownAttr(p filter.AttrPath, pos int) error {
 	if knownUnmapped(p, r) {
 		return r.notMapped(p, pos)
 	}
-	return &FilterError{Pos: pos, Msg: fmt.Sprintf("unknown attribute %q; filterable attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
+	return &FilterError{Pos: pos, Msg: fmt.Sprintf("unknown attribute %q; mapped attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
 }
 
 // knownUnmapped reports whether p names an RFC 7643 attribute that this
@@ -509,10 +509,10 @@ func knownUnmapped(p filter.AttrPath, r *Resource) bool {
 }
 
 func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
-	return &FilterError{Pos: pos, Msg: fmt.Sprintf("attribute %q is not mapped to a column, so it cannot be filtered on; filterable attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
+	return &FilterError{Pos: pos, Msg: fmt.Sprintf("attribute %q is not mapped to a column; mapped attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
 }
 
-// FilterableAttributes lists the attribute paths a filter may use.
+// FilterableAttributes lists the attribute paths a filter or sortBy may use.
 func (r *Resource) FilterableAttributes() []string {
 	out := []string{"id"}
 	for _, a := range r.Attributes {

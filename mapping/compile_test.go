@@ -195,9 +195,9 @@ func TestCompileFilterErrors(t *testing.T) {
 		wantMsg string
 	}{
 		{`userName eq`, 11, "expected a value"},
-		{`nickName eq "x"`, 0, `attribute "nickName" is not mapped to a column, so it cannot be filtered on; filterable attributes are id, userName`},
+		{`nickName eq "x"`, 0, `attribute "nickName" is not mapped to a column; mapped attributes are id, userName`},
 		{`password eq "x"`, 0, `not mapped`},
-		{`shoeSize eq 42`, 0, `unknown attribute "shoeSize"; filterable attributes are id, userName`},
+		{`shoeSize eq 42`, 0, `unknown attribute "shoeSize"; mapped attributes are id, userName`},
 		{`urn:acme:nope:User:x eq "y"`, 0, `unknown schema "urn:acme:nope:User"`},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User eq "y"`, 0, `is a schema, not an attribute`},
 		{`name eq "x"`, 0, `name is complex: compare one of its sub-attributes`},

@@ -1,0 +1,168 @@
+package adapter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
+
+// testToken is the bearer token the shipped config.yaml reads from
+// RETROSCIM_TOKEN during tests.
+const testToken = "test-token-0123456789abcdef"
+
+func TestMain(m *testing.M) {
+	os.Setenv("RETROSCIM_TOKEN", testToken)
+	os.Setenv("RETROSCIM_DSN", "set-by-each-test")
+	os.Exit(m.Run())
+}
+
+// env is one running retroscim over a throwaway copy of the sample app.
+type env struct {
+	t     *testing.T
+	url   string // base URL of the SCIM API
+	dsn   string
+	store *legacy.Store
+	cfg   *mapping.Config
+}
+
+func sampleSchema(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../examples/sample/schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// newEnv serves the shipped config.yaml over a fresh sample database.
+// extraSQL runs after the sample schema (to add rows or change columns).
+func newEnv(t *testing.T, extraSQL ...string) *env {
+	t.Helper()
+	cfg, err := mapping.LoadFile("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvWith(t, cfg, append([]string{sampleSchema(t)}, extraSQL...)...)
+}
+
+// newEnvWith serves cfg over a fresh database loaded with scripts.
+func newEnvWith(t *testing.T, cfg *mapping.Config, scripts ...string) *env {
+	t.Helper()
+	dsn := legacytest.NewDatabase(t, scripts...)
+	cfg.Database.DSN = dsn
+	cfg.Server.PublicURL = "https://scim.example.test"
+	store, err := legacy.Open(context.Background(), dsn, legacy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := BindSchema(context.Background(), cfg, store); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(New(cfg, store, nil))
+	t.Cleanup(hs.Close)
+	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg}
+}
+
+// response is what a test looks at.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not JSON: %s", r.Body)
+	}
+	return m
+}
+
+// do sends a request with the test token unless headers set Authorization.
+func (e *env) do(method, path string, body string, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+func (e *env) get(path string, headers ...string) response {
+	e.t.Helper()
+	return e.do(http.MethodGet, path, "", headers...)
+}
+
+// golden compares a response with testdata/golden/name.json, which holds
+// the status and the indented body; -update rewrites it.
+func golden(t *testing.T, name string, r response) {
+	t.Helper()
+	var body bytes.Buffer
+	if len(r.Body) > 0 {
+		if err := json.Indent(&body, r.Body, "  ", "  "); err != nil {
+			t.Fatalf("%s: body is not JSON: %s", name, r.Body)
+		}
+	} else {
+		body.WriteString("null")
+	}
+	got := []byte("{\n  \"status\": " + itoa(r.Status) + ",\n  \"body\": " + body.String() + "\n}\n")
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./adapter -update to create it)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s mismatch:\n--- want\n%s--- got\n%s", path, want, got)
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

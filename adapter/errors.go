@@ -1,0 +1,137 @@
+package adapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// SCIM error types (RFC 7644 §3.12, Table 9).
+const (
+	InvalidFilter = "invalidFilter"
+	TooMany       = "tooMany"
+	Uniqueness    = "uniqueness"
+	Mutability    = "mutability"
+	InvalidSyntax = "invalidSyntax"
+	InvalidPath   = "invalidPath"
+	NoTarget      = "noTarget"
+	InvalidValue  = "invalidValue"
+	InvalidVers   = "invalidVers"
+	Sensitive     = "sensitive"
+)
+
+// Error is the one error type handlers return. Detail is safe to show the
+// client; Err is the cause, logged and never sent.
+type Error struct {
+	Status   int
+	SCIMType string
+	Detail   string
+	Err      error
+	// RetryAfter, in seconds, is sent as Retry-After when positive.
+	RetryAfter int
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.SCIMType, e.Detail, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.SCIMType, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorf builds an Error with a formatted detail.
+func errorf(status int, scimType, format string, args ...any) *Error {
+	return &Error{Status: status, SCIMType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+// toSCIMError maps any error a handler returns onto a SCIM error. The
+// order matters: the most specific cause wins.
+func toSCIMError(err error) *Error {
+	var se *Error
+	var fe *mapping.FilterError
+	var ve *mapping.ValueError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidFilter, Detail: fe.Error(), Err: err}
+	case errors.As(err, &ve):
+		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: ve.Msg, Err: err}
+	case errors.Is(err, legacy.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
+	case errors.Is(err, legacy.ErrTimeout):
+		return &Error{Status: http.StatusGatewayTimeout, Detail: "the application database did not answer in time; retry later", Err: err}
+	case errors.Is(err, legacy.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the application database is unavailable; retry later", Err: err, RetryAfter: 5}
+	case errors.As(err, &he):
+		return echoError(he)
+	}
+	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the server log has the details", Err: err}
+}
+
+func echoError(he *echo.HTTPError) *Error {
+	e := &Error{Status: he.Code, Err: he.Internal}
+	switch he.Code {
+	case http.StatusNotFound:
+		e.Detail = "no such endpoint"
+	case http.StatusMethodNotAllowed:
+		e.Detail = "method not allowed on this endpoint"
+	case http.StatusRequestEntityTooLarge:
+		e.Detail = "request body too large"
+	case http.StatusUnsupportedMediaType:
+		e.Detail = "send the request body as application/scim+json or application/json"
+	default:
+		e.Detail = fmt.Sprint(he.Message)
+	}
+	return e
+}
+
+// handleError is echo's HTTPErrorHandler: every error, including echo's
+// own 404 and 405, leaves as a SCIM error body.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := toSCIMError(err)
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client went away; there is nobody to answer.
+		s.log.Info("request canceled by client", "request_id", requestID(c), "path", c.Path())
+		return
+	}
+	level := slog.LevelInfo
+	if e.Status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []any{"request_id", requestID(c), "status", e.Status, "detail", e.Detail}
+	if e.Err != nil {
+		attrs = append(attrs, "error", e.Err.Error())
+	}
+	s.log.Log(c.Request().Context(), level, "request failed", attrs...)
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	if e.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="retroscim"`)
+	}
+	var body mapping.Object
+	body.Set("schemas", []string{mapping.ErrorSchema})
+	if e.SCIMType != "" {
+		body.Set("scimType", e.SCIMType)
+	}
+	body.Set("detail", e.Detail)
+	body.Set("status", strconv.Itoa(e.Status))
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(e.Status)
+		return
+	}
+	_ = writeJSON(c, e.Status, body)
+}

@@ -1,0 +1,198 @@
+package adapter
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// listParams are the query parameters of a list request (RFC 7644 §3.4.2).
+type listParams struct {
+	filter     string
+	startIndex int // 1-based
+	count      int
+	sortBy     string
+	descending bool
+	projection mapping.Projection
+}
+
+// maxStartIndex keeps offsets within what the database accepts; a list
+// this long does not exist.
+const maxStartIndex = 1 << 40
+
+func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParams, error) {
+	q := c.QueryParams()
+	p := listParams{filter: q.Get("filter"), startIndex: 1, count: s.cfg.Pagination.DefaultCount, sortBy: q.Get("sortBy")}
+	if v := q.Get("startIndex"); v != "" {
+		n, err := parseCount(v, maxStartIndex)
+		if err != nil {
+			return p, errorf(http.StatusBadRequest, InvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
+		}
+		// RFC 7644 §3.4.2.4: a value less than 1 is interpreted as 1.
+		p.startIndex = max(n, 1)
+	}
+	if v := q.Get("count"); v != "" {
+		n, err := parseCount(v, s.cfg.Pagination.MaxCount)
+		if err != nil {
+			return p, errorf(http.StatusBadRequest, InvalidValue, "count must be an integer, got %q", truncate(v, 40))
+		}
+		// Negative counts are 0; counts above the maximum get the maximum.
+		p.count = min(max(n, 0), s.cfg.Pagination.MaxCount)
+	}
+	switch strings.ToLower(q.Get("sortOrder")) {
+	case "", "ascending":
+	case "descending":
+		p.descending = true
+	default:
+		return p, errorf(http.StatusBadRequest, InvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
+	}
+	proj, err := r.Projection(q.Get("attributes"), q.Get("excludedAttributes"))
+	if err != nil {
+		return p, err
+	}
+	p.projection = proj
+	return p, nil
+}
+
+// parseCount parses a non-negative or negative integer parameter; values
+// beyond limit (however many digits) are limit.
+func parseCount(v string, limit int) (int, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	var ne *strconv.NumError
+	if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+		if strings.HasPrefix(strings.TrimSpace(v), "-") {
+			return 0, nil
+		}
+		return limit, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if n > int64(limit) {
+		return limit, nil
+	}
+	if n < math.MinInt32 {
+		return 0, nil
+	}
+	return int(n), nil
+}
+
+// listUsers serves GET /Users: filter, sort and page through the rows in
+// scope, entirely in SQL.
+func (s *Server) listUsers(c echo.Context) error {
+	r := s.cfg.Users
+	p, err := s.parseListParams(c, r)
+	if err != nil {
+		return err
+	}
+	where := r.ScopePredicate(principal(c).Tenant)
+	if strings.TrimSpace(p.filter) != "" {
+		f, err := r.CompileFilter(p.filter)
+		if err != nil {
+			return err
+		}
+		where = mapping.And(where, f)
+	}
+	order, err := r.Order(p.sortBy, p.descending)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{
+		Table:   r.Table,
+		Columns: r.SelectColumns(),
+		Where:   where.SQL,
+		Args:    where.Args,
+		Order:   legacyOrder(order),
+		Offset:  p.startIndex - 1,
+		Limit:   p.count,
+	})
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(c)
+	resources := make([]mapping.Object, len(page.Rows))
+	for i, row := range page.Rows {
+		resources[i] = p.projection.Apply(r.Render(row, base))
+	}
+	return writeJSON(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
+}
+
+func listResponse(total, startIndex int, resources []mapping.Object) mapping.Object {
+	var o mapping.Object
+	o.Set("schemas", []string{mapping.ListResponseSchema})
+	o.Set("totalResults", total)
+	o.Set("startIndex", startIndex)
+	o.Set("itemsPerPage", len(resources))
+	if resources == nil {
+		resources = []mapping.Object{}
+	}
+	o.Set("Resources", resources)
+	return o
+}
+
+func legacyOrder(keys []mapping.OrderKey) []legacy.OrderKey {
+	out := make([]legacy.OrderKey, len(keys))
+	for i, k := range keys {
+		out[i] = legacy.OrderKey{Expr: k.SQL, Desc: k.Desc, Nullable: k.Nullable}
+	}
+	return out
+}
+
+// getUser serves GET /Users/{id}. A row outside the scope (a local admin
+// account, another tenant's user) is indistinguishable from a missing one.
+func (s *Server) getUser(c echo.Context) error {
+	r := s.cfg.Users
+	id := pathParam(c, "id")
+	proj, err := r.Projection(c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
+	if err != nil {
+		return err
+	}
+	row, err := s.readRow(c, r, id)
+	if err != nil {
+		return err
+	}
+	version := r.Version(row)
+	c.Response().Header().Set("ETag", version)
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return writeJSON(c, http.StatusOK, proj.Apply(r.Render(row, s.baseURL(c))))
+}
+
+// readRow reads the row with SCIM id id inside the caller's scope.
+func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string) (mapping.Row, error) {
+	idPred, ok := r.IDPredicate(id)
+	if !ok {
+		return nil, notFound(r, id)
+	}
+	where := mapping.And(r.ScopePredicate(principal(c).Tenant), idPred)
+	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectColumns(), Where: where.SQL, Args: where.Args})
+	if errors.Is(err, legacy.ErrNotFound) {
+		return nil, notFound(r, id)
+	}
+	return row, err
+}
+
+func notFound(r *mapping.Resource, id string) error {
+	return &Error{Status: http.StatusNotFound, Detail: r.Type + " " + strconv.Quote(truncate(id, 100)) + " not found"}
+}
+
+// etagMatches implements the weak comparison of If-Match/If-None-Match
+// (RFC 9110 §8.8.3.2): "*" matches; otherwise any listed tag whose opaque
+// part equals ours, with or without W/.
+func etagMatches(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,105 @@
+// Command retroscim serves SCIM 2.0 over an application's existing
+// MySQL/MariaDB user tables, as described by a YAML mapping file.
+//
+//	retroscim serve --config config.yaml
+//	retroscim token hash < token.txt
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/retroscim/retroscim/mapping"
+)
+
+const usage = `retroscim serves SCIM 2.0 over an application's own MySQL/MariaDB tables.
+
+Usage:
+  retroscim serve [--config config.yaml] [--listen addr]
+      Serve the SCIM API described by the configuration file.
+  retroscim token hash
+      Read a bearer token on stdin and print the sha256 to put in
+      auth.bearer_tokens[].sha256.
+  retroscim help
+      Show this text.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stderr)
+	case "token":
+		err = token(args[1:], stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "retroscim: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return report(err, stderr)
+}
+
+// usageError marks a command-line mistake (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "retroscim: %s\n", ue.msg)
+		return 2
+	}
+	var ces mapping.ConfigErrors
+	if errors.As(err, &ces) {
+		fmt.Fprintf(stderr, "retroscim: the configuration has %d problem(s):\n", len(ces))
+		for _, e := range ces {
+			fmt.Fprintf(stderr, "  %s\n", e)
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "retroscim: %v\n", err)
+	return 1
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("retroscim "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args and rejects stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usageError{msg: "see the flags above"}
+		}
+		return usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
