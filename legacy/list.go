@@ -116,11 +116,16 @@ func (s *Store) count(ctx context.Context, q ListQuery, key string) (int, error)
 // page reads the rows of one page, continuing from the nearest remembered
 // position at or before q.Offset.
 func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
-	key := cacheKey(q.Table, q.Where, q.Args, q.Order)
-	set, _ := s.cursors.Get(key)
+	// The cursor cache is only consulted for later pages and only fed by
+	// full pages: a lookup that fits on one page never touches it.
+	var key string
+	var set *cursorSet
 	var from cursor
-	if set != nil {
-		from = set.nearest(q.Offset)
+	if q.Offset > 0 {
+		key = cacheKey(q.Table, q.Where, q.Args, q.Order)
+		if set, _ = s.cursors.Get(key); set != nil {
+			from = set.nearest(q.Offset)
+		}
 	}
 
 	var b strings.Builder
@@ -170,12 +175,17 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	last := rows[len(rows)-1][len(q.Columns):]
-	if set == nil {
-		set = &cursorSet{}
-		s.cursors.Add(key, set)
+	if len(rows) == q.Limit {
+		if key == "" {
+			key = cacheKey(q.Table, q.Where, q.Args, q.Order)
+		}
+		if set == nil {
+			set = &cursorSet{}
+			s.cursors.Add(key, set)
+		}
+		last := rows[len(rows)-1][len(q.Columns):]
+		set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(last)})
 	}
-	set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(last)})
 	for i := range rows {
 		rows[i] = rows[i][:len(q.Columns)]
 	}

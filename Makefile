@@ -1,0 +1,39 @@
+# retroscim — common tasks. `make help` lists them.
+
+GO        ?= go
+BIN       ?= bin/retroscim
+FUZZTIME  ?= 30s
+BENCHTIME ?= 5s
+
+.PHONY: help build run demo test bench fuzz lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+
+build: ## build bin/retroscim
+	$(GO) build -trimpath -o $(BIN) ./cmd/retroscim
+
+run: build ## serve config.yaml (needs RETROSCIM_DSN and RETROSCIM_TOKEN)
+	$(BIN) serve --config config.yaml
+
+demo: build ## serve the sample app on a throwaway MariaDB
+	$(BIN) demo
+
+test: ## run every test against a real MariaDB/MySQL (see README)
+	$(GO) test -race -count=1 ./...
+
+bench: ## benchmarks against a 1M-user database (built once, kept as retroscim_bench)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./adapter/ ./legacy/
+
+fuzz: ## fuzz the filter and PATCH path parsers and the filter compiler
+	$(GO) test ./mapping/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./mapping/filter -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./mapping -run '^$$' -fuzz '^FuzzCompileFilter$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+
+lint: ## gofmt, go vet and staticcheck
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+clean: ## remove build output
+	rm -rf bin
