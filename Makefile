@@ -5,7 +5,7 @@ BIN       ?= bin/retroscim
 FUZZTIME  ?= 30s
 BENCHTIME ?= 5s
 
-.PHONY: help build run demo test bench fuzz lint clean
+.PHONY: help build run demo test bench fuzz lint clean testdb-stop
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
@@ -16,8 +16,14 @@ build: ## build bin/retroscim
 run: build ## serve config.yaml (needs RETROSCIM_DSN and RETROSCIM_TOKEN)
 	$(BIN) serve --config config.yaml
 
-demo: build ## serve the sample app on a throwaway MariaDB
-	$(BIN) demo
+demo: build ## serve the sample app on a throwaway MariaDB (installs MariaDB when missing and possible)
+	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "make demo: installing Debian's mariadb-server-core and mariadb-client"; \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server-core mariadb-client >/dev/null || \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server-core mariadb-client >/dev/null; }; \
+	    fi; }
+	@$(BIN) demo $(DEMOFLAGS)
 
 test: ## run every test against a real MariaDB/MySQL (see README)
 	$(GO) test -race -count=1 ./...
@@ -37,3 +43,7 @@ lint: ## gofmt, go vet and staticcheck
 
 clean: ## remove build output
 	rm -rf bin
+
+testdb-stop: ## stop the throwaway MariaDB that tests start when no server answers
+	@f="$${TMPDIR:-/tmp}/retroscim-testdb-$$(id -u)/mariadb.pid"; \
+	  if [ -f "$$f" ]; then kill "$$(cat "$$f")" && echo "stopped"; else echo "no test MariaDB running"; fi

@@ -1,8 +1,10 @@
 package adapter
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -104,8 +106,25 @@ func TestBindSchemaErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = BindSchema(t.Context(), cfg, store)
-	want := `../config.yaml:44: users.attributes.title.column: column "job_title" does not exist in table "users"`
+	want := fmt.Sprintf(`../config.yaml:%d: users.attributes.title.column: column "job_title" does not exist in table "users"`, lineContaining(t, "../config.yaml", "title:"))
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("BindSchema = %v\nwant %s", err, want)
 	}
+}
+
+// lineContaining returns the 1-based line of the first line of path that
+// contains substr.
+func lineContaining(t *testing.T, path, substr string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, substr) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line containing %q", path, substr)
+	return 0
 }

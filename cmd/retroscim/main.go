@@ -1,6 +1,7 @@
 // Command retroscim serves SCIM 2.0 over an application's existing
 // MySQL/MariaDB user tables, as described by a YAML mapping file.
 //
+//	retroscim demo
 //	retroscim serve --config config.yaml
 //	retroscim token hash < token.txt
 package main
@@ -21,6 +22,9 @@ import (
 const usage = `retroscim serves SCIM 2.0 over an application's own MySQL/MariaDB tables.
 
 Usage:
+  retroscim demo [--listen 127.0.0.1:8080] [--token T] [--config examples/x/config.yaml]
+      Serve the sample app (or an example) on a throwaway MariaDB that is
+      deleted on exit. Needs MariaDB's binaries (mariadbd), not a server.
   retroscim serve [--config config.yaml] [--listen addr]
       Serve the SCIM API described by the configuration file.
   retroscim token hash
@@ -46,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stderr)
+	case "demo":
+		err = demo(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = token(args[1:], stdin, stdout)
 	case "help", "-h", "--help":

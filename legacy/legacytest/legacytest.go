@@ -2,32 +2,122 @@
 // MariaDB server: created empty, loaded with the test's schema and rows,
 // dropped when the test ends.
 //
-// The server is found at RETROSCIM_TEST_DSN (a go-sql-driver/mysql DSN
-// without a database name) or, by default, root@tcp(127.0.0.1:3306)/.
+// The server is, in order: RETROSCIM_TEST_DSN (a go-sql-driver/mysql DSN
+// without a database name); root@tcp(127.0.0.1:3306)/ when it answers;
+// otherwise a throwaway MariaDB that the first test starts from the
+// installed binaries and leaves running, in $TMPDIR/retroscim-testdb-<uid>,
+// for the other test packages and the next run (make testdb-stop stops it).
 package legacytest
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/retroscim/retroscim/legacy/tempdb"
 )
 
 // DefaultDSN is the server tests use when RETROSCIM_TEST_DSN is unset.
 const DefaultDSN = "root@tcp(127.0.0.1:3306)/"
 
+var (
+	serverOnce sync.Once
+	serverDSN  string
+	serverErr  error
+)
+
 // ServerDSN returns the DSN of the test server, without a database.
 func ServerDSN() string {
-	if dsn := os.Getenv("RETROSCIM_TEST_DSN"); dsn != "" {
-		return dsn
+	dsn, _ := findServer()
+	return dsn
+}
+
+func findServer() (string, error) {
+	serverOnce.Do(func() {
+		if dsn := os.Getenv("RETROSCIM_TEST_DSN"); dsn != "" {
+			serverDSN = dsn
+			return
+		}
+		if err := ping(DefaultDSN); err == nil {
+			serverDSN = DefaultDSN
+			return
+		}
+		serverDSN, serverErr = sharedTempServer()
+		if serverErr == nil {
+			fmt.Fprintf(os.Stderr, "legacytest: nothing answers at 127.0.0.1:3306; using a throwaway MariaDB at %s\n", serverDSN)
+		}
+	})
+	return serverDSN, serverErr
+}
+
+func ping(dsn string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return err
 	}
-	return DefaultDSN
+	cfg.Timeout = time.Second
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// sharedTempServer returns the throwaway server shared by every test
+// process of this user, starting it if none runs. A file lock keeps two
+// test packages from starting two.
+func sharedTempServer() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("retroscim-testdb-%d", os.Getuid()))
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	portFile := filepath.Join(dir, "port")
+	if b, err := os.ReadFile(portFile); err == nil {
+		dsn := fmt.Sprintf("root@tcp(127.0.0.1:%s)/", strings.TrimSpace(string(b)))
+		if ping(dsn) == nil {
+			return dsn, nil
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	srv, err := tempdb.Start(context.Background(), tempdb.Options{Dir: dir, Detach: true})
+	if err != nil {
+		if errors.Is(err, tempdb.ErrNotInstalled) {
+			return "", fmt.Errorf("no MySQL/MariaDB server answers at 127.0.0.1:3306, RETROSCIM_TEST_DSN is unset, and %w; install it: %s", err, tempdb.InstallHint)
+		}
+		return "", err
+	}
+	if err := os.WriteFile(portFile, []byte(strconv.Itoa(srv.Port)), 0o600); err != nil {
+		return "", err
+	}
+	return srv.DSN(), nil
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -37,7 +127,11 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
 // returns a DSN for it. The database is dropped when tb ends.
 func NewDatabase(tb testing.TB, scripts ...string) string {
 	tb.Helper()
-	server, err := mysql.ParseDSN(ServerDSN())
+	dsn, err := findServer()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	server, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		tb.Fatalf("RETROSCIM_TEST_DSN: %v", err)
 	}

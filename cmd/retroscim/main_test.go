@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retroscim/retroscim/examples/sample"
+	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/tempdb"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestTokenHash(t *testing.T) {
+	code, out, _ := runCmd(t, "a-token-of-enough-length\n", "token", "hash")
+	sum := sha256.Sum256([]byte("a-token-of-enough-length"))
+	if code != 0 || strings.TrimSpace(out) != hex.EncodeToString(sum[:]) {
+		t.Errorf("token hash = %d %q", code, out)
+	}
+	if code, _, errOut := runCmd(t, "short", "token", "hash"); code != 1 || !strings.Contains(errOut, "at least 16") {
+		t.Errorf("short token: %d %q", code, errOut)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, errOut := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "", "serve", "--nope"); code != 2 || !strings.Contains(errOut, "flag provided but not defined: -nope") {
+		t.Errorf("bad flag: %d %q", code, errOut)
+	}
+	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "retroscim serve") {
+		t.Errorf("help: %d %q", code, out)
+	}
+}
+
+// TestServeConfigErrors shows what a DBA sees for a broken mapping: every
+// problem with file and line, exit code 1, no stack trace.
+func TestServeConfigErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(path, []byte(`database: { dsn: "root@tcp(127.0.0.1:3306)/x" }
+users:
+  table: users
+  scope: all
+  attributes:
+    userName: { colum: login }
+    usrName: { column: login }
+`), 0o600)
+	code, _, errOut := runCmd(t, "", "serve", "--config", path)
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	for _, want := range []string{
+		"the configuration has 2 problem(s)",
+		path + `:6: users.attributes.userName.colum: unknown key "colum", did you mean "column"?`,
+		path + `:7: users.attributes.usrName: unknown attribute "usrName" in the User schema, did you mean "userName"?`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "goroutine") {
+		t.Errorf("stack trace in output:\n%s", errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls buf until re matches, returning the first group.
+func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(buf.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no match for %s in:\n%s", re, buf.String())
+	return ""
+}
+
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+// TestServe runs `retroscim serve` on the shipped config over a sample
+// database, makes a request, and stops it as SIGTERM would.
+func TestServe(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema)
+	t.Setenv("RETROSCIM_DSN", dsn)
+	t.Setenv("RETROSCIM_TOKEN", "serve-test-token-0123456789")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", "../../config.yaml", "--listen", "127.0.0.1:0"}, nil, io.Discard, &stderr)
+	}()
+	addr := waitFor(t, &stderr, regexp.MustCompile(`"msg":"serving SCIM","address":"([^"]+)"`))
+	status, body := get(t, "http://"+addr+"/scim/v2/Users?filter=userName%20eq%20%22ALICE@acme.test%22", "serve-test-token-0123456789")
+	if status != 200 || body["totalResults"] != float64(1) {
+		t.Errorf("lookup = %d %v", status, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if strings.Contains(stderr.String(), "serve-test-token") || strings.Contains(stderr.String(), dsn) {
+		t.Errorf("the log contains the token or the DSN:\n%s", stderr.String())
+	}
+}
+
+// TestDemo runs `retroscim demo` as a newcomer would, follows the banner's
+// curl commands, stops it, and checks the throwaway database is gone.
+func TestDemo(t *testing.T) {
+	if _, err := tempdb.Find(); err != nil {
+		t.Fatalf("the demo needs MariaDB's binaries: %v (%s)", err, tempdb.InstallHint)
+	}
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "retroscim-mariadb-*"))
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
+	}()
+	base := waitFor(t, &stdout, regexp.MustCompile(`SCIM base URL: (\S+)`))
+	token := waitFor(t, &stdout, regexp.MustCompile(`bearer token:  (\S+)`))
+	curls := regexp.MustCompile(`curl -s -H 'Authorization: Bearer \S+' '([^']+)'`).FindAllStringSubmatch(stdout.String(), -1)
+	if len(curls) != 3 {
+		t.Fatalf("banner has %d curl commands, want 3:\n%s", len(curls), stdout.String())
+	}
+	for _, c := range curls {
+		if !strings.HasPrefix(c[1], base) {
+			t.Errorf("curl URL %s is not under %s", c[1], base)
+		}
+		if status, body := get(t, c[1], token); status != 200 {
+			t.Errorf("GET %s = %d %v", c[1], status, body)
+		}
+	}
+	if _, body := get(t, curls[0][1], token); body["totalResults"] != float64(1) {
+		t.Errorf("the banner's filter finds %v users, want 1", body["totalResults"])
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("demo exited %d:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop")
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "retroscim-mariadb-*"))
+	if len(after) > len(before) {
+		t.Errorf("throwaway database left behind: %v", after)
+	}
+	if !strings.Contains(stderr.String(), "deleted") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
