@@ -235,7 +235,7 @@ func BenchmarkBareEchoSQLX(b *testing.B) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	defer db.Close()
-	stmt := "SELECT `" + strings.Join(cfg.Users.SelectColumns(), "`, `") + "` FROM users WHERE `auth_source` = ? AND `org_id` = ? AND `id` = ?"
+	stmt := "SELECT " + strings.Join(cfg.Users.SelectExprs(), ", ") + " FROM users WHERE `auth_source` = ? AND `org_id` = ? AND `id` = ?"
 	e := echo.New()
 	e.GET("/Users/:id", func(c echo.Context) error {
 		row := map[string]any{}

@@ -21,7 +21,7 @@ func (s *Server) serviceProviderConfig(c echo.Context) error {
 	var o mapping.Object
 	o.Set("schemas", []string{mapping.SPConfigSchema})
 	o.Set("documentationUri", "https://github.com/retroscim/retroscim#readme")
-	o.Set("patch", supported(false))
+	o.Set("patch", supported(true))
 	bulk := supported(false)
 	bulk.Set("maxOperations", 0)
 	bulk.Set("maxPayloadSize", 0)

@@ -57,15 +57,26 @@ func errorf(status int, scimType, format string, args ...any) *Error {
 func toSCIMError(err error) *Error {
 	var se *Error
 	var fe *mapping.FilterError
-	var ve *mapping.ValueError
+	var re *mapping.RequestError
+	var ce *legacy.ConstraintError
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &se):
 		return se
 	case errors.As(err, &fe):
 		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidFilter, Detail: fe.Error(), Err: err}
-	case errors.As(err, &ve):
-		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: ve.Msg, Err: err}
+	case errors.As(err, &re):
+		status := http.StatusBadRequest
+		if re.SCIMType == Uniqueness {
+			status = http.StatusConflict
+		}
+		return &Error{Status: status, SCIMType: re.SCIMType, Detail: re.Msg, Err: err}
+	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrConflict):
+		return &Error{Status: http.StatusConflict, SCIMType: Uniqueness, Detail: "the value conflicts with another row's unique key " + ce.Key, Err: err}
+	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrReferenced):
+		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this one, so it cannot be deleted; deactivate it instead", Err: err}
+	case errors.As(err, &ce):
+		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
 	case errors.Is(err, legacy.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
 	case errors.Is(err, legacy.ErrTimeout):
@@ -76,6 +87,13 @@ func toSCIMError(err error) *Error {
 		return echoError(he)
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the server log has the details", Err: err}
+}
+
+func columnHint(col string) string {
+	if col == "" {
+		return ""
+	}
+	return " for column " + col
 }
 
 func echoError(he *echo.HTTPError) *Error {

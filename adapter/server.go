@@ -26,6 +26,9 @@ type Store interface {
 	Get(ctx context.Context, q legacy.Select) ([]any, error)
 	List(ctx context.Context, q legacy.ListQuery) (legacy.Page, error)
 	Columns(ctx context.Context, table string) ([]legacy.Column, error)
+	InTx(ctx context.Context, fn func(*legacy.Tx) error) error
+	Lookup(ctx context.Context, l legacy.Lookup) (any, error)
+	Values(ctx context.Context, table, column, tenantCol string, tenant any, limit int) ([]string, error)
 }
 
 // Server serves the SCIM API for one configuration.
@@ -65,7 +68,11 @@ func (s *Server) routes() *echo.Echo {
 		handler      echo.HandlerFunc
 	}{
 		{http.MethodGet, "/Users", s.listUsers},
+		{http.MethodPost, "/Users", s.createUser},
 		{http.MethodGet, "/Users/:id", s.getUser},
+		{http.MethodPut, "/Users/:id", s.putUser},
+		{http.MethodPatch, "/Users/:id", s.patchUser},
+		{http.MethodDelete, "/Users/:id", s.deleteUser},
 		{http.MethodGet, "/ServiceProviderConfig", s.serviceProviderConfig},
 		{http.MethodGet, "/ResourceTypes", s.resourceTypes},
 		{http.MethodGet, "/ResourceTypes/:name", s.resourceType},

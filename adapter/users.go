@@ -105,7 +105,7 @@ func (s *Server) listUsers(c echo.Context) error {
 	}
 	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{
 		Table:   r.Table,
-		Columns: r.SelectColumns(),
+		Columns: r.SelectExprs(),
 		Where:   where.SQL,
 		Args:    where.Args,
 		Order:   legacyOrder(order),
@@ -172,7 +172,7 @@ func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string) (mappin
 		return nil, notFound(r, id)
 	}
 	where := mapping.And(r.ScopePredicate(principal(c).Tenant), idPred)
-	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectColumns(), Where: where.SQL, Args: where.Args})
+	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: where.SQL, Args: where.Args})
 	if errors.Is(err, legacy.ErrNotFound) {
 		return nil, notFound(r, id)
 	}

@@ -20,7 +20,8 @@ type OrderKey struct {
 
 // ListQuery is one page of a filtered, ordered list.
 type ListQuery struct {
-	Table   string
+	Table string
+	// Columns are SQL expressions, quoted by the caller.
 	Columns []string
 	// Where is a SQL predicate with ? placeholders for Args.
 	Where string
@@ -131,7 +132,7 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 	var b strings.Builder
 	args := make([]any, 0, len(q.Args)+2*len(q.Order)+2)
 	b.WriteString("SELECT ")
-	writeColumns(&b, q.Columns)
+	b.WriteString(strings.Join(q.Columns, ", "))
 	for _, k := range q.Order {
 		b.WriteString(", ")
 		b.WriteString(k.Expr)

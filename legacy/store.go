@@ -43,6 +43,11 @@ type Options struct {
 	// CursorCacheSize bounds the list queries with remembered positions
 	// (and the cached counts); default 4096.
 	CursorCacheSize int
+	// LookupTTL is how long a looked-up key (a role's id by its name) is
+	// reused; it bounds how late a renamed role is noticed. Default 10s.
+	LookupTTL time.Duration
+	// LookupCacheSize bounds the cached lookups; default 4096.
+	LookupCacheSize int
 }
 
 func (o *Options) defaults() {
@@ -67,6 +72,12 @@ func (o *Options) defaults() {
 	if o.CursorCacheSize <= 0 {
 		o.CursorCacheSize = 4096
 	}
+	if o.LookupTTL <= 0 {
+		o.LookupTTL = 10 * time.Second
+	}
+	if o.LookupCacheSize <= 0 {
+		o.LookupCacheSize = 4096
+	}
 }
 
 // Store executes statements against the app's database.
@@ -75,6 +86,7 @@ type Store struct {
 	opts    Options
 	cursors *expirable.LRU[string, *cursorSet]
 	counts  *expirable.LRU[string, int]
+	lookups *expirable.LRU[string, any]
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
@@ -128,6 +140,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		opts:    opts,
 		cursors: expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
 		counts:  expirable.NewLRU[string, int](opts.CursorCacheSize, nil, opts.CountTTL),
+		lookups: expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
 	}
 	pctx, cancel := context.WithTimeout(ctx, opts.QueryTimeout)
 	defer cancel()
@@ -261,7 +274,9 @@ func (s *Store) Columns(ctx context.Context, table string) ([]Column, error) {
 
 // Select is a single-row read.
 type Select struct {
-	Table   string
+	Table string
+	// Columns are SQL expressions, quoted by the caller: `login`, or a
+	// subquery for a looked-up value.
 	Columns []string
 	// Where is a SQL predicate with ? placeholders for Args.
 	Where string
@@ -270,17 +285,9 @@ type Select struct {
 
 // Get returns the one row Select matches, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
-	var b strings.Builder
-	b.WriteString("SELECT ")
-	writeColumns(&b, q.Columns)
-	b.WriteString(" FROM ")
-	b.WriteString(quoteIdent(q.Table))
-	b.WriteString(" WHERE ")
-	b.WriteString(q.Where)
-	b.WriteString(" LIMIT 2")
 	ctx, cancel := s.queryContext(ctx)
 	defer cancel()
-	rows, err := s.query(ctx, b.String(), q.Args, len(q.Columns))
+	rows, err := s.query(ctx, selectStmt(q)+" LIMIT 2", q.Args, len(q.Columns))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", q.Table, err)
 	}
@@ -293,38 +300,9 @@ func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
 	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.Table, len(rows))
 }
 
-// query runs a SELECT and scans every row into width values.
-func (s *Store) query(ctx context.Context, query string, args []any, width int) ([][]any, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.wrap(ctx, err)
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, width)
-		ptrs := make([]any, width)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, s.wrap(ctx, err)
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, err)
-	}
-	return out, nil
-}
-
-func writeColumns(b *strings.Builder, cols []string) {
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quoteIdent(c))
-	}
+// query runs a SELECT outside any transaction.
+func (s *Store) query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
+	return queryRows(ctx, s.db, stmt, args, width, s.wrap)
 }
 
 // quoteIdent quotes a table or column name; "db.table" is quoted per part.

@@ -87,12 +87,21 @@ func (r *Resource) column(name string) *Column {
 	return defaultColumn(name)
 }
 
-// Tables lists the tables the configuration maps.
+// columnOf returns the live facts of a column of another table (a lookup
+// table), or a default before Bind.
+func (r *Resource) columnOf(table, name string) *Column {
+	if c, ok := r.tableColumns[table][strings.ToLower(name)]; ok {
+		return c
+	}
+	return defaultColumn(name)
+}
+
+// Tables lists the tables the configuration maps, lookup tables included.
 func (c *Config) Tables() []string {
 	if c.Users == nil {
 		return nil
 	}
-	return []string{c.Users.Table}
+	return c.Users.tables()
 }
 
 // Bind checks the mapping against the live schema and records column facts
@@ -107,36 +116,98 @@ func (c *Config) Bind(tables map[string][]Column) error {
 }
 
 func (r *Resource) bind(tables map[string][]Column, p *problems) {
-	cols, ok := tables[r.Table]
-	if !ok || len(cols) == 0 {
-		var names []string
-		for t := range tables {
-			names = append(names, t)
-		}
-		msg := fmt.Sprintf("table %q does not exist in the database", r.Table)
-		if s := suggest(r.Table, names); s != "" {
-			msg += fmt.Sprintf(", did you mean %q?", s)
-		}
-		p.add(r.line, r.key+".table", "%s", msg)
-		return
-	}
-	r.columns = make(map[string]*Column, len(cols))
-	var names []string
-	for i := range cols {
-		r.columns[strings.ToLower(cols[i].Name)] = &cols[i]
-		names = append(names, cols[i].Name)
-	}
-	sort.Strings(names)
-	for _, ref := range r.refs {
-		if _, ok := r.columns[strings.ToLower(ref.column)]; ok {
+	byTable := map[string]map[string]*Column{}
+	names := map[string][]string{}
+	for _, t := range r.tables() {
+		cols, ok := tables[t]
+		if !ok || len(cols) == 0 {
 			continue
 		}
-		msg := fmt.Sprintf("column %q does not exist in table %q", ref.column, r.Table)
-		if s := suggest(ref.column, names); s != "" {
+		m := make(map[string]*Column, len(cols))
+		for i := range cols {
+			m[strings.ToLower(cols[i].Name)] = &cols[i]
+			names[t] = append(names[t], cols[i].Name)
+		}
+		sort.Strings(names[t])
+		byTable[t] = m
+	}
+	if byTable[r.Table] == nil {
+		p.add(r.line, r.key+".table", "%s", missingTable(r.Table, tables))
+		return
+	}
+	r.columns = byTable[r.Table]
+	r.tableColumns = byTable
+	reported := map[string]bool{}
+	for _, ref := range r.refs {
+		t := ref.table
+		if t == "" {
+			t = r.Table
+		}
+		if byTable[t] == nil {
+			if !reported[t] {
+				reported[t] = true
+				p.add(ref.line, ref.key, "%s", missingTable(t, tables))
+			}
+			continue
+		}
+		if _, ok := byTable[t][strings.ToLower(ref.column)]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("column %q does not exist in table %q", ref.column, t)
+		if s := suggest(ref.column, names[t]); s != "" {
 			msg += fmt.Sprintf(", did you mean %q?", s)
 		} else {
-			msg += fmt.Sprintf(" (it has %s)", strings.Join(names, ", "))
+			msg += fmt.Sprintf(" (it has %s)", strings.Join(names[t], ", "))
 		}
 		p.add(ref.line, ref.key, "%s", msg)
+	}
+	if len(p.list) == 0 {
+		r.checkCreatable(p)
+	}
+}
+
+func missingTable(name string, tables map[string][]Column) string {
+	var names []string
+	for t, cols := range tables {
+		if len(cols) > 0 {
+			names = append(names, t)
+		}
+	}
+	msg := fmt.Sprintf("table %q does not exist in the database", name)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf(", did you mean %q?", s)
+	}
+	return msg
+}
+
+// checkCreatable verifies, when POST may create rows, that every NOT NULL
+// column without a default gets a value and that new rows land in scope.
+func (r *Resource) checkCreatable(p *problems) {
+	if r.Create != CreateAllow {
+		return
+	}
+	id := r.column(r.IDColumn)
+	if !id.AutoIncrement && id.kind() != kindText {
+		p.add(r.line, r.key+".id", "create: allow needs an id column that is AUTO_INCREMENT or text (retroscim then generates UUIDs); %q is %s", r.IDColumn, id.ColumnType)
+	}
+	written := map[string]bool{strings.ToLower(r.IDColumn): true}
+	for _, c := range r.insertedColumns() {
+		written[strings.ToLower(c)] = true
+	}
+	var missing []string
+	for name, c := range r.columns {
+		if written[name] || c.Nullable || c.Default != nil || c.AutoIncrement || c.Generated {
+			continue
+		}
+		missing = append(missing, c.Name)
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		p.add(r.line, r.key+".defaults", "create: allow inserts rows, but NOT NULL columns without a default get no value: %s; map them or give them values in %s.defaults", strings.Join(missing, ", "), r.key)
+	}
+	for _, t := range r.Scope {
+		if !written[strings.ToLower(t.Column)] {
+			p.add(r.line, r.key+".defaults", "create: allow would insert rows without %s, which users.scope tests; set it in %s.defaults so created rows are inside the scope", t.Column, r.key)
+		}
 	}
 }

@@ -243,7 +243,11 @@ func (r *Resource) compileValuePath(e *filter.ValuePath) (cond, error) {
 // target is one place an attribute's value comes from: a column, a
 // constant fixed by the mapping, or the active column.
 type target struct {
-	column    string
+	column string
+	// expr, when set, is the quoted column expression to compare (a lookup
+	// table's column); otherwise the quoted column.
+	expr      string
+	lookup    *Attribute
 	typ       AttrType
 	caseExact bool
 	// isConst marks a value fixed by the mapping (an entry's type, whether
@@ -291,7 +295,7 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 		if p.Sub != "" {
 			return nil, &FilterError{Pos: pos, Msg: "active has no sub-attributes"}
 		}
-		return []target{{column: r.Active.Column, typ: TypeBoolean, active: true, name: "active"}}, nil
+		return []target{{column: r.Active.Column, typ: TypeBoolean, active: true, name: "active"}}, nil // column may be empty
 	}
 	if def.Type != TypeComplex {
 		if p.Sub != "" {
@@ -412,7 +416,19 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 }
 
 func attrTarget(a *Attribute) target {
-	return target{column: a.Column, typ: a.Def.Type, caseExact: a.CaseExact, name: a.Path()}
+	t := target{column: a.Column, typ: a.Def.Type, caseExact: a.CaseExact, name: a.Path()}
+	if a.Lookup != nil {
+		t.lookup = a
+	}
+	return t
+}
+
+// sqlCol is the target's quoted column expression.
+func (t target) sqlCol() string {
+	if t.expr != "" {
+		return t.expr
+	}
+	return quoteIdent(t.column)
 }
 
 // lookupDef finds the definition of a top-level attribute, honouring an
@@ -565,22 +581,57 @@ func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
 		if err != nil {
 			return cond{}, err
 		}
+		if r.Active.Column == "" {
+			return constCond(b), nil // every existing row is active
+		}
 		in := r.activeIn()
 		if b {
 			return in, nil
 		}
 		return notCond(in), nil
+	case t.lookup != nil:
+		// The value lives in the lookup table: match the keys there.
+		l := t.lookup.Lookup
+		inner := t
+		inner.lookup = nil
+		inner.expr = quoteIdent(l.Table) + "." + quoteIdent(l.Match)
+		c, err := r.compareColumn(inner, r.columnOf(l.Table, l.Match), op, v, e.At)
+		if err != nil || c.k != 0 {
+			return c, err
+		}
+		return r.lookupIn(t.lookup, c), nil
 	}
-	col := r.column(t.column)
+	return r.compareColumn(t, r.column(t.column), op, v, e.At)
+}
+
+// lookupIn is "the key column holds a key whose looked-up row meets c".
+func (r *Resource) lookupIn(a *Attribute, c cond) cond {
+	l := a.Lookup
+	lt := quoteIdent(l.Table)
+	sub := "SELECT " + lt + "." + quoteIdent(l.Key) + " FROM " + lt + " WHERE "
+	if c.k == 1 {
+		sub += "TRUE"
+	} else {
+		sub += c.operand('a')
+	}
+	if l.Tenant != "" {
+		sub += " AND " + lt + "." + quoteIdent(l.Tenant) + " = " + r.qualified(r.TenantColumn)
+	}
+	return cond{sql: quoteIdent(a.Column) + " IN (" + sub + ")", args: c.args}
+}
+
+// compareColumn compiles a comparison on one column of known type.
+func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v filter.Value, pos int) (cond, error) {
+	e := &filter.Compare{At: pos, Op: op, Value: v}
 	switch t.typ {
 	case TypeBoolean:
 		b, err := boolValue(v, t, e.At)
 		if err != nil {
 			return cond{}, err
 		}
-		truth := sqlCond(quoteIdent(t.column) + " <> 0")
+		truth := sqlCond(t.sqlCol() + " <> 0")
 		if col.kind() == kindText {
-			truth = sqlCond("LOWER(" + quoteIdent(t.column) + ") IN ('1','true','t','yes','y','on')")
+			truth = sqlCond("LOWER(" + t.sqlCol() + ") IN ('1','true','t','yes','y','on')")
 		}
 		if b {
 			return truth, nil
@@ -591,13 +642,13 @@ func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
 		if err != nil {
 			return cond{}, err
 		}
-		return sqlCond(quoteIdent(t.column)+" "+sqlOps[op]+" ?", tm), nil
+		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	case TypeInteger, TypeDecimal:
 		n, err := numberValue(v, t, e.At)
 		if err != nil {
 			return cond{}, err
 		}
-		return sqlCond(quoteIdent(t.column)+" "+sqlOps[op]+" ?", n), nil
+		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", n), nil
 	}
 	// String-like attributes (string, reference, binary).
 	if v.Kind != filter.String && v.Kind != filter.Number {
@@ -612,7 +663,7 @@ func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
 		if err != nil {
 			return cond{}, err
 		}
-		return sqlCond(quoteIdent(t.column)+" "+sqlOps[op]+" ?", tm), nil
+		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	}
 	return compareText(t, col, op, s), nil
 }
@@ -650,7 +701,7 @@ func article(t AttrType) string {
 // Case-exact attributes on a case-insensitive column are compared under the
 // binary collation, next to a plain equality that can use the index.
 func compareText(t target, col *Column, op filter.Operator, s string) cond {
-	qc := quoteIdent(t.column)
+	qc := t.sqlCol()
 	fold := !t.caseExact && !col.CaseInsensitive()
 	exact := t.caseExact && col.CaseInsensitive()
 	expr, arg := qc, "?"
@@ -707,7 +758,7 @@ func escapeLike(s string) string {
 // column, such as an id. The value is parsed strictly: MySQL would turn
 // '12abc' into 12, and GET /Users?filter=id eq "12abc" must not find user 12.
 func compareNumericColumn(t target, col *Column, op filter.Operator, s string, pos int) (cond, error) {
-	qc := quoteIdent(t.column)
+	qc := t.sqlCol()
 	if op == filter.Co || op == filter.Sw || op == filter.Ew {
 		return sqlCond("CAST("+qc+" AS CHAR) LIKE ? ESCAPE '!'", likePattern(op, s)), nil
 	}
@@ -824,6 +875,8 @@ func (r *Resource) present(t target) cond {
 		return constCond(s != "")
 	case t.active:
 		return condTrue
+	case t.lookup != nil:
+		return r.lookupIn(t.lookup, condTrue)
 	}
 	qc := quoteIdent(t.column)
 	col := r.column(t.column)

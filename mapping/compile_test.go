@@ -310,7 +310,7 @@ func TestOrder(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"nickName", "id; DROP TABLE users", "name", "`id`"} {
-		var ve *ValueError
+		var ve *RequestError
 		if _, err := r.Order(bad, false); !errors.As(err, &ve) {
 			t.Errorf("Order(%q) error = %v, want *ValueError", bad, err)
 		}

@@ -34,6 +34,8 @@ type Server struct {
 	// Location headers (https://scim.example.com). When empty, the request's
 	// own scheme and Host are used.
 	PublicURL string `yaml:"public_url"`
+	// MaxBodyBytes bounds request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
 // Database holds the connection settings for the app's database.

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/retroscim/retroscim/mapping/filter"
@@ -46,8 +45,9 @@ func (t *pathTree) add(names []string) {
 var alwaysReturned = map[string]bool{"schemas": true, "id": true}
 
 // Projection parses the attributes and excludedAttributes parameters
-// (comma-separated attribute paths). A malformed path is a *ValueError;
+// (comma-separated attribute paths). A malformed path is an error;
 // well-formed names this mapping does not know select nothing.
+// Errors are *RequestError (invalidValue).
 func (r *Resource) Projection(attributes, excluded string) (Projection, error) {
 	var p Projection
 	var err error
@@ -88,7 +88,7 @@ func (r *Resource) pathTree(param, list string) (*pathTree, error) {
 		}
 		ap, err := filter.ParseAttrPath(s)
 		if err != nil {
-			return nil, &ValueError{Msg: fmt.Sprintf("%s: %q is not an attribute path", param, s)}
+			return nil, requestErr(ScimInvalidValue, "%s: %q is not an attribute path", param, s)
 		}
 		t.add(r.memberNames(ap))
 	}

@@ -32,7 +32,7 @@ func TestProjection(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"user name", "emails[type eq \"work\"]", "a.b.c", "1x", "id;drop"} {
-		var ve *ValueError
+		var ve *RequestError
 		if _, err := r.Projection(bad, ""); !errors.As(err, &ve) {
 			t.Errorf("Projection(%q) error = %v, want *ValueError", bad, err)
 		}

@@ -1,20 +1,11 @@
 package mapping
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/retroscim/retroscim/mapping/filter"
 )
-
-// ValueError reports an invalid request parameter (sortBy, attributes, an
-// id), written for the client. It becomes 400 invalidValue.
-type ValueError struct {
-	Msg string
-}
-
-func (e *ValueError) Error() string { return e.Msg }
 
 // And joins predicates with AND, skipping empty ones. Predicates from this
 // package are always safe to join this way (see cond.predicate).
@@ -56,6 +47,10 @@ func (r *Resource) ScopePredicate(tenant string) Predicate {
 	}
 	return c.predicate()
 }
+
+// TenantArg is the tenant as a value of the tenant column: an integer for
+// an integer column.
+func (r *Resource) TenantArg(tenant string) any { return r.tenantArg(tenant) }
 
 func (r *Resource) tenantArg(tenant string) any {
 	if r.column(r.TenantColumn).kind() == kindInteger {
@@ -106,7 +101,7 @@ func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
 	}
 	p, err := filter.ParseAttrPath(sortBy)
 	if err != nil {
-		return nil, &ValueError{Msg: fmt.Sprintf("sortBy: %v", err)}
+		return nil, requestErr(ScimInvalidValue, "sortBy: %v", err)
 	}
 	targets, err := r.resolve(p, 0, nil, false)
 	if err != nil {
@@ -114,14 +109,16 @@ func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
 		if fe, ok := err.(*FilterError); ok {
 			msg = fe.Msg
 		}
-		return nil, &ValueError{Msg: "sortBy: " + msg}
+		return nil, requestErr(ScimInvalidValue, "sortBy: %s", msg)
 	}
 	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
 	switch {
-	case t.isConst || t.absent:
+	case t.isConst || t.absent || (t.active && r.Active.Column == ""):
 		return []OrderKey{idKey}, nil
 	case t.column == r.IDColumn:
 		return []OrderKey{idKey}, nil
+	case t.lookup != nil:
+		return []OrderKey{{SQL: "(" + r.lookupValueSQL(t.lookup) + ")", Desc: descending, Nullable: true}, idKey}, nil
 	}
 	col := r.column(t.column)
 	expr := quoteIdent(t.column)

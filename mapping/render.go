@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Row is one database row as selected by SelectColumns: each value is nil,
+// Row is one database row as selected by SelectExprs: each value is nil,
 // []byte, string, int64, uint64, float64, bool or time.Time, as the MySQL
 // driver returns them.
 type Row []any
@@ -62,7 +62,7 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 func (r *Resource) renderAttr(va *viewAttr, row Row) (any, bool) {
 	switch {
 	case va.active:
-		return r.isActive(row[r.colIndex[strings.ToLower(r.Active.Column)]]), true
+		return r.isActiveRow(row), true
 	case va.simple != nil:
 		if va.simple.Mutability == WriteOnly || va.simple.Def.Returned == ReturnedNever {
 			return nil, false
@@ -135,13 +135,19 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 // Version returns the row's weak entity tag, W/"…". It comes from the
 // version column when one is mapped, otherwise from a digest of every
 // selected value, so it changes whenever anything SCIM shows changes.
+//
+// A date-time version column is used as is only with microseconds
+// (DATETIME(6)): with whole seconds, two writes in one second would share
+// a version and If-Match could not tell them apart, so the digest (which
+// includes the column) is used instead.
 func (r *Resource) Version(row Row) string {
 	if r.VersionColumn != "" {
 		v := row[r.colIndex[strings.ToLower(r.VersionColumn)]]
-		if t, ok := timeOf(v); ok {
+		col := r.column(r.VersionColumn)
+		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
 		}
-		if s, ok := textOf(v); ok && isETagSafe(s) {
+		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal {
 			return `W/"` + s + `"`
 		}
 	}
@@ -168,6 +174,15 @@ func isETagSafe(s string) bool {
 		}
 	}
 	return true
+}
+
+// isActiveRow reads the active flag of a row; without an active column
+// every existing row is active.
+func (r *Resource) isActiveRow(row Row) bool {
+	if r.Active.Column == "" {
+		return true
+	}
+	return r.isActive(row[r.colIndex[strings.ToLower(r.Active.Column)]])
 }
 
 func (r *Resource) isActive(v any) bool {

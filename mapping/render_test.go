@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,9 +58,9 @@ func sampleRow(r *Resource) Row {
 		"badge_no":      int64(1234),
 		"is_contractor": []byte("0"),
 	}
-	row := make(Row, len(r.SelectColumns()))
-	for i, c := range r.SelectColumns() {
-		row[i] = values[c]
+	row := make(Row, len(r.SelectExprs()))
+	for i, c := range r.SelectExprs() {
+		row[i] = values[strings.Trim(c, "`")]
 	}
 	return row
 }

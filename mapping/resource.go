@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,13 +66,18 @@ type Resource struct {
 	Delete             DeletePolicy
 	// Attributes are the mapped attributes in file order.
 	Attributes []*Attribute
+	// Defaults are values for columns no attribute maps, written when a
+	// row is created (such as auth_source = 'saml', which puts it in scope).
+	Defaults []ColumnValue
 
-	// selectCols are the columns a read selects, in order; Row values are
-	// aligned with them.
-	selectCols []string
-	colIndex   map[string]int
-	// columns are the live column facts, by lower-case name, after Bind.
-	columns map[string]*Column
+	// selectExprs are the SQL expressions a read selects, in order; Row
+	// values are aligned with them. colIndex finds plain columns in it.
+	selectExprs []string
+	colIndex    map[string]int
+	// columns are the live column facts, by lower-case name, after Bind;
+	// tableColumns has them for every table the mapping names.
+	columns      map[string]*Column
+	tableColumns map[string]map[string]*Column
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// views drive rendering: per schema, the attributes in schema order.
@@ -90,11 +97,22 @@ type ScopeTerm struct {
 
 // Active maps the SCIM active attribute onto a column.
 type Active struct {
+	// Column holds the active flag; empty when a row's existence is its
+	// activity (deactivate: delete without a column).
 	Column string
 	// True lists the stored values that mean active; anything else is inactive.
 	True []any
 	// False is the value written to deactivate.
 	False any
+	// DeleteOnFalse removes the row when active becomes false, for apps
+	// where deactivation deletes the user (Harmony SASE frees the licence).
+	DeleteOnFalse bool
+}
+
+// ColumnValue is a fixed value for a column.
+type ColumnValue struct {
+	Column string
+	Value  any
 }
 
 // Attribute is one mapped SCIM attribute.
@@ -116,7 +134,10 @@ type Attribute struct {
 	// it belongs to, or nil.
 	Def    *AttrDef
 	Parent *AttrDef
+	// Column stores the value; for a lookup attribute it stores the key.
 	Column string
+	// Lookup, when set, stores the value as a key into another table.
+	Lookup *Lookup
 
 	Mutability Mutability
 	Required   bool
@@ -125,7 +146,28 @@ type Attribute struct {
 	// Custom marks an attribute declared by the mapping rather than RFC 7643.
 	Custom bool
 
-	colIdx int
+	// Validation rules for written values.
+	MaxLength      int            // in characters; 0: the column's length
+	Pattern        *regexp.Regexp // the whole value must match
+	ForbiddenChars string         // none of these characters may appear
+	Values         []string       // the only accepted values (case-insensitive)
+	// Default is written when the attribute is removed or absent from a
+	// PUT or POST; HasDefault says whether one is set.
+	Default    any
+	HasDefault bool
+
+	index  int // position in Resource.Attributes
+	colIdx int // position of its value in a Row
+}
+
+// Lookup stores a SCIM string as a key into another table: Panther's
+// pantherRole "Admin" is users.role_id = roles.id where roles.name = 'Admin'.
+type Lookup struct {
+	Table string
+	Key   string // the referenced key column, default id
+	Match string // the column holding the SCIM value
+	// Tenant is the lookup table's tenant column, matched to the resource's.
+	Tenant string
 }
 
 // Path renders the attribute's SCIM path, such as emails[type eq "work"].value.
@@ -145,6 +187,7 @@ func (a *Attribute) Path() string {
 }
 
 type columnRef struct {
+	table  string // empty: the resource's own table
 	column string
 	line   int
 	key    string
@@ -159,13 +202,15 @@ type resourceSpec struct {
 	Delete     string      `yaml:"delete"`
 	Active     *activeSpec `yaml:"active"`
 	Meta       metaSpec    `yaml:"meta"`
+	Defaults   yaml.Node   `yaml:"defaults"`
 	Attributes yaml.Node   `yaml:"attributes"`
 }
 
 type activeSpec struct {
-	Column string    `yaml:"column"`
-	True   yaml.Node `yaml:"true"`
-	False  yaml.Node `yaml:"false"`
+	Column     string    `yaml:"column"`
+	True       yaml.Node `yaml:"true"`
+	False      yaml.Node `yaml:"false"`
+	Deactivate string    `yaml:"deactivate"`
 }
 
 type metaSpec struct {
@@ -175,13 +220,27 @@ type metaSpec struct {
 }
 
 type attrSpec struct {
-	Column      string `yaml:"column"`
-	Type        string `yaml:"type"`
-	Mutability  string `yaml:"mutability"`
-	Required    *bool  `yaml:"required"`
-	Unique      *bool  `yaml:"unique"`
-	CaseExact   *bool  `yaml:"case_exact"`
-	Description string `yaml:"description"`
+	Column         string      `yaml:"column"`
+	Lookup         *lookupSpec `yaml:"lookup"`
+	Type           string      `yaml:"type"`
+	Mutability     string      `yaml:"mutability"`
+	Required       *bool       `yaml:"required"`
+	Unique         *bool       `yaml:"unique"`
+	CaseExact      *bool       `yaml:"case_exact"`
+	MaxLength      *int        `yaml:"max_length"`
+	Pattern        string      `yaml:"pattern"`
+	ForbiddenChars string      `yaml:"forbidden_chars"`
+	Values         []string    `yaml:"values"`
+	Default        yaml.Node   `yaml:"default"`
+	Description    string      `yaml:"description"`
+}
+
+type lookupSpec struct {
+	Table  string `yaml:"table"`
+	Key    string `yaml:"key"`
+	Match  string `yaml:"match"`
+	Column string `yaml:"column"`
+	Tenant string `yaml:"tenant"`
 }
 
 // compileResource validates the users (or groups) section and builds the
@@ -239,6 +298,7 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	if r.Delete == DeleteDeactivate && r.Active == nil {
 		p.add(lineOf(n, "delete"), key+".delete", "deactivate needs an active column: add active: { column: ..., true: 1, false: 0 } or choose delete: delete or deny")
 	}
+	r.compileDefaults(&spec.Defaults, p)
 	r.compileAttributes(&spec.Attributes, core, p)
 	if len(p.list) > before {
 		return nil
@@ -398,12 +458,24 @@ func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems)
 
 func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
 	key := r.key + ".active"
+	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
+	switch spec.Deactivate {
+	case "", "update":
+	case "delete":
+		a.DeleteOnFalse = true
+	default:
+		p.add(lineOf(n, "deactivate"), key+".deactivate", "%q is not a deactivation: use update (write the false value) or delete (remove the row)", spec.Deactivate)
+		return
+	}
 	if spec.Column == "" {
-		p.add(n.Line, key+".column", "missing: name the column that says whether the user is active")
+		if a.DeleteOnFalse {
+			r.Active = a // existing rows are active; deactivation deletes them
+			return
+		}
+		p.add(n.Line, key+".column", "missing: name the column that says whether the user is active (or set deactivate: delete for apps that delete deactivated users)")
 		return
 	}
 	r.checkIdent(spec.Column, n, "column", p, false)
-	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
 	if spec.True.Kind != 0 {
 		vals, ok := scalarValues(&spec.True)
 		if !ok {
@@ -427,6 +499,31 @@ func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
 	}
 	r.Active = a
 	r.ref(a.Column, lineOf(n, "column"), key+".column")
+}
+
+func (r *Resource) compileDefaults(n *yaml.Node, p *problems) {
+	key := r.key + ".defaults"
+	if n.Kind == 0 {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		p.add(n.Line, key, "expected a mapping of column: value, got %s", describeNode(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !isIdent(k.Value) {
+			p.add(k.Line, joinKey(key, k.Value), "%q is not a valid column name", k.Value)
+			continue
+		}
+		val, ok := scalarValue(v)
+		if !ok {
+			p.add(v.Line, joinKey(key, k.Value), "expected a single value")
+			continue
+		}
+		r.Defaults = append(r.Defaults, ColumnValue{Column: k.Value, Value: val})
+		r.ref(k.Value, k.Line, joinKey(key, k.Value))
+	}
 }
 
 // reserved names cannot be mapped through attributes: they have their own
@@ -470,24 +567,84 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 			continue
 		}
 		seen[canon] = a
-		if spec.Column == "" {
-			p.add(v.Line, ak+".column", "missing: name the column that stores %s", a.Path())
+		if !r.attrColumn(a, spec, v, ak, p) || !applyRules(a, spec, v, ak, p) {
 			continue
 		}
-		if !isIdent(spec.Column) {
-			p.add(lineOf(v, "column"), ak+".column", "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", spec.Column)
-			continue
-		}
-		a.Column = spec.Column
-		if !applyRules(a, spec, v, ak, p) {
-			continue
-		}
+		a.index = len(r.Attributes)
 		r.Attributes = append(r.Attributes, a)
-		r.ref(a.Column, lineOf(v, "column"), ak+".column")
 	}
 	if core == coreUser && r.find(UserSchema, "userName", "", "") == nil && len(p.list) == 0 {
 		p.add(n.Line, key, "userName is not mapped: every SCIM user needs one (Okta matches users on it)")
 	}
+}
+
+// attrColumn reads where an attribute is stored: column, or lookup.
+func (r *Resource) attrColumn(a *Attribute, spec attrSpec, v *yaml.Node, ak string, p *problems) bool {
+	ident := func(name, field string, n *yaml.Node) bool {
+		if !isIdent(name) {
+			p.add(lineOf(n, field), ak+"."+field, "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", name)
+			return false
+		}
+		return true
+	}
+	switch {
+	case spec.Column != "" && spec.Lookup != nil:
+		p.add(v.Line, ak, "give column or lookup, not both (a lookup names its column inside: lookup: { column: role_id, ... })")
+		return false
+	case spec.Lookup != nil:
+		l := spec.Lookup
+		ln := valueOf(v, "lookup")
+		if l.Table == "" || l.Match == "" || l.Column == "" {
+			p.add(ln.Line, ak+".lookup", "needs table, match and column, as in lookup: { table: roles, match: name, key: id, column: role_id }")
+			return false
+		}
+		if l.Key == "" {
+			l.Key = "id"
+		}
+		if a.Def.Type != TypeString {
+			p.add(ln.Line, ak+".lookup", "only string attributes can be looked up; %s is %s", a.Path(), article(a.Def.Type))
+			return false
+		}
+		ok := true
+		for _, c := range []struct{ name, field string }{{l.Column, "column"}, {l.Key, "key"}, {l.Match, "match"}} {
+			ok = ident(c.name, c.field, ln) && ok
+		}
+		if l.Tenant != "" {
+			ok = ident(l.Tenant, "tenant", ln) && ok
+		}
+		parts := strings.Split(l.Table, ".")
+		for _, part := range parts {
+			if !isIdent(part) || len(parts) > 2 {
+				p.add(lineOf(ln, "table"), ak+".lookup.table", "%q is not a valid table name", l.Table)
+				return false
+			}
+		}
+		if !ok {
+			return false
+		}
+		if l.Tenant != "" && r.TenantColumn == "" {
+			p.add(lineOf(ln, "tenant"), ak+".lookup.tenant", "%s.tenant is not set, so there is no tenant to match", r.key)
+			return false
+		}
+		a.Column = l.Column
+		a.Lookup = &Lookup{Table: l.Table, Key: l.Key, Match: l.Match, Tenant: l.Tenant}
+		r.ref(l.Column, lineOf(ln, "column"), ak+".lookup.column")
+		for _, c := range []struct{ name, field string }{{l.Key, "key"}, {l.Match, "match"}, {l.Tenant, "tenant"}} {
+			if c.name != "" {
+				r.refs = append(r.refs, columnRef{table: l.Table, column: c.name, line: lineOf(ln, c.field), key: ak + ".lookup." + c.field})
+			}
+		}
+		return true
+	case spec.Column == "":
+		p.add(v.Line, ak+".column", "missing: name the column that stores %s", a.Path())
+		return false
+	}
+	if !ident(spec.Column, "column", v) {
+		return false
+	}
+	a.Column = spec.Column
+	r.ref(a.Column, lineOf(v, "column"), ak+".column")
+	return true
 }
 
 // resolveAttrKey turns a mapping key such as `name.givenName` or
@@ -676,6 +833,41 @@ func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *proble
 		p.add(lineOf(n, "description"), key+".description", "descriptions can only be given for custom attributes")
 		return false
 	}
+	if spec.MaxLength != nil {
+		if *spec.MaxLength < 1 {
+			p.add(lineOf(n, "max_length"), key+".max_length", "must be at least 1")
+			return false
+		}
+		a.MaxLength = *spec.MaxLength
+	}
+	if spec.Pattern != "" {
+		re, err := regexp.Compile(`^(?:` + spec.Pattern + `)$`)
+		if err != nil {
+			p.add(lineOf(n, "pattern"), key+".pattern", "not a valid regular expression (RE2 syntax): %v", err)
+			return false
+		}
+		a.Pattern = re
+	}
+	a.ForbiddenChars = spec.ForbiddenChars
+	if spec.Values != nil {
+		if len(spec.Values) == 0 {
+			p.add(lineOf(n, "values"), key+".values", "an empty list would refuse every value")
+			return false
+		}
+		a.Values = spec.Values
+	}
+	if spec.Default.Kind != 0 {
+		v, ok := scalarValue(&spec.Default)
+		if !ok {
+			p.add(spec.Default.Line, key+".default", "expected a single value")
+			return false
+		}
+		a.Default, a.HasDefault = v, true
+	}
+	if (a.MaxLength > 0 || a.Pattern != nil || a.ForbiddenChars != "") && a.Def.Type != TypeString && a.Def.Type != TypeReference {
+		p.add(n.Line, key, "max_length, pattern and forbidden_chars apply to string attributes; %s is %s", a.Path(), article(a.Def.Type))
+		return false
+	}
 	return true
 }
 
@@ -707,21 +899,23 @@ func firstOr(list []string, def string) string {
 	return def
 }
 
-// buildSelect fixes the list of columns a read selects and where each
-// attribute finds its value in a Row.
+// buildSelect fixes the SQL expressions a read selects and where each
+// attribute finds its value in a Row: plain columns once each, and for a
+// lookup attribute a scalar subquery that reads the value by the key.
 func (r *Resource) buildSelect() {
 	r.colIndex = map[string]int{}
+	r.selectExprs = nil
 	add := func(col string) int {
 		lc := strings.ToLower(col)
 		if i, ok := r.colIndex[lc]; ok {
 			return i
 		}
-		r.selectCols = append(r.selectCols, col)
-		r.colIndex[lc] = len(r.selectCols) - 1
-		return len(r.selectCols) - 1
+		r.selectExprs = append(r.selectExprs, quoteIdent(col))
+		r.colIndex[lc] = len(r.selectExprs) - 1
+		return len(r.selectExprs) - 1
 	}
 	add(r.IDColumn)
-	if r.Active != nil {
+	if r.Active != nil && r.Active.Column != "" {
 		add(r.Active.Column)
 	}
 	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn, r.VersionColumn} {
@@ -730,24 +924,61 @@ func (r *Resource) buildSelect() {
 		}
 	}
 	for _, a := range r.Attributes {
-		a.colIdx = add(a.Column)
+		if a.Lookup == nil {
+			a.colIdx = add(a.Column)
+			continue
+		}
+		r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
+		a.colIdx = len(r.selectExprs) - 1
 	}
 }
 
-// SelectColumns lists the columns a read of this resource selects; a Row
-// holds their values in this order.
-func (r *Resource) SelectColumns() []string { return r.selectCols }
+// lookupValueSQL is the subquery that reads a lookup attribute's value
+// for the current row.
+func (r *Resource) lookupValueSQL(a *Attribute) string {
+	l := a.Lookup
+	lt := quoteIdent(l.Table)
+	sql := "SELECT " + lt + "." + quoteIdent(l.Match) + " FROM " + lt + " WHERE " + lt + "." + quoteIdent(l.Key) + " = " + r.qualified(a.Column)
+	if l.Tenant != "" {
+		sql += " AND " + lt + "." + quoteIdent(l.Tenant) + " = " + r.qualified(r.TenantColumn)
+	}
+	return sql
+}
 
-// Columns lists every column the mapping names, for schema inspection.
+// qualified names a column of the resource's table from inside a subquery.
+func (r *Resource) qualified(col string) string {
+	t := r.Table
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		t = t[i+1:]
+	}
+	return quoteIdent(t) + "." + quoteIdent(col)
+}
+
+// SelectExprs lists the SQL expressions a read of this resource selects; a
+// Row holds their values in this order.
+func (r *Resource) SelectExprs() []string { return r.selectExprs }
+
+// Columns lists every column of the resource's table the mapping names.
 func (r *Resource) Columns() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, ref := range r.refs {
-		if lc := strings.ToLower(ref.column); !seen[lc] {
+		if lc := strings.ToLower(ref.column); ref.table == "" && !seen[lc] {
 			seen[lc] = true
 			out = append(out, ref.column)
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// tables lists the resource's table and every lookup table.
+func (r *Resource) tables() []string {
+	out := []string{r.Table}
+	for _, ref := range r.refs {
+		if ref.table != "" && !slices.Contains(out, ref.table) {
+			out = append(out, ref.table)
+		}
+	}
 	return out
 }

@@ -1,0 +1,275 @@
+package legacy
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// Errors a write can end with. ConstraintError wraps them with detail.
+var (
+	// ErrConflict means a unique key already holds the value (MySQL 1062).
+	ErrConflict = errors.New("duplicate key")
+	// ErrReferenced means other rows reference the row (MySQL 1451).
+	ErrReferenced = errors.New("row is referenced by other rows")
+	// ErrInvalidData means the database refused a value: too long, wrong
+	// type, NULL for NOT NULL, or a foreign key to nothing.
+	ErrInvalidData = errors.New("invalid data for column")
+)
+
+// ConstraintError is a write the database refused because of the data.
+type ConstraintError struct {
+	Kind error  // ErrConflict, ErrReferenced or ErrInvalidData
+	Key  string // the unique key or column named by the server, if any
+	Err  *mysql.MySQLError
+}
+
+func (e *ConstraintError) Error() string {
+	if e.Key != "" {
+		return fmt.Sprintf("%v (%s): %v", e.Kind, e.Key, e.Err)
+	}
+	return fmt.Sprintf("%v: %v", e.Kind, e.Err)
+}
+
+func (e *ConstraintError) Unwrap() error { return e.Kind }
+
+// constraintError classifies MySQL errors caused by the data written.
+func constraintError(err error) error {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return nil
+	}
+	switch me.Number {
+	case 1062: // Duplicate entry 'x' for key 'uq_users_org_login'
+		return &ConstraintError{Kind: ErrConflict, Key: quotedAfter(me.Message, "for key "), Err: me}
+	case 1451: // Cannot delete or update a parent row: a foreign key constraint fails
+		return &ConstraintError{Kind: ErrReferenced, Err: me}
+	case 1452, 1406, 1366, 1048, 1264, 1265, 1292, 1364: // FK to nothing, too long, bad value, NULL, out of range, truncated, bad date, no default
+		return &ConstraintError{Kind: ErrInvalidData, Key: quotedAfter(me.Message, "column "), Err: me}
+	}
+	return nil
+}
+
+// quotedAfter extracts 'name' following marker in a server message.
+func quotedAfter(msg, marker string) string {
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(msg[i+len(marker):], "'`\"")
+	if j := strings.IndexAny(rest, "'`\""); j >= 0 {
+		return rest[:j]
+	}
+	return ""
+}
+
+// Tx is one transaction: every statement of a SCIM write request runs in
+// one, so a request applies completely or not at all.
+type Tx struct {
+	tx *sqlx.Tx
+	s  *Store
+}
+
+// maxDeadlockRetries bounds how often a transaction the server chose as a
+// deadlock victim is run again.
+const maxDeadlockRetries = 3
+
+// InTx runs fn in a transaction and commits it if fn returns nil. A
+// transaction rolled back as a deadlock victim (MySQL 1213) is retried, so
+// fn must be safe to run again.
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTx(ctx, fn)
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1213 && attempt < maxDeadlockRetries {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", s.wrap(ctx, err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: tx, s: s}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", s.wrap(ctx, err))
+	}
+	return nil
+}
+
+// Get reads the one row q matches, or ErrNotFound. With lock set it is a
+// locking read (SELECT ... FOR UPDATE): the row stays locked until the
+// transaction ends, so concurrent writers of the same row queue up.
+func (t *Tx) Get(ctx context.Context, q Select, lock bool) ([]any, error) {
+	stmt := selectStmt(q) + " LIMIT 2"
+	if lock {
+		stmt += " FOR UPDATE"
+	}
+	ctx, cancel := t.s.queryContext(ctx)
+	defer cancel()
+	rows, err := queryRows(ctx, t.tx, stmt, q.Args, len(q.Columns), t.s.wrap)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", q.Table, err)
+	}
+	switch len(rows) {
+	case 0:
+		return nil, fmt.Errorf("read %s: %w", q.Table, ErrNotFound)
+	case 1:
+		return rows[0], nil
+	}
+	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.Table, len(rows))
+}
+
+// Exists reports whether a row matches where, as a locking read: under
+// REPEATABLE READ it also locks the gap, so no other transaction can
+// insert a matching row before this one ends.
+func (t *Tx) Exists(ctx context.Context, table, where string, args []any) (bool, error) {
+	ctx, cancel := t.s.queryContext(ctx)
+	defer cancel()
+	rows, err := queryRows(ctx, t.tx, "SELECT 1 FROM "+quoteIdent(table)+" WHERE "+where+" LIMIT 1 FOR UPDATE", args, 1, t.s.wrap)
+	if err != nil {
+		return false, fmt.Errorf("check %s: %w", table, err)
+	}
+	return len(rows) > 0, nil
+}
+
+// Assignment is one column = value of an UPDATE or INSERT. When Expr is
+// set it is written as SQL (DEFAULT, NOW(6), `v` + 1) and Value is unused.
+type Assignment struct {
+	Column string
+	Value  any
+	Expr   string
+}
+
+// Update is an UPDATE of the rows Where matches.
+type Update struct {
+	Table string
+	Set   []Assignment
+	Where string
+	Args  []any
+}
+
+// Update runs an UPDATE and returns the number of rows matched.
+func (t *Tx) Update(ctx context.Context, u Update) (int64, error) {
+	var b strings.Builder
+	args := make([]any, 0, len(u.Set)+len(u.Args))
+	b.WriteString("UPDATE ")
+	b.WriteString(quoteIdent(u.Table))
+	b.WriteString(" SET ")
+	for i, a := range u.Set {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(a.Column))
+		b.WriteString(" = ")
+		if a.Expr != "" {
+			b.WriteString(a.Expr)
+		} else {
+			b.WriteString("?")
+			args = append(args, a.Value)
+		}
+	}
+	b.WriteString(" WHERE ")
+	b.WriteString(u.Where)
+	args = append(args, u.Args...)
+	return t.exec(ctx, "update "+u.Table, b.String(), args, false)
+}
+
+// Insert is an INSERT of one row.
+type Insert struct {
+	Table string
+	Set   []Assignment
+}
+
+// Insert runs an INSERT and returns the AUTO_INCREMENT id it generated (0
+// when the table has none).
+func (t *Tx) Insert(ctx context.Context, in Insert) (int64, error) {
+	var cols, vals []string
+	var args []any
+	for _, a := range in.Set {
+		cols = append(cols, quoteIdent(a.Column))
+		if a.Expr != "" {
+			vals = append(vals, a.Expr)
+		} else {
+			vals = append(vals, "?")
+			args = append(args, a.Value)
+		}
+	}
+	stmt := "INSERT INTO " + quoteIdent(in.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+	return t.exec(ctx, "insert into "+in.Table, stmt, args, true)
+}
+
+// Delete removes the rows where matches and returns how many.
+func (t *Tx) Delete(ctx context.Context, table, where string, args []any) (int64, error) {
+	return t.exec(ctx, "delete from "+table, "DELETE FROM "+quoteIdent(table)+" WHERE "+where, args, false)
+}
+
+func (t *Tx) exec(ctx context.Context, what, stmt string, args []any, lastID bool) (int64, error) {
+	ctx, cancel := t.s.queryContext(ctx)
+	defer cancel()
+	res, err := t.tx.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		if ce := constraintError(err); ce != nil {
+			return 0, fmt.Errorf("%s: %w", what, ce)
+		}
+		return 0, fmt.Errorf("%s: %w", what, t.s.wrap(ctx, err))
+	}
+	if lastID {
+		return res.LastInsertId()
+	}
+	return res.RowsAffected()
+}
+
+// queryer is what queryRows needs: a *sqlx.DB or a *sqlx.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryRows runs a SELECT and scans every row into width values.
+func queryRows(ctx context.Context, q queryer, stmt string, args []any, width int, wrap func(context.Context, error) error) ([][]any, error) {
+	rows, err := q.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, wrap(ctx, err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, width)
+		ptrs := make([]any, width)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, wrap(ctx, err)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(ctx, err)
+	}
+	return out, nil
+}
+
+// selectStmt renders SELECT columns FROM table WHERE where.
+func selectStmt(q Select) string {
+	return "SELECT " + strings.Join(q.Columns, ", ") + " FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
+}

@@ -1,0 +1,174 @@
+package legacy
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retroscim/retroscim/legacy/legacytest"
+)
+
+const txSchema = `
+CREATE TABLE roles (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, org INT NOT NULL DEFAULT 1, UNIQUE KEY uq_roles (org, name));
+CREATE TABLE people (
+  id INT AUTO_INCREMENT PRIMARY KEY,
+  login VARCHAR(20) NOT NULL,
+  role_id INT NULL,
+  UNIQUE KEY uq_people_login (login),
+  FOREIGN KEY (role_id) REFERENCES roles (id)
+);
+CREATE TABLE badges (id INT PRIMARY KEY, person INT NOT NULL, FOREIGN KEY (person) REFERENCES people (id));
+INSERT INTO roles (id, name, org) VALUES (1, 'Admin', 1), (2, 'Viewer', 1), (3, 'Admin', 2);
+INSERT INTO people (id, login, role_id) VALUES (1, 'ann', 1), (2, 'ben', NULL);
+INSERT INTO badges VALUES (1, 2);`
+
+func TestInTxRollsBack(t *testing.T) {
+	s, dsn := openStore(t, txSchema)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v", err)
+	}
+	if got := legacytest.Checksum(t, dsn, "people"); got == "" {
+		t.Fatal("no checksum")
+	}
+	row, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`login`"}, Where: "`id` = 1"})
+	if err != nil || string(asBytes(row[0])) != "ann" {
+		t.Errorf("after rollback login = %v, %v; want ann", row, err)
+	}
+}
+
+func TestConstraintErrors(t *testing.T) {
+	s, _ := openStore(t, txSchema)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		run     func(*Tx) error
+		kind    error
+		wantKey string
+	}{
+		{"duplicate", func(tx *Tx) error {
+			_, err := tx.Insert(ctx, Insert{Table: "people", Set: []Assignment{{Column: "login", Value: "ann"}}})
+			return err
+		}, ErrConflict, "uq_people_login"},
+		{"foreign key to nothing", func(tx *Tx) error {
+			_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "role_id", Value: 99}}, Where: "`id` = 1"})
+			return err
+		}, ErrInvalidData, ""},
+		{"too long", func(tx *Tx) error {
+			_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "a-login-far-too-long-for-twenty"}}, Where: "`id` = 1"})
+			return err
+		}, ErrInvalidData, "login"},
+		{"referenced", func(tx *Tx) error {
+			_, err := tx.Delete(ctx, "people", "`id` = ?", []any{2})
+			return err
+		}, ErrReferenced, ""},
+	}
+	for _, tt := range tests {
+		err := s.InTx(ctx, tt.run)
+		var ce *ConstraintError
+		if !errors.As(err, &ce) || !errors.Is(err, tt.kind) || ce.Key != tt.wantKey {
+			t.Errorf("%s: error = %v (key %q), want %v with key %q", tt.name, err, keyOf(ce), tt.kind, tt.wantKey)
+		}
+	}
+}
+
+func keyOf(ce *ConstraintError) string {
+	if ce == nil {
+		return ""
+	}
+	return ce.Key
+}
+
+func TestInsertReturnsID(t *testing.T) {
+	s, _ := openStore(t, txSchema)
+	ctx := context.Background()
+	var id int64
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.Insert(ctx, Insert{Table: "people", Set: []Assignment{{Column: "login", Value: "cat"}, {Column: "role_id", Expr: "NULL"}}})
+		return err
+	})
+	if err != nil || id != 3 {
+		t.Errorf("Insert = %d, %v; want 3", id, err)
+	}
+}
+
+// TestDeadlockRetried makes two transactions lock two rows in opposite
+// orders; the server rolls one back as the deadlock victim and InTx runs
+// it again, so both succeed.
+func TestDeadlockRetried(t *testing.T) {
+	s, _ := openStore(t, txSchema)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	ready := make(chan struct{}, 2)
+	var once [2]sync.Once
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			first, second := 1, 2
+			if i == 1 {
+				first, second = 2, 1
+			}
+			errs[i] = s.InTx(ctx, func(tx *Tx) error {
+				if _, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{first}}, true); err != nil {
+					return err
+				}
+				once[i].Do(func() {
+					ready <- struct{}{}
+					for len(ready) < 2 {
+						time.Sleep(time.Millisecond)
+					}
+				})
+				_, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{second}}, true)
+				return err
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+}
+
+func TestLookupCache(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, txSchema)
+	s, err := Open(context.Background(), dsn, Options{LookupTTL: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	admin := Lookup{Table: "roles", Key: "id", Match: "name", TenantCol: "org", TenantValue: 2, Value: "admin"}
+	if k, err := s.Lookup(ctx, admin); err != nil || k != int64(3) && k != "3" {
+		t.Fatalf("Lookup(admin, org 2) = %v, %v; want 3", k, err)
+	}
+	if _, err := s.Lookup(ctx, Lookup{Table: "roles", Key: "id", Match: "name", Value: "Nobody"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Lookup(Nobody) = %v, want ErrNotFound", err)
+	}
+	// A cached key is served until the TTL passes.
+	legacytest.MustExec(t, dsn, "UPDATE roles SET name = 'Owner' WHERE id = 3")
+	if _, err := s.Lookup(ctx, admin); err != nil {
+		t.Errorf("cached lookup after rename = %v, want the cached key", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := s.Lookup(ctx, admin); !errors.Is(err, ErrNotFound) {
+		t.Errorf("lookup after the TTL = %v, want ErrNotFound", err)
+	}
+	vals, err := s.Values(ctx, "roles", "name", "org", 1, 10)
+	if err != nil || len(vals) != 2 || vals[0] != "Admin" || vals[1] != "Viewer" {
+		t.Errorf("Values = %v, %v", vals, err)
+	}
+}
