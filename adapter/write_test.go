@@ -501,3 +501,26 @@ func TestLastModifiedMaintained(t *testing.T) {
 		t.Errorf("a no-op PATCH touched updated_at: %s -> %s", after, again)
 	}
 }
+
+// TestLookupAttribute reads, filters and sorts on Panther's role, stored
+// as users.role_id and shown as roles.name, within the caller's tenant.
+func TestLookupAttribute(t *testing.T) {
+	e := newWriteEnv(t)
+	if got := e.get("/Users/4").json(t)["pantherRole"]; got != "Developer" {
+		t.Errorf("Carol's pantherRole = %v, want Developer", got)
+	}
+	r := e.get("/Users?filter=" + q(`pantherRole eq "admin"`) + "&attributes=userName,pantherRole")
+	body := r.json(t)
+	if body["totalResults"] != float64(1) || !strings.Contains(string(r.Body), `"userName":"alice@acme.test","pantherRole":"Admin"`) {
+		t.Errorf("pantherRole eq admin = %s", r.Body)
+	}
+	// Viewer is a role of Globex (tenant 2): tenant 1 may not use it.
+	r = e.do(http.MethodPatch, "/Users/2", `{"Operations":[{"op":"replace","path":"pantherRole","value":"Viewer"}]}`)
+	if r.Status != 400 || !strings.Contains(r.json(t)["detail"].(string), `"Viewer" is not a known value; known values: Admin, Analyst, Developer`) {
+		t.Errorf("a role of another tenant = %d %s", r.Status, r.Body)
+	}
+	r = e.get("/Users?sortBy=pantherRole&attributes=pantherRole")
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"pantherRole":"Admin"`) {
+		t.Errorf("sortBy=pantherRole = %d %s", r.Status, r.Body)
+	}
+}

@@ -155,6 +155,8 @@ type Attribute struct {
 	// PUT or POST; HasDefault says whether one is set.
 	Default    any
 	HasDefault bool
+	// Hash is how a password is stored: "bcrypt", or "none" for cleartext.
+	Hash string
 
 	index  int // position in Resource.Attributes
 	colIdx int // position of its value in a Row
@@ -232,6 +234,7 @@ type attrSpec struct {
 	ForbiddenChars string      `yaml:"forbidden_chars"`
 	Values         []string    `yaml:"values"`
 	Default        yaml.Node   `yaml:"default"`
+	Hash           string      `yaml:"hash"`
 	Description    string      `yaml:"description"`
 }
 
@@ -573,6 +576,7 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 		a.index = len(r.Attributes)
 		r.Attributes = append(r.Attributes, a)
 	}
+	r.checkProtectedColumns(p)
 	if core == coreUser && r.find(UserSchema, "userName", "", "") == nil && len(p.list) == 0 {
 		p.add(n.Line, key, "userName is not mapped: every SCIM user needs one (Okta matches users on it)")
 	}
@@ -645,6 +649,28 @@ func (r *Resource) attrColumn(a *Attribute, spec attrSpec, v *yaml.Node, ak stri
 	a.Column = spec.Column
 	r.ref(a.Column, lineOf(v, "column"), ak+".column")
 	return true
+}
+
+// checkProtectedColumns keeps SCIM from writing the columns that decide
+// which rows it may touch: the tenant never, the id and scope columns only
+// as read-only attributes.
+func (r *Resource) checkProtectedColumns(p *problems) {
+	for _, a := range r.Attributes {
+		col := strings.ToLower(a.Column)
+		switch {
+		case r.TenantColumn != "" && col == strings.ToLower(r.TenantColumn):
+			p.add(a.Line, r.key+".attributes."+a.Key, "column %q is the tenant column; SCIM must not read or write it as an attribute", a.Column)
+		case a.Mutability == ReadOnly:
+		case col == strings.ToLower(r.IDColumn):
+			p.add(a.Line, r.key+".attributes."+a.Key, "column %q is the id column; map it with mutability: readOnly", a.Column)
+		default:
+			for _, t := range r.Scope {
+				if col == strings.ToLower(t.Column) {
+					p.add(a.Line, r.key+".attributes."+a.Key, "column %q decides the scope; writing it would move users out of SCIM's reach, so map it with mutability: readOnly", a.Column)
+				}
+			}
+		}
+	}
 }
 
 // resolveAttrKey turns a mapping key such as `name.givenName` or
@@ -864,6 +890,19 @@ func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *proble
 		}
 		a.Default, a.HasDefault = v, true
 	}
+	isPassword := a.Name == "password" && a.SchemaURI == UserSchema
+	switch {
+	case isPassword && spec.Hash == "":
+		p.add(n.Line, key, "mapping password would store the cleartext Okta sends; say how to store it: hash: bcrypt, or hash: none if the column really holds cleartext")
+		return false
+	case isPassword && spec.Hash != "bcrypt" && spec.Hash != "none":
+		p.add(lineOf(n, "hash"), key+".hash", "%q is not a password hash: use bcrypt or none", spec.Hash)
+		return false
+	case !isPassword && spec.Hash != "":
+		p.add(lineOf(n, "hash"), key+".hash", "only password takes a hash")
+		return false
+	}
+	a.Hash = spec.Hash
 	if (a.MaxLength > 0 || a.Pattern != nil || a.ForbiddenChars != "") && a.Def.Type != TypeString && a.Def.Type != TypeReference {
 		p.add(n.Line, key, "max_length, pattern and forbidden_chars apply to string attributes; %s is %s", a.Path(), article(a.Def.Type))
 		return false

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/retroscim/retroscim/mapping/filter"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // SCIM error types a request can earn (RFC 7644 §3.12).
@@ -174,6 +175,9 @@ func (r *Resource) NewDraft(row Row) *Draft {
 		return d
 	}
 	for i, a := range r.Attributes {
+		if a.Mutability == WriteOnly {
+			continue // never read back: a stored password hash is not the password
+		}
 		v := draftValue(a.Def.Type, row[a.colIdx])
 		d.orig[i], d.vals[i] = v, v
 	}
@@ -241,11 +245,12 @@ func (d *Draft) ApplyPatch(ops []PatchOp) error {
 
 // ReplaceWith applies a whole resource (PUT, or POST when the draft is a
 // create): every writable attribute takes the body's value, and writable
-// attributes the body leaves out become unassigned. Immutable attributes
-// the body leaves out keep their value, and so does active.
+// attributes the body leaves out become unassigned. Immutable and
+// write-only attributes (a password) the body leaves out keep their value,
+// and so does active.
 func (d *Draft) ReplaceWith(body map[string]any) error {
 	for i, a := range d.r.Attributes {
-		if a.Mutability == ReadOnly || (a.Mutability == Immutable && !d.create) {
+		if a.Mutability == ReadOnly || (!d.create && (a.Mutability == Immutable || a.Mutability == WriteOnly)) {
 			continue
 		}
 		d.vals[i], d.touched[i] = nil, true
@@ -937,7 +942,12 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 		col = &Column{DataType: "varchar", Charset: "utf8mb4"}
 	}
 	limit := int64(a.MaxLength)
-	if col.kind() == kindText && col.MaxChars > 0 && (limit == 0 || col.MaxChars < limit) {
+	switch {
+	case a.Hash == "bcrypt":
+		if len(s) > 72 {
+			return requestErr(ScimInvalidValue, "password is too long: bcrypt uses at most 72 bytes")
+		}
+	case col.kind() == kindText && col.MaxChars > 0 && (limit == 0 || col.MaxChars < limit):
 		limit = col.MaxChars
 	}
 	if n := int64(utf8.RuneCountInString(s)); limit > 0 && n > limit {
@@ -1039,6 +1049,14 @@ func (r *Resource) assignment(a *Attribute, v any) (*Assignment, error) {
 		}
 		return asg, nil
 	}
+	if a.Hash == "bcrypt" {
+		h, err := bcrypt.GenerateFromPassword([]byte(v.(string)), bcryptCost)
+		if err != nil {
+			return nil, requestErr(ScimInvalidValue, "password cannot be stored: %v", err)
+		}
+		asg.Value = string(h)
+		return asg, nil
+	}
 	dbv, err := toColumn(a, col, v)
 	if err != nil {
 		return nil, err
@@ -1046,6 +1064,9 @@ func (r *Resource) assignment(a *Attribute, v any) (*Assignment, error) {
 	asg.Value = dbv
 	return asg, nil
 }
+
+// bcryptCost is the work factor of stored password hashes.
+const bcryptCost = 12
 
 // toColumn converts a SCIM value to a value of the column's type.
 func toColumn(a *Attribute, col *Column, v any) (any, error) {

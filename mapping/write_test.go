@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func writeColumns() map[string][]Column {
@@ -338,6 +339,10 @@ func TestWriteConfigErrors(t *testing.T) {
 		"    title: { column: t, lookup: { table: r, match: n, column: c } }\n":                   `give column or lookup, not both`,
 		"    'urn:a:b:1.0:User:n': { column: n, type: integer, max_length: 3 }\n":                 `apply to string attributes`,
 		"    title: { lookup: { table: roles, match: name, column: role_id, tenant: org_id } }\n": `users.tenant is not set`,
+		"    password: { column: password_hash }\n":                                               `would store the cleartext Okta sends; say how to store it: hash: bcrypt`,
+		"    password: { column: pw, hash: md5 }\n":                                               `"md5" is not a password hash`,
+		"    title: { column: t, hash: bcrypt }\n":                                                `only password takes a hash`,
+		"    title: { column: id }\n":                                                             `column "id" is the id column; map it with mutability: readOnly`,
 	} {
 		_, err := Parse("t.yaml", []byte(base+extra))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -360,5 +365,73 @@ func TestWriteConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Bind = %v, want %q", err, want)
 		}
+	}
+}
+
+func TestProtectedColumns(t *testing.T) {
+	src := `database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef", tenant: "1" } ] }
+users:
+  table: users
+  tenant: org_id
+  scope: { auth_source: saml }
+  attributes:
+    userName: { column: login }
+    'urn:acme:x:1.0:User:org': { column: org_id, mutability: readOnly }
+    'urn:acme:x:1.0:User:source': { column: auth_source }
+    'urn:acme:x:1.0:User:sourceSeen': { column: auth_source, mutability: readOnly }
+`
+	_, err := Parse("t.yaml", []byte(src))
+	for _, want := range []string{
+		`t.yaml:9: users.attributes.urn:acme:x:1.0:User:org: column "org_id" is the tenant column`,
+		`t.yaml:10: users.attributes.urn:acme:x:1.0:User:source: column "auth_source" decides the scope`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v\nwant %s", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "sourceSeen") {
+		t.Errorf("a read-only scope attribute was refused: %v", err)
+	}
+}
+
+func TestPassword(t *testing.T) {
+	cfg, err := Parse("t.yaml", []byte(`database: { dsn: x }
+users:
+  table: users
+  scope: all
+  attributes:
+    userName: { column: login }
+    password: { column: password_hash, hash: bcrypt }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Users
+	row := Row{int64(1), []byte("bj"), []byte("$2a$12$existinghash")}
+	d := r.NewDraft(row)
+	if err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"replace","path":"password","value":"correct horse"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := d.Changes()
+	if err != nil || len(ch.Set) != 1 {
+		t.Fatalf("Changes = %v, %v", ch, err)
+	}
+	hash := ch.Set[0].Value.(string)
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse")) != nil {
+		t.Errorf("stored %q is not a bcrypt hash of the password", hash)
+	}
+	// A PUT without a password keeps it; the password is never rendered.
+	d = r.NewDraft(row)
+	body, _ := DecodeJSON([]byte(`{"userName":"bj"}`))
+	if err := d.ReplaceWith(body); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := d.Changes(); !ch.Empty() {
+		t.Errorf("PUT without password writes %v", set(ch))
+	}
+	out, _ := r.Render(row, "http://h").MarshalJSON()
+	if strings.Contains(string(out), "password") || strings.Contains(string(out), "existinghash") {
+		t.Errorf("rendered password: %s", out)
 	}
 }
