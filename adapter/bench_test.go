@@ -28,6 +28,9 @@ import (
 // reused while its row count matches.
 const benchRows = 1_000_000
 
+// benchGroupSize is the membership of the large group in the bench data.
+const benchGroupSize = 10_000
+
 var (
 	benchOnce sync.Once
 	benchDSN  string
@@ -65,8 +68,8 @@ func buildBenchDatabase() (string, error) {
 		return "", err
 	}
 	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM users").Scan(&n); err == nil && n == benchRows+9 {
+	var n, members int
+	if err := db.QueryRow("SELECT COUNT(*), (SELECT COUNT(*) FROM user_roles) FROM users").Scan(&n, &members); err == nil && n == benchRows+9 && members > benchGroupSize {
 		cfg.MultiStatements = false
 		return cfg.FormatDSN(), nil
 	}
@@ -102,7 +105,11 @@ func buildBenchDatabase() (string, error) {
 			return "", fmt.Errorf("fill bench database: %w", err)
 		}
 	}
-	if _, err := db.Exec("ANALYZE TABLE users"); err != nil {
+	// Role 2 (Analyst) gets benchGroupSize members.
+	if _, err := db.Exec(fmt.Sprintf("INSERT INTO user_roles (user_id, role_id) SELECT id, 2 FROM users WHERE auth_source = 'saml' AND org_id = 1 AND id >= 100 ORDER BY id LIMIT %d", benchGroupSize)); err != nil {
+		return "", err
+	}
+	if _, err := db.Exec("ANALYZE TABLE users, user_roles"); err != nil {
 		return "", err
 	}
 	cfg.MultiStatements = false
@@ -259,4 +266,49 @@ func BenchmarkBareEchoSQLX(b *testing.B) {
 			benchGet(b, fmt.Sprintf("%s/Users/%d", hs.URL, randomSSOUser()))
 		}
 	})
+}
+
+// BenchmarkGetLargeGroup reads a group of 10,002 members; members are
+// streamed from the database into the response.
+func BenchmarkGetLargeGroup(b *testing.B) {
+	hs, _ := benchServer(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body := benchGet(b, hs.URL+"/scim/v2/Groups/2")
+		if len(body) < benchGroupSize*80 {
+			b.Fatalf("group body is %d bytes", len(body))
+		}
+	}
+}
+
+// BenchmarkPatchAddMembers adds and removes 1,000 members per PATCH.
+func BenchmarkPatchAddMembers(b *testing.B) {
+	hs, _ := benchServer(b)
+	var add []string
+	for i := 500_000; len(add) < 1000; i++ {
+		if i%50 != 0 {
+			add = append(add, fmt.Sprintf(`{"value":"%d"}`, i))
+		}
+	}
+	list := strings.Join(add, ",")
+	ops := []string{
+		`{"Operations":[{"op":"add","path":"members","value":[` + list + `]}]}`,
+		`{"Operations":[{"op":"remove","path":"members","value":[` + list + `]}]}`,
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req, _ := http.NewRequest(http.MethodPatch, hs.URL+"/scim/v2/Groups/3", strings.NewReader(ops[i%2]))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := benchClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			b.Fatalf("PATCH = %d", resp.StatusCode)
+		}
+	}
 }

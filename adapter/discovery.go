@@ -51,6 +51,9 @@ func meta(resourceType, location string) mapping.Object {
 
 // resources lists the resource types this configuration serves.
 func (s *Server) resources() []*mapping.Resource {
+	if s.cfg.Groups != nil {
+		return []*mapping.Resource{s.cfg.Users, s.cfg.Groups}
+	}
 	return []*mapping.Resource{s.cfg.Users}
 }
 

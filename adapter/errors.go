@@ -74,7 +74,7 @@ func toSCIMError(err error) *Error {
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrConflict):
 		return &Error{Status: http.StatusConflict, SCIMType: Uniqueness, Detail: "the value conflicts with another row's unique key " + ce.Key, Err: err}
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrReferenced):
-		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this one, so it cannot be deleted; deactivate it instead", Err: err}
+		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this resource, so it cannot be deleted", Err: err}
 	case errors.As(err, &ce):
 		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
 	case errors.Is(err, legacy.ErrNotFound):

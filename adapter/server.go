@@ -29,6 +29,7 @@ type Store interface {
 	InTx(ctx context.Context, fn func(*legacy.Tx) error) error
 	Lookup(ctx context.Context, l legacy.Lookup) (any, error)
 	Values(ctx context.Context, table, column, tenantCol string, tenant any, limit int) ([]string, error)
+	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
 }
 
 // Server serves the SCIM API for one configuration.
@@ -73,6 +74,12 @@ func (s *Server) routes() *echo.Echo {
 		{http.MethodPut, "/Users/:id", s.putUser},
 		{http.MethodPatch, "/Users/:id", s.patchUser},
 		{http.MethodDelete, "/Users/:id", s.deleteUser},
+		{http.MethodGet, "/Groups", s.listGroups},
+		{http.MethodPost, "/Groups", s.createGroup},
+		{http.MethodGet, "/Groups/:id", s.getGroup},
+		{http.MethodPut, "/Groups/:id", s.putGroup},
+		{http.MethodPatch, "/Groups/:id", s.patchGroup},
+		{http.MethodDelete, "/Groups/:id", s.deleteGroup},
 		{http.MethodGet, "/ServiceProviderConfig", s.serviceProviderConfig},
 		{http.MethodGet, "/ResourceTypes", s.resourceTypes},
 		{http.MethodGet, "/ResourceTypes/:name", s.resourceType},
@@ -82,6 +89,9 @@ func (s *Server) routes() *echo.Echo {
 	allowed := map[string][]string{}
 	var paths []string
 	for _, r := range routes {
+		if strings.HasPrefix(r.path, "/Groups") && s.cfg.Groups == nil {
+			r.handler = groupsDisabled
+		}
 		api.Add(r.method, r.path, r.handler)
 		if allowed[r.path] == nil {
 			paths = append(paths, r.path)

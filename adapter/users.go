@@ -83,10 +83,12 @@ func parseCount(v string, limit int) (int, error) {
 	return int(n), nil
 }
 
-// listUsers serves GET /Users: filter, sort and page through the rows in
-// scope, entirely in SQL.
-func (s *Server) listUsers(c echo.Context) error {
-	r := s.cfg.Users
+// listUsers serves GET /Users.
+func (s *Server) listUsers(c echo.Context) error { return s.list(c, s.cfg.Users) }
+
+// list serves GET /Users and GET /Groups: filter, sort and page through
+// the rows in scope, entirely in SQL.
+func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 	p, err := s.parseListParams(c, r)
 	if err != nil {
 		return err
@@ -115,12 +117,21 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := s.baseURL(c)
 	resources := make([]mapping.Object, len(page.Rows))
 	for i, row := range page.Rows {
-		resources[i] = p.projection.Apply(r.Render(row, base))
+		resources[i] = p.projection.Apply(s.render(c, r, row, p.projection))
 	}
-	return writeJSON(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
+	return s.respond(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
+}
+
+// render turns a row into its resource; a group's members are streamed
+// from the membership when the projection keeps them.
+func (s *Server) render(c echo.Context, r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
+	res := r.Render(row, s.baseURL(c))
+	if r == s.cfg.Groups && s.cfg.Members != nil && !proj.Excludes("members") {
+		res.InsertBefore("meta", "members", s.membersStream(c, row[0]))
+	}
+	return res
 }
 
 func listResponse(total, startIndex int, resources []mapping.Object) mapping.Object {
@@ -144,10 +155,13 @@ func legacyOrder(keys []mapping.OrderKey) []legacy.OrderKey {
 	return out
 }
 
-// getUser serves GET /Users/{id}. A row outside the scope (a local admin
-// account, another tenant's user) is indistinguishable from a missing one.
-func (s *Server) getUser(c echo.Context) error {
-	r := s.cfg.Users
+// getUser serves GET /Users/{id}.
+func (s *Server) getUser(c echo.Context) error { return s.get(c, s.cfg.Users) }
+
+// get serves GET /Users/{id} and GET /Groups/{id}. A row outside the
+// scope (a local admin account, another tenant's user) is
+// indistinguishable from a missing one.
+func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	id := pathParam(c, "id")
 	proj, err := r.Projection(c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
 	if err != nil {
@@ -159,10 +173,10 @@ func (s *Server) getUser(c echo.Context) error {
 	}
 	version := r.Version(row)
 	c.Response().Header().Set("ETag", version)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) {
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.cfg.Groups {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return writeJSON(c, http.StatusOK, proj.Apply(r.Render(row, s.baseURL(c))))
+	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))
 }
 
 // readRow reads the row with SCIM id id inside the caller's scope.

@@ -306,6 +306,9 @@ func (s *Server) deleteUser(c echo.Context) error {
 		s.logWrite(c, r, id, "delete", nil)
 		return nil
 	})
+	if errors.Is(err, legacy.ErrReferenced) {
+		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this user, so it cannot be deleted; deactivate it instead (PATCH active=false)", Err: err}
+	}
 	if err != nil {
 		return err
 	}

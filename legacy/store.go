@@ -110,6 +110,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if _, ok := cfg.Params["time_zone"]; !ok && (cfg.Loc == nil || cfg.Loc == time.UTC) {
 		cfg.Params["time_zone"] = "'+00:00'"
 	}
+	// A user's groups are read as one GROUP_CONCAT; MySQL cuts it at 1 KiB
+	// by default.
+	if _, ok := cfg.Params["group_concat_max_len"]; !ok {
+		cfg.Params["group_concat_max_len"] = "4194304"
+	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}
@@ -311,4 +316,38 @@ func quoteIdent(name string) string {
 		return quoteIdent(name[:i]) + "." + quoteIdent(name[i+1:])
 	}
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+}
+
+// Each runs a SELECT and calls fn for each row as it arrives, without
+// holding the result in memory: a 10,000-member group is streamed to the
+// client row by row. The row slice is reused between calls.
+func (s *Store) Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	rows, err := s.db.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return s.wrap(ctx, err)
+	}
+	defer rows.Close()
+	vals := make([]any, width)
+	ptrs := make([]any, width)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return s.wrap(ctx, err)
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return s.wrap(ctx, rows.Err())
+}
+
+// Query runs a SELECT built by the caller and returns every row.
+func (s *Store) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	return s.query(ctx, stmt, args, width)
 }

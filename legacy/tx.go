@@ -273,3 +273,16 @@ func queryRows(ctx context.Context, q queryer, stmt string, args []any, width in
 func selectStmt(q Select) string {
 	return "SELECT " + strings.Join(q.Columns, ", ") + " FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
 }
+
+// Exec runs one statement built by the caller (membership changes) and
+// returns the rows affected.
+func (t *Tx) Exec(ctx context.Context, stmt string, args []any) (int64, error) {
+	return t.exec(ctx, "write", stmt, args, false)
+}
+
+// Query runs a SELECT built by the caller and returns every row.
+func (t *Tx) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
+	ctx, cancel := t.s.queryContext(ctx)
+	defer cancel()
+	return queryRows(ctx, t.tx, stmt, args, width, t.s.wrap)
+}

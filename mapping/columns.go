@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,7 +102,15 @@ func (c *Config) Tables() []string {
 	if c.Users == nil {
 		return nil
 	}
-	return c.Users.tables()
+	out := c.Users.tables()
+	if c.Groups != nil {
+		for _, t := range c.Groups.tables() {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // Bind checks the mapping against the live schema and records column facts
@@ -111,6 +120,12 @@ func (c *Config) Bind(tables map[string][]Column) error {
 	p := &problems{file: c.File}
 	if c.Users != nil {
 		c.Users.bind(tables, p)
+	}
+	if c.Groups != nil {
+		c.Groups.bind(tables, p)
+	}
+	if c.Members != nil && len(p.list) == 0 {
+		c.Members.check(p)
 	}
 	return p.err()
 }

@@ -143,13 +143,15 @@ func concatArgs(a, b []any) []any {
 	return append(append(out, a...), b...)
 }
 
-// scope is the multi-valued entry a value filter is evaluated against.
+// scope is the multi-valued entry a value filter is evaluated against,
+// or the membership a groups/members filter is evaluated against.
 type scope struct {
-	parent *AttrDef
-	entry  *entry // nil for a single-valued complex attribute
-	subs   []*Attribute
-	first  bool // the entry renders as primary
-	all    []*Attribute
+	memberTargets map[string]target
+	parent        *AttrDef
+	entry         *entry // nil for a single-valued complex attribute
+	subs          []*Attribute
+	first         bool // the entry renders as primary
+	all           []*Attribute
 }
 
 func (r *Resource) compile(e filter.Expr, sc *scope) (cond, error) {
@@ -181,14 +183,27 @@ func (r *Resource) compile(e filter.Expr, sc *scope) (cond, error) {
 		}
 		return notCond(x), nil
 	case *filter.ValuePath:
+		if c, ok, err := r.compileMembershipFilter(e); ok {
+			return c, err
+		}
 		return r.compileValuePath(e)
 	case *filter.Compare:
+		if sc == nil {
+			if c, ok, err := r.compileMembershipFilter(e); ok {
+				return c, err
+			}
+		}
 		targets, err := r.resolve(e.Attr, e.At, sc, false)
 		if err != nil {
 			return cond{}, err
 		}
 		return r.anyTarget(targets, func(t target) (cond, error) { return r.compare(t, e) })
 	case *filter.Present:
+		if sc == nil {
+			if c, ok, err := r.compileMembershipFilter(e); ok {
+				return c, err
+			}
+		}
 		targets, err := r.resolve(e.Attr, e.At, sc, true)
 		if err != nil {
 			return cond{}, err
@@ -245,8 +260,10 @@ func (r *Resource) compileValuePath(e *filter.ValuePath) (cond, error) {
 type target struct {
 	column string
 	// expr, when set, is the quoted column expression to compare (a lookup
-	// table's column); otherwise the quoted column.
+	// table's column); otherwise the quoted column. colFacts then describes
+	// the column behind it.
 	expr      string
+	colFacts  *Column
 	lookup    *Attribute
 	typ       AttrType
 	caseExact bool
@@ -311,6 +328,9 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 	if va == nil {
 		return nil, r.notMapped(p, pos)
 	}
+	if va.groups || va.members {
+		return nil, &FilterError{Pos: pos, Msg: fmt.Sprintf("%s can only be filtered, as in %s[value eq \"<id>\"]", def.Name, def.Name)}
+	}
 	def = va.def // the full definition, to tell unknown from unmapped
 	if !def.MultiValued {
 		if p.Sub == "" {
@@ -363,6 +383,9 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 // resolveInEntry resolves a sub-attribute name inside a value filter or
 // for one entry of a multi-valued attribute.
 func (r *Resource) resolveInEntry(p filter.AttrPath, pos int, sc *scope) ([]target, error) {
+	if sc.memberTargets != nil {
+		return memberTarget(sc, p, pos)
+	}
 	if p.URI != "" || p.Sub != "" {
 		return nil, &FilterError{Pos: pos, Msg: fmt.Sprintf("inside %s[...] name a sub-attribute such as value or type, not %q", sc.parent.Name, p)}
 	}
@@ -601,7 +624,11 @@ func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
 		}
 		return r.lookupIn(t.lookup, c), nil
 	}
-	return r.compareColumn(t, r.column(t.column), op, v, e.At)
+	col := r.column(t.column)
+	if t.colFacts != nil {
+		col = t.colFacts
+	}
+	return r.compareColumn(t, col, op, v, e.At)
 }
 
 // lookupIn is "the key column holds a key whose looked-up row meets c".
@@ -878,8 +905,11 @@ func (r *Resource) present(t target) cond {
 	case t.lookup != nil:
 		return r.lookupIn(t.lookup, condTrue)
 	}
-	qc := quoteIdent(t.column)
+	qc := t.sqlCol()
 	col := r.column(t.column)
+	if t.colFacts != nil {
+		col = t.colFacts
+	}
 	if col.kind() == kindText || col.kind() == kindBinary {
 		if !col.Nullable {
 			return sqlCond(qc + " <> ''")
@@ -894,12 +924,12 @@ func (r *Resource) present(t target) cond {
 
 // activeIn is the condition "the active column holds a true value".
 func (r *Resource) activeIn() cond {
-	return inList(r.Active.Column, r.Active.True)
+	return inList(quoteIdent(r.Active.Column), r.Active.True)
 }
 
-// inList compiles column IN (values), with a nil value meaning IS NULL.
-func inList(column string, values []any) cond {
-	qc := quoteIdent(column)
+// inList compiles qc IN (values), qc being a quoted column, with a nil
+// value meaning IS NULL.
+func inList(qc string, values []any) cond {
 	var nonNull []any
 	hasNull := false
 	for _, v := range values {

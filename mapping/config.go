@@ -22,6 +22,10 @@ type Config struct {
 	Pagination Pagination
 	// Users maps SCIM Users onto the app's user table; always present.
 	Users *Resource
+	// Groups maps SCIM Groups onto the app's roles, and Members says how
+	// memberships are recorded; both nil when the app serves no /Groups.
+	Groups  *Resource
+	Members *Membership
 }
 
 // Server holds the HTTP settings.
@@ -150,7 +154,10 @@ func Parse(name string, data []byte) (*Config, error) {
 		cfg.Users = compileResource(&spec.Users, "users", coreUser, p)
 	}
 	if spec.Groups.Kind != 0 {
-		p.add(spec.Groups.Line, "groups", "the groups section is not supported by this version; remove it to serve /Users only")
+		cfg.Groups = compileResource(&spec.Groups, "groups", coreGroup, p)
+		if cfg.Groups != nil && cfg.Users != nil {
+			cfg.Members = compileMembership(valueOf(&spec.Groups, "members"), cfg.Users, cfg.Groups, p)
+		}
 	}
 	cfg.Auth = compileAuth(spec.Auth, root, cfg.Users, p)
 	if err := p.err(); err != nil {

@@ -205,9 +205,27 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", head + `pagination: { max_count: lots }
 users: { table: users, scope: all, attributes: { userName: { column: login } } }
 `, `t.yaml:2: pagination.max_count: cannot unmarshal str`},
-		{"groups unsupported", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
-groups: { table: roles }
-`, `t.yaml:3: groups: the groups section is not supported`},
+		{"groups without members", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, attributes: { displayName: { column: name } } }
+`, `t.yaml:3: groups.members: missing: say how the app records memberships`},
+		{"groups without displayName", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, attributes: { externalId: { column: ext } }, members: { column: role_id } }
+`, `displayName is not mapped to a column`},
+		{"groups deactivate", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, delete: deactivate, attributes: { displayName: { column: name } }, members: { column: role_id } }
+`, `groups cannot be deactivated`},
+		{"bad rule", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, attributes: { displayName: { column: name } }, members: { column: role_id, rule: newest } }
+`, `"newest" is not a rule: use first_wins`},
+		{"rule with join", head + `users: { table: users, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, attributes: { displayName: { column: name } }, members: { join: { table: ur, user: u, group: g }, rule: last_wins } }
+`, `rule applies to the single-column model`},
+		{"tenant on one side", head + `auth: { bearer_tokens: [ { name: a, token: "0123456789abcdef", tenant: "1" } ] }
+users: { table: users, tenant: org_id, scope: all, attributes: { userName: { column: login } } }
+groups: { table: roles, scope: all, attributes: { displayName: { column: name } }, members: { column: role_id } }
+`, `users and groups must both have a tenant column or neither`},
+		{"members in users", head + `users: { table: users, scope: all, members: { column: x }, attributes: { userName: { column: login } } }
+`, `members belongs in the groups section`},
 		{"token tenant without tenant column", head + `auth: { bearer_tokens: [ { name: a, token: "0123456789abcdef", tenant: "1" } ] }
 users: { table: users, scope: all, attributes: { userName: { column: login } } }
 `, `auth.bearer_tokens[0].tenant: has a tenant but users.tenant names no tenant column`},

@@ -3,6 +3,7 @@ package mapping
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -57,6 +58,109 @@ func (o Object) Names() []string {
 	return names
 }
 
+// Stream is a member value written by a function as it is produced, for
+// values too large to hold in memory: the members of a large group.
+// WriteJSON calls it; AppendJSON cannot, and fails.
+type Stream func(w io.Writer) error
+
+// InsertBefore adds member name just before member before (at the end
+// when before is absent).
+func (o *Object) InsertBefore(before, name string, v any) {
+	for i, f := range o.fields {
+		if f.name == before {
+			o.fields = append(o.fields[:i], append([]field{{name, v}}, o.fields[i:]...)...)
+			return
+		}
+	}
+	o.fields = append(o.fields, field{name, v})
+}
+
+// WriteJSON writes the object to w, calling Stream members (also inside
+// nested objects and lists of objects) as it reaches them.
+func (o Object) WriteJSON(w io.Writer) error {
+	if !o.streams() {
+		b, err := o.AppendJSON(nil)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	if _, err := io.WriteString(w, "{"); err != nil {
+		return err
+	}
+	for i, f := range o.fields {
+		b := make([]byte, 0, 64)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, f.name)
+		b = append(b, ':')
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		if err := writeValue(w, f.value); err != nil {
+			return fmt.Errorf("member %q: %w", f.name, err)
+		}
+	}
+	_, err := io.WriteString(w, "}")
+	return err
+}
+
+func writeValue(w io.Writer, v any) error {
+	switch x := v.(type) {
+	case Stream:
+		return x(w)
+	case Object:
+		return x.WriteJSON(w)
+	case []Object:
+		if _, err := io.WriteString(w, "["); err != nil {
+			return err
+		}
+		for i, o := range x {
+			if i > 0 {
+				if _, err := io.WriteString(w, ","); err != nil {
+					return err
+				}
+			}
+			if err := o.WriteJSON(w); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, "]")
+		return err
+	}
+	b, err := appendValue(nil, v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// Streams reports whether any member, at any depth, is a Stream.
+func (o Object) Streams() bool { return o.streams() }
+
+func (o Object) streams() bool {
+	for _, f := range o.fields {
+		switch x := f.value.(type) {
+		case Stream:
+			return true
+		case Object:
+			if x.streams() {
+				return true
+			}
+		case []Object:
+			for _, e := range x {
+				if e.streams() {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // MarshalJSON encodes the object with its members in order.
 func (o Object) MarshalJSON() ([]byte, error) {
 	return o.AppendJSON(make([]byte, 0, 256))
@@ -98,6 +202,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
 	case json.Number:
 		return append(b, x...), nil
+	case Stream:
+		return nil, fmt.Errorf("a streamed value needs WriteJSON")
 	case Object:
 		return x.AppendJSON(b)
 	case []Object:

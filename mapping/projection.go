@@ -146,6 +146,10 @@ func keep(o Object, t *pathTree, top bool) Object {
 			out.fields = append(out.fields, f)
 			continue
 		}
+		if _, stream := f.value.(Stream); stream {
+			out.fields = append(out.fields, f) // sub-attributes of a stream are kept whole
+			continue
+		}
 		if v, ok := mapMembers(f.value, func(o Object) Object { return keep(o, c, false) }); ok {
 			out.fields = append(out.fields, field{f.name, v})
 		}

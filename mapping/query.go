@@ -32,20 +32,41 @@ func And(preds ...Predicate) Predicate {
 // the mapping's scope and, when the mapping has tenants, the caller's
 // tenant. It is part of every statement retroscim runs on the table.
 func (r *Resource) ScopePredicate(tenant string) Predicate {
+	return r.scopeCond("", r.tenantArg(tenant), "").predicate()
+}
+
+// scopeCond is the scope and tenant condition with columns qualified by
+// alias (unqualified when empty). The tenant column is compared with
+// tenantExpr when set (a correlated column such as `users`.`org_id`),
+// otherwise with the tenant value.
+func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) cond {
 	c := condTrue
 	for _, t := range r.Scope {
-		in := inList(t.Column, t.Values)
+		col := qcol(alias, t.Column)
+		in := inList(col, t.Values)
 		if t.Negate {
 			in = notCond(in)
 			// A NULL column is outside a negated scope too: unknown is not "allowed".
-			in = andCond(sqlCond(quoteIdent(t.Column)+" IS NOT NULL"), in)
+			in = andCond(sqlCond(col+" IS NOT NULL"), in)
 		}
 		c = andCond(c, in)
 	}
 	if r.TenantColumn != "" {
-		c = andCond(c, sqlCond(quoteIdent(r.TenantColumn)+" = ?", r.tenantArg(tenant)))
+		if tenantExpr != "" {
+			c = andCond(c, sqlCond(qcol(alias, r.TenantColumn)+" = "+tenantExpr))
+		} else {
+			c = andCond(c, sqlCond(qcol(alias, r.TenantColumn)+" = ?", tenant))
+		}
 	}
-	return c.predicate()
+	return c
+}
+
+// qcol quotes a column, qualified by a table alias when one is given.
+func qcol(alias, column string) string {
+	if alias == "" {
+		return quoteIdent(column)
+	}
+	return quoteIdent(alias) + "." + quoteIdent(column)
 }
 
 // TenantArg is the tenant as a value of the tenant column: an integer for
@@ -110,6 +131,9 @@ func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
 			msg = fe.Msg
 		}
 		return nil, requestErr(ScimInvalidValue, "sortBy: %s", msg)
+	}
+	if len(targets) == 0 {
+		return nil, requestErr(ScimInvalidValue, "sortBy: %s has no value to sort by", sortBy)
 	}
 	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
 	switch {

@@ -47,7 +47,7 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 			target = &ext
 		}
 		for _, va := range v.attrs {
-			if val, ok := r.renderAttr(va, row); ok {
+			if val, ok := r.renderAttr(va, row, baseURL); ok {
 				target.Set(va.def.Name, val)
 			}
 		}
@@ -59,8 +59,12 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 	return o
 }
 
-func (r *Resource) renderAttr(va *viewAttr, row Row) (any, bool) {
+func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool) {
 	switch {
+	case va.members:
+		return nil, false // streamed by the server
+	case va.groups:
+		return r.renderGroups(row[r.groupsIdx], baseURL)
 	case va.active:
 		return r.isActiveRow(row), true
 	case va.simple != nil:

@@ -80,6 +80,10 @@ type Resource struct {
 	tableColumns map[string]map[string]*Column
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
+	// members links users and groups; groupsIdx is where a user row holds
+	// its groups as JSON.
+	members   *Membership
+	groupsIdx int
 	// views drive rendering: per schema, the attributes in schema order.
 	views []*schemaView
 	line  int
@@ -206,6 +210,7 @@ type resourceSpec struct {
 	Meta       metaSpec    `yaml:"meta"`
 	Defaults   yaml.Node   `yaml:"defaults"`
 	Attributes yaml.Node   `yaml:"attributes"`
+	Members    yaml.Node   `yaml:"members"`
 }
 
 type activeSpec struct {
@@ -279,7 +284,14 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	}
 	r.compilePolicies(spec, n, p)
 	if spec.Active != nil {
-		r.compileActive(spec.Active, valueOf(n, "active"), p)
+		if core != coreUser {
+			p.add(lineOf(n, "active"), key+".active", "groups have no active attribute")
+		} else {
+			r.compileActive(spec.Active, valueOf(n, "active"), p)
+		}
+	}
+	if spec.Members.Kind != 0 && core != coreGroup {
+		p.add(lineOf(n, "members"), key+".members", "members belongs in the groups section")
 	}
 	meta := valueOf(n, "meta")
 	for _, m := range []struct {
@@ -449,11 +461,14 @@ func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems)
 	switch DeletePolicy(spec.Delete) {
 	case "":
 		r.Delete = DeleteDeactivate
-		if spec.Active == nil {
+		if spec.Active == nil || r.Type != "User" {
 			r.Delete = DeleteDeny
 		}
 	case DeleteDeactivate, DeleteRow, DeleteDeny:
 		r.Delete = DeletePolicy(spec.Delete)
+		if r.Delete == DeleteDeactivate && r.Type != "User" {
+			p.add(lineOf(n, "delete"), r.key+".delete", "groups cannot be deactivated: use delete or deny")
+		}
 	default:
 		p.add(lineOf(n, "delete"), r.key+".delete", "%q is not a delete policy: use deactivate, delete or deny", spec.Delete)
 	}
@@ -532,6 +547,7 @@ func (r *Resource) compileDefaults(n *yaml.Node, p *problems) {
 // reserved names cannot be mapped through attributes: they have their own
 // keys or are computed.
 var reserved = map[string]string{
+	"members": "map members with the members: block of groups",
 	"id":      "the SCIM id is the id column: set it with id:",
 	"active":  "map active with the active: block (column, true and false values)",
 	"meta":    "map meta.created, meta.lastModified and meta.version with the meta: block",
@@ -542,7 +558,11 @@ var reserved = map[string]string{
 func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems) {
 	key := r.key + ".attributes"
 	if n.Kind == 0 || (n.Kind == yaml.MappingNode && len(n.Content) == 0) {
-		p.add(r.line, key, "missing: map at least userName to a column")
+		first := "userName"
+		if core == coreGroup {
+			first = "displayName"
+		}
+		p.add(r.line, key, "missing: map at least %s to a column", first)
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -579,6 +599,11 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 	r.checkProtectedColumns(p)
 	if core == coreUser && r.find(UserSchema, "userName", "", "") == nil && len(p.list) == 0 {
 		p.add(n.Line, key, "userName is not mapped: every SCIM user needs one (Okta matches users on it)")
+	}
+	if core == coreGroup && len(p.list) == 0 {
+		if a := r.find(GroupSchema, "displayName", "", ""); a == nil || a.Lookup != nil {
+			p.add(n.Line, key, "displayName is not mapped to a column: every SCIM group needs one (Okta links groups by it)")
+		}
 	}
 }
 
@@ -832,6 +857,10 @@ func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *proble
 	}
 	a.Required = a.Def.Required
 	a.Uniqueness = a.Def.Uniqueness
+	if a.SchemaURI == GroupSchema && a.Name == "displayName" {
+		// An app's roles are unique by name; Okta links groups by it.
+		a.Uniqueness = UniqueServer
+	}
 	a.CaseExact = a.Def.CaseExact
 	if spec.Mutability != "" {
 		m := Mutability(spec.Mutability)

@@ -23,6 +23,9 @@ type viewAttr struct {
 	entries []*entry
 	// active marks the attribute backed by the active: block.
 	active bool
+	// groups marks a user's groups, and members a group's members: both
+	// come from the membership model, not from the row's columns.
+	groups, members bool
 }
 
 type entry struct {
@@ -149,7 +152,7 @@ func (va *viewAttr) effectiveDef() *AttrDef {
 	switch {
 	case va.simple != nil:
 		return va.simple.effectiveDef()
-	case va.active:
+	case va.active, va.groups, va.members:
 		d := *va.def
 		return &d
 	}

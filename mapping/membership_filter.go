@@ -1,0 +1,134 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retroscim/retroscim/mapping/filter"
+)
+
+// membershipAttr reports whether p names the membership attribute of r:
+// a user's groups, or a group's members.
+func (r *Resource) membershipAttr(p filter.AttrPath) bool {
+	if r.members == nil || (p.URI != "" && !strings.EqualFold(p.URI, r.Schema.ID)) {
+		return false
+	}
+	return strings.EqualFold(p.Name, r.membershipName())
+}
+
+func (r *Resource) membershipName() string {
+	if r.Type == "Group" {
+		return "members"
+	}
+	return "groups"
+}
+
+// compileMembershipFilter compiles a filter on groups or members, as
+// groups[value eq "3"], members.value eq "42" or members pr, into EXISTS
+// over the membership, with the members' and groups' scopes applied. ok is
+// false when e is not about membership.
+func (r *Resource) compileMembershipFilter(e filter.Expr) (c cond, ok bool, err error) {
+	var inner filter.Expr
+	switch x := e.(type) {
+	case *filter.ValuePath:
+		if !r.membershipAttr(x.Attr) {
+			return cond{}, false, nil
+		}
+		inner = x.Filter
+	case *filter.Compare:
+		if !r.membershipAttr(x.Attr) {
+			return cond{}, false, nil
+		}
+		sub := x.Attr.Sub
+		if sub == "" {
+			sub = "value"
+		}
+		inner = &filter.Compare{At: x.At, Attr: filter.AttrPath{Name: sub}, Op: x.Op, Value: x.Value}
+	case *filter.Present:
+		if !r.membershipAttr(x.Attr) {
+			return cond{}, false, nil
+		}
+		if x.Attr.Sub == "" {
+			return r.memberExists(condTrue), true, nil
+		}
+		inner = &filter.Present{At: x.At, Attr: filter.AttrPath{Name: x.Attr.Sub}}
+	default:
+		return cond{}, false, nil
+	}
+	c, err = r.compile(inner, &scope{memberTargets: r.memberTargets()})
+	if err != nil {
+		return cond{}, true, err
+	}
+	if c.k == -1 {
+		return condFalse, true, nil
+	}
+	return r.memberExists(c), true, nil
+}
+
+// memberTargets are the sub-attributes of groups (on a user) or members
+// (on a group) as columns of the membership statement's aliases.
+func (r *Resource) memberTargets() map[string]target {
+	m := r.members
+	if r.Type == "Group" {
+		u := m.Users
+		disp := u.find(UserSchema, "displayName", "", "")
+		dcol := u.find(UserSchema, "userName", "", "").Column
+		if disp != nil && disp.Lookup == nil {
+			dcol = disp.Column
+		}
+		return map[string]target{
+			"value":   {expr: qcol(aliasUser, u.IDColumn), column: u.IDColumn, typ: TypeString, caseExact: true, name: "members.value", colFacts: u.column(u.IDColumn)},
+			"display": {expr: m.userDisplayExpr(aliasUser), column: dcol, typ: TypeString, name: "members.display", colFacts: u.column(dcol)},
+			"type":    {isConst: true, value: "User", typ: TypeString, name: "members.type"},
+		}
+	}
+	g := m.Groups
+	return map[string]target{
+		"value":   {expr: qcol(aliasGroup, g.IDColumn), column: g.IDColumn, typ: TypeString, caseExact: true, name: "groups.value", colFacts: g.column(g.IDColumn)},
+		"display": {expr: qcol(aliasGroup, m.groupDisplay()), column: m.groupDisplay(), typ: TypeString, name: "groups.display", colFacts: g.column(m.groupDisplay())},
+		"type":    {isConst: true, value: "direct", typ: TypeString, name: "groups.type"},
+	}
+}
+
+// memberExists wraps c, a condition on the membership aliases, in EXISTS
+// correlated with the resource's row.
+func (r *Resource) memberExists(c cond) cond {
+	m := r.members
+	var from, where string
+	var sc cond
+	if r.Type == "Group" {
+		u := m.Users
+		if m.Join != nil {
+			from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " JOIN " + quoteIdent(u.Table) + " " + quoteIdent(aliasUser) +
+				" ON " + qcol(aliasUser, u.IDColumn) + " = " + qcol(aliasMember, m.Join.User)
+			where = qcol(aliasMember, m.Join.Group) + " = " + r.qualified(r.IDColumn)
+		} else {
+			from = quoteIdent(u.Table) + " " + quoteIdent(aliasUser)
+			where = qcol(aliasUser, m.Column) + " = " + r.qualified(r.IDColumn)
+		}
+		sc = u.scopeCond(aliasUser, nil, r.qualifiedTenant())
+	} else {
+		g := m.Groups
+		if m.Join != nil {
+			from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " JOIN " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) +
+				" ON " + qcol(aliasGroup, g.IDColumn) + " = " + qcol(aliasMember, m.Join.Group)
+			where = qcol(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
+		} else {
+			from = quoteIdent(g.Table) + " " + quoteIdent(aliasGroup)
+			where = qcol(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
+		}
+		sc = g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
+	}
+	all := andCond(andCond(sqlCond(where), sc), c)
+	return cond{sql: "EXISTS (SELECT 1 FROM " + from + " WHERE " + all.sql + ")", args: all.args}
+}
+
+// memberTarget resolves a sub-attribute inside a membership filter.
+func memberTarget(sc *scope, p filter.AttrPath, pos int) ([]target, error) {
+	if p.URI == "" && p.Sub == "" {
+		if t, ok := sc.memberTargets[strings.ToLower(p.Name)]; ok {
+			return []target{t}, nil
+		}
+	}
+	return nil, &FilterError{Pos: pos, Msg: fmt.Sprintf("%q: membership filters use value, display or type", p)}
+}
