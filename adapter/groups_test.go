@@ -371,3 +371,26 @@ func TestLargeGroup(t *testing.T) {
 		t.Errorf("streamed %d members, want 10002", n)
 	}
 }
+
+// TestUserGroupsOnRequest: a user's groups are returned when asked for
+// (attributes=groups) and left out, unqueried, otherwise; the version does
+// not depend on the projection.
+func TestUserGroupsOnRequest(t *testing.T) {
+	e := newEnv(t)
+	plain := e.get("/Users/2")
+	if strings.Contains(string(plain.Body), `"groups"`) {
+		t.Errorf("groups returned without being requested: %s", plain.Body)
+	}
+	asked := e.get("/Users/2?attributes=userName,groups")
+	groups, _ := asked.json(t)["groups"].([]any)
+	if len(groups) != 2 {
+		t.Errorf("attributes=groups returned %v", asked.json(t)["groups"])
+	}
+	if plain.Header.Get("ETag") != asked.Header.Get("ETag") {
+		t.Errorf("ETag depends on the projection: %s vs %s", plain.Header.Get("ETag"), asked.Header.Get("ETag"))
+	}
+	list := e.get("/Users?filter=" + q(`userName eq "alice@acme.test"`) + "&attributes=groups")
+	if !strings.Contains(string(list.Body), `"display":"Developer"`) {
+		t.Errorf("list with attributes=groups: %s", list.Body)
+	}
+}

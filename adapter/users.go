@@ -107,7 +107,7 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 	}
 	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{
 		Table:   r.Table,
-		Columns: r.SelectExprs(),
+		Columns: r.SelectExprsFor(p.projection),
 		Where:   where.SQL,
 		Args:    where.Args,
 		Order:   legacyOrder(order),
@@ -167,7 +167,7 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	if err != nil {
 		return err
 	}
-	row, err := s.readRow(c, r, id)
+	row, err := s.readRow(c, r, id, proj)
 	if err != nil {
 		return err
 	}
@@ -179,14 +179,15 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))
 }
 
-// readRow reads the row with SCIM id id inside the caller's scope.
-func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string) (mapping.Row, error) {
+// readRow reads the row with SCIM id id inside the caller's scope, with
+// what the projection asks for.
+func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string, proj mapping.Projection) (mapping.Row, error) {
 	idPred, ok := r.IDPredicate(id)
 	if !ok {
 		return nil, notFound(r, id)
 	}
 	where := mapping.And(r.ScopePredicate(principal(c).Tenant), idPred)
-	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: where.SQL, Args: where.Args})
+	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectExprsFor(proj), Where: where.SQL, Args: where.Args})
 	if errors.Is(err, legacy.ErrNotFound) {
 		return nil, notFound(r, id)
 	}

@@ -64,6 +64,15 @@ func (r *Resource) Projection(attributes, excluded string) (Projection, error) {
 	return p, nil
 }
 
+// Includes reports whether attributes= names the top-level attribute name
+// (or one of its sub-attributes), for attributes returned on request only.
+func (p Projection) Includes(name string) bool {
+	if p.include == nil {
+		return false
+	}
+	return p.include.children[strings.ToLower(name)] != nil
+}
+
 // Excludes reports whether the projection drops the top-level attribute
 // name, so callers can skip computing it (a group's members).
 func (p Projection) Excludes(name string) bool {

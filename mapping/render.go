@@ -64,7 +64,10 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 	case va.members:
 		return nil, false // streamed by the server
 	case va.groups:
-		return r.renderGroups(row[r.groupsIdx], baseURL)
+		if len(row) <= len(r.selectExprs) {
+			return nil, false // not selected: groups are returned on request
+		}
+		return r.renderGroups(row[len(r.selectExprs)], baseURL)
 	case va.active:
 		return r.isActiveRow(row), true
 	case va.simple != nil:
@@ -156,7 +159,7 @@ func (r *Resource) Version(row Row) string {
 		}
 	}
 	h := sha256.New()
-	for _, v := range row {
+	for _, v := range row[:min(len(row), len(r.selectExprs))] { // not what a projection added
 		s, ok := textOf(v)
 		if !ok {
 			h.Write([]byte{0})

@@ -80,10 +80,10 @@ type Resource struct {
 	tableColumns map[string]map[string]*Column
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
-	// members links users and groups; groupsIdx is where a user row holds
-	// its groups as JSON.
-	members   *Membership
-	groupsIdx int
+	// members links users and groups; groupsExpr selects a user's groups
+	// as JSON, appended to the select list when a request asks for them.
+	members    *Membership
+	groupsExpr string
 	// views drive rendering: per schema, the attributes in schema order.
 	views []*schemaView
 	line  int
@@ -1025,6 +1025,15 @@ func (r *Resource) qualified(col string) string {
 // SelectExprs lists the SQL expressions a read of this resource selects; a
 // Row holds their values in this order.
 func (r *Resource) SelectExprs() []string { return r.selectExprs }
+
+// SelectExprsFor is SelectExprs plus what the projection asks for beyond
+// the row's own columns: a user's groups, returned on request only.
+func (r *Resource) SelectExprsFor(p Projection) []string {
+	if r.groupsExpr == "" || !p.Includes("groups") {
+		return r.selectExprs
+	}
+	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr)
+}
 
 // Columns lists every column of the resource's table the mapping names.
 func (r *Resource) Columns() []string {
