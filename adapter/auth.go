@@ -1,38 +1,88 @@
 package adapter
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"golang.org/x/time/rate"
 )
 
 // Principal is the caller a bearer token identifies.
 type Principal struct {
-	// TokenName names the token in logs (never the token itself).
-	TokenName string
+	// TokenName and TokenPrefix name the token in logs and the audit trail
+	// (never the token itself). Configuration tokens have the prefix
+	// "config:<name>".
+	TokenName   string
+	TokenPrefix string
 	// Tenant scopes every statement of the request when tenants are mapped.
 	Tenant string
 }
 
 const principalKey = "principal"
 
-// authenticator checks bearer tokens against their SHA-256 digests.
+// tokenStore is what authentication needs from retroscim's token table.
+type tokenStore interface {
+	CheckToken(ctx context.Context, own legacy.OwnTables, token string) (legacy.Token, error)
+	TouchTokens(ctx context.Context, own legacy.OwnTables, used map[string]time.Time) error
+}
+
+// authenticator checks bearer tokens: those of the configuration, known by
+// their SHA-256, and those in retroscim's own table.
 type authenticator struct {
 	tokens []mapping.BearerToken
+	store  tokenStore
+	own    *legacy.OwnTables // nil: configuration tokens only
+	log    *slog.Logger
+	// cache holds recent checks of stored tokens, found or not, keyed by
+	// the token's SHA-256; its TTL bounds how late a revocation is seen.
+	cache *expirable.LRU[[32]byte, tokenCheck]
+
+	mu        sync.Mutex
+	used      map[string]time.Time
+	flushing  bool
+	lastFlush time.Time
 }
 
-func newAuthenticator(a mapping.Auth) *authenticator {
-	return &authenticator{tokens: a.BearerTokens}
+type tokenCheck struct {
+	p       Principal
+	expires *time.Time
+	err     error
 }
 
-// lookup finds the token whose digest matches. Every configured digest is
-// compared, in constant time, whether or not an earlier one matched, so
-// the time taken says nothing about which tokens exist.
-func (a *authenticator) lookup(token string) (Principal, bool) {
+// usageFlushEvery bounds how often last_used_at is written: at most once
+// per token per interval, in one batch, off the request path.
+const usageFlushEvery = 30 * time.Second
+
+func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger) *authenticator {
+	return &authenticator{
+		tokens: a.BearerTokens, store: store, own: own, log: log,
+		cache: expirable.NewLRU[[32]byte, tokenCheck](10000, nil, a.TokenCacheTTL),
+		used:  map[string]time.Time{},
+	}
+}
+
+// errTokenInvalid is a token that is neither configured nor stored.
+var errTokenInvalid = errors.New("invalid bearer token")
+
+// check returns the principal a token identifies. Configuration digests
+// are all compared, in constant time, whatever matched before, so timing
+// says nothing about which tokens exist; a stored token is found by its
+// public prefix and its SHA-256 compared in constant time.
+func (a *authenticator) check(ctx context.Context, token string) (Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range a.tokens {
@@ -40,10 +90,78 @@ func (a *authenticator) lookup(token string) (Principal, bool) {
 			found = i
 		}
 	}
-	if found < 0 {
-		return Principal{}, false
+	if found >= 0 {
+		t := a.tokens[found]
+		return Principal{TokenName: t.Name, TokenPrefix: "config:" + t.Name, Tenant: t.Tenant}, nil
 	}
-	return Principal{TokenName: a.tokens[found].Name, Tenant: a.tokens[found].Tenant}, true
+	if a.own == nil {
+		return Principal{}, errTokenInvalid
+	}
+	if _, ok := legacy.ParseToken(token); !ok {
+		return Principal{}, errTokenInvalid
+	}
+	c, ok := a.cache.Get(sum)
+	if !ok {
+		t, err := a.store.CheckToken(ctx, *a.own, token)
+		switch {
+		case err == nil:
+			c = tokenCheck{p: Principal{TokenName: t.Name, TokenPrefix: t.Prefix, Tenant: t.Tenant}, expires: t.ExpiresAt}
+		case errors.Is(err, legacy.ErrTokenUnknown), errors.Is(err, legacy.ErrTokenExpired), errors.Is(err, legacy.ErrTokenRevoked):
+			c = tokenCheck{err: err}
+		default:
+			return Principal{}, err // the database: not cached, 503
+		}
+		a.cache.Add(sum, c)
+	}
+	if c.err == nil && c.expires != nil && !time.Now().Before(*c.expires) {
+		c.err = legacy.ErrTokenExpired // expiry is exact, not delayed by the cache
+	}
+	if c.err != nil {
+		return Principal{}, c.err
+	}
+	a.recordUse(c.p.TokenPrefix)
+	return c.p, nil
+}
+
+// recordUse notes that a stored token was used; the times are written in
+// the background at most every usageFlushEvery.
+func (a *authenticator) recordUse(prefix string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	a.used[prefix] = now
+	if a.flushing || now.Sub(a.lastFlush) < usageFlushEvery {
+		return
+	}
+	a.flushing, a.lastFlush = true, now
+	used := a.used
+	a.used = map[string]time.Time{}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.store.TouchTokens(ctx, *a.own, used); err != nil {
+			a.log.Warn("could not record token use", "error", err.Error())
+		}
+		a.mu.Lock()
+		a.flushing = false
+		a.mu.Unlock()
+	}()
+}
+
+// flush writes pending token use times, at shutdown.
+func (a *authenticator) flush(ctx context.Context) {
+	if a.own == nil {
+		return
+	}
+	a.mu.Lock()
+	used := a.used
+	a.used = map[string]time.Time{}
+	a.mu.Unlock()
+	if len(used) > 0 {
+		if err := a.store.TouchTokens(ctx, *a.own, used); err != nil {
+			a.log.Warn("could not record token use", "error", err.Error())
+		}
+	}
 }
 
 // authenticate requires a valid bearer token on every SCIM endpoint.
@@ -62,11 +180,68 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			token = strings.TrimSpace(rest)
 		}
-		p, ok := s.auth.lookup(token)
-		if !ok {
+		p, err := s.auth.check(c.Request().Context(), token)
+		switch {
+		case errors.Is(err, legacy.ErrTokenExpired):
+			return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
+		case errors.Is(err, legacy.ErrTokenRevoked):
+			return errorf(http.StatusUnauthorized, "", "the bearer token has been revoked")
+		case errors.Is(err, errTokenInvalid), errors.Is(err, legacy.ErrTokenUnknown):
 			return errorf(http.StatusUnauthorized, "", "invalid bearer token")
+		case err != nil:
+			return err
 		}
 		c.Set(principalKey, p)
+		return next(c)
+	}
+}
+
+// matchTenant guards the tenant URL form /scim/v2/t/{tenant}/...: the
+// segment must name the token's own tenant.
+func (s *Server) matchTenant(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.Users.TenantColumn == "" {
+			return errorf(http.StatusNotFound, "", "this server has no tenants: use %s without /t/{tenant}", s.cfg.Server.BasePath)
+		}
+		if pathParam(c, "tenant") != principal(c).Tenant {
+			return errorf(http.StatusForbidden, "", "this bearer token is not valid for the tenant in the URL")
+		}
+		return next(c)
+	}
+}
+
+// rateLimiter keeps a token bucket per bearer token.
+type rateLimiter struct {
+	limit    rate.Limit
+	burst    int
+	limiters *lru.Cache[string, *rate.Limiter]
+}
+
+func newRateLimiter(rl mapping.RateLimit) *rateLimiter {
+	if rl.PerSecond <= 0 {
+		return nil
+	}
+	cache, _ := lru.New[string, *rate.Limiter](10000)
+	return &rateLimiter{limit: rate.Limit(rl.PerSecond), burst: rl.Burst, limiters: cache}
+}
+
+// limitRate answers 429 with Retry-After when a token exceeds its rate.
+func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.limiter == nil {
+			return next(c)
+		}
+		key := principal(c).TokenPrefix
+		lim, ok := s.limiter.limiters.Get(key)
+		if !ok {
+			lim = rate.NewLimiter(s.limiter.limit, s.limiter.burst)
+			s.limiter.limiters.Add(key, lim)
+		}
+		if !lim.Allow() {
+			wait := int(math.Ceil(1 / float64(s.limiter.limit)))
+			return &Error{Status: http.StatusTooManyRequests, Detail: "too many requests for this token: at most " +
+				strconv.FormatFloat(float64(s.limiter.limit), 'f', -1, 64) + " a second; retry later", RetryAfter: max(wait, 1)}
+		}
 		return next(c)
 	}
 }
@@ -74,10 +249,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func principal(c echo.Context) Principal {
 	p, _ := c.Get(principalKey).(Principal)
 	return p
-}
-
-func tokenName(c echo.Context) string {
-	return principal(c).TokenName
 }
 
 func truncate(s string, n int) string {

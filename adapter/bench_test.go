@@ -134,7 +134,7 @@ func benchServer(b *testing.B) (*httptest.Server, *mapping.Config) {
 	if err := BindSchema(context.Background(), cfg, store); err != nil {
 		b.Fatal(err)
 	}
-	hs := httptest.NewServer(New(cfg, store, nil))
+	hs := httptest.NewServer(New(cfg, store, Options{}))
 	b.Cleanup(hs.Close)
 	return hs, cfg
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/retroscim/retroscim/legacy"
@@ -38,6 +40,9 @@ type env struct {
 	dsn   string
 	store *legacy.Store
 	cfg   *mapping.Config
+	own   legacy.OwnTables
+	logs  *syncBuffer
+	srv   *Server
 }
 
 func sampleSchema(t *testing.T) string {
@@ -74,9 +79,33 @@ func newEnvWith(t *testing.T, cfg *mapping.Config, scripts ...string) *env {
 	if err := BindSchema(context.Background(), cfg, store); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(New(cfg, store, nil))
+	own := legacy.OwnTables{Prefix: cfg.Store.Prefix, Schema: cfg.Store.Schema}
+	if _, err := store.Migrate(context.Background(), own); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := New(cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &own})
+	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg}
+	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, own: own, logs: logs, srv: srv}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // response is what a test looks at.

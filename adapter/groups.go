@@ -204,7 +204,9 @@ func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draf
 			if _, err := tx.Update(ctx, legacy.Update{Table: g.Table, Set: legacyAssignments(g.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
 				return err
 			}
-			s.logWrite(c, g, id, "update", ch)
+			if err := s.audit(ctx, c, tx, g, id, "update", ch.Diff); err != nil {
+				return err
+			}
 		}
 		if err := s.applyMembers(ctx, c, tx, keyArg(row[0]), id, mo); err != nil {
 			return err
@@ -273,11 +275,17 @@ func (s *Server) applyMembers(ctx context.Context, c echo.Context, tx *legacy.Tx
 			return err
 		}
 	}
-	if len(add)+len(remove) > 0 {
-		s.log.Info("write", "request_id", requestID(c), "token", tokenName(c), "tenant", tenant, "resource", "Group", "id", groupID,
-			"op", "members", "added", strconv.Itoa(len(add)), "removed", strconv.Itoa(len(remove)))
+	if len(add)+len(remove) == 0 {
+		return nil
 	}
-	return nil
+	return s.audit(ctx, c, tx, s.cfg.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
+}
+
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 func contains(list []string, s string) bool {
@@ -349,8 +357,7 @@ func (s *Server) createGroup(c echo.Context) error {
 				return err
 			}
 		}
-		s.logWrite(c, g, id, "create", ch)
-		return nil
+		return s.audit(ctx, c, tx, g, id, "create", ch.Diff)
 	})
 	if err != nil {
 		return err
@@ -409,8 +416,7 @@ func (s *Server) deleteGroup(c echo.Context) error {
 		if _, err := tx.Delete(ctx, g.Table, pred.SQL, pred.Args); err != nil {
 			return err
 		}
-		s.logWrite(c, g, id, "delete", nil)
-		return nil
+		return s.audit(ctx, c, tx, g, id, "delete", g.Identity(row))
 	})
 	if errors.Is(err, legacy.ErrReferenced) {
 		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this group (a foreign key, such as a user's primary role), so it cannot be deleted", Err: err}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -30,27 +31,47 @@ type Store interface {
 	Lookup(ctx context.Context, l legacy.Lookup) (any, error)
 	Values(ctx context.Context, table, column, tenantCol string, tenant any, limit int) ([]string, error)
 	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
+	tokenStore
+}
+
+// Options are what a Server needs besides its configuration and store.
+type Options struct {
+	// Log receives request and audit lines; nil discards them.
+	Log *slog.Logger
+	// Own locates retroscim's own tables (tokens, audit) once retroscim
+	// migrate has created them; nil serves configuration tokens only and
+	// keeps the audit trail in the log alone.
+	Own *legacy.OwnTables
 }
 
 // Server serves the SCIM API for one configuration.
 type Server struct {
-	cfg   *mapping.Config
-	store Store
-	log   *slog.Logger
-	echo  *echo.Echo
-	auth  *authenticator
+	cfg     *mapping.Config
+	store   Store
+	log     *slog.Logger
+	own     *legacy.OwnTables
+	echo    *echo.Echo
+	auth    *authenticator
+	limiter *rateLimiter
 }
 
 // New builds the server. The configuration must already be bound to the
 // live schema (see BindSchema).
-func New(cfg *mapping.Config, store Store, log *slog.Logger) *Server {
+func New(cfg *mapping.Config, store Store, opts Options) *Server {
+	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, store: store, log: log, auth: newAuthenticator(cfg.Auth)}
+	s := &Server{cfg: cfg, store: store, log: log, own: opts.Own,
+		auth:    newAuthenticator(cfg.Auth, store, opts.Own, log),
+		limiter: newRateLimiter(cfg.Server.RateLimit)}
 	s.echo = s.routes()
 	return s
 }
+
+// Close writes what the server keeps in memory for its own tables (token
+// use times). Call it after the HTTP server has shut down.
+func (s *Server) Close(ctx context.Context) { s.auth.flush(ctx) }
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
@@ -63,7 +84,10 @@ func (s *Server) routes() *echo.Echo {
 	e.Pre(normalizePath)
 	e.Use(s.assignRequestID, s.accessLog, s.recoverPanics, securityHeaders)
 
-	api := e.Group(s.cfg.Server.BasePath, s.authenticate)
+	// The API answers at the base path and, for multi-tenant apps that hand
+	// each customer a tenant URL, at {base}/t/{tenant}.
+	api := e.Group(s.cfg.Server.BasePath, s.authenticate, s.limitRate)
+	tenantAPI := e.Group(s.cfg.Server.BasePath+"/t/:tenant", s.authenticate, s.matchTenant, s.limitRate)
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -93,6 +117,7 @@ func (s *Server) routes() *echo.Echo {
 			r.handler = groupsDisabled
 		}
 		api.Add(r.method, r.path, r.handler)
+		tenantAPI.Add(r.method, r.path, r.handler)
 		if allowed[r.path] == nil {
 			paths = append(paths, r.path)
 		}
@@ -104,6 +129,7 @@ func (s *Server) routes() *echo.Echo {
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			if !slices.Contains(methods, m) {
 				api.Add(m, p, methodNotAllowed(methods))
+				tenantAPI.Add(m, p, methodNotAllowed(methods))
 			}
 		}
 	}
@@ -198,7 +224,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			"path", c.Request().URL.Path,
 			"status", c.Response().Status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"token", tokenName(c),
+			"token", principal(c).TokenPrefix,
 		)
 		return nil
 	}
@@ -227,10 +253,33 @@ func writeJSON(c echo.Context, status int, body mapping.Object) error {
 	return c.Blob(status, ContentType, b)
 }
 
-// baseURL is the absolute URL of the SCIM base path, for meta.location.
+// baseURL is the absolute URL of the SCIM base path, for meta.location;
+// it keeps the /t/{tenant} segment when the request used one.
 func (s *Server) baseURL(c echo.Context) string {
-	if s.cfg.Server.PublicURL != "" {
-		return s.cfg.Server.PublicURL + s.cfg.Server.BasePath
+	base := s.cfg.Server.BasePath
+	if t := c.Param("tenant"); t != "" {
+		base += "/t/" + t
 	}
-	return c.Scheme() + "://" + c.Request().Host + s.cfg.Server.BasePath
+	if s.cfg.Server.PublicURL != "" {
+		return s.cfg.Server.PublicURL + base
+	}
+	return c.Scheme() + "://" + c.Request().Host + base
+}
+
+// audit records a write: as a log line always, and in the audit table in
+// the write's own transaction when retroscim's tables exist. changes is
+// encoded as JSON; it never holds a secret (passwords show as "(set)").
+func (s *Server) audit(ctx context.Context, c echo.Context, tx *legacy.Tx, r *mapping.Resource, id, op string, changes any) error {
+	b, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	s.log.Info("write", "request_id", requestID(c), "token", p.TokenPrefix, "token_name", p.TokenName, "tenant", p.Tenant,
+		"resource", r.Type, "id", id, "op", op, "changes", string(b))
+	if s.own == nil {
+		return nil
+	}
+	return tx.Audit(ctx, *s.own, legacy.AuditEntry{RequestID: requestID(c), TokenPrefix: p.TokenPrefix, TokenName: p.TokenName,
+		Tenant: p.Tenant, ResourceType: r.Type, ResourceID: id, Operation: op, Changes: string(b)})
 }

@@ -144,8 +144,7 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 				return err
 			}
 			out, deleted = row, true
-			s.logWrite(c, r, id, "deactivate (delete)", ch)
-			return nil
+			return s.audit(ctx, c, tx, r, id, "deactivate-delete", ch.Diff)
 		}
 		if err := s.prepare(ctx, tx, r, ch, tenant, id); err != nil {
 			return err
@@ -156,8 +155,7 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		if out, err = tx.Get(ctx, sel, false); err != nil {
 			return err
 		}
-		s.logWrite(c, r, id, "update", ch)
-		return nil
+		return s.audit(ctx, c, tx, r, id, "update", ch.Diff)
 	})
 	if err != nil {
 		return nil, false, err
@@ -256,8 +254,10 @@ func (s *Server) createUser(c echo.Context) error {
 		if errors.Is(err, legacy.ErrNotFound) {
 			return &Error{Status: http.StatusInternalServerError, Detail: "the created row would be outside users.scope, so it was not kept; the operator must set users.defaults so created users are inside the scope", Err: err}
 		}
-		s.logWrite(c, r, id, "create", ch)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, c, tx, r, id, "create", ch.Diff)
 	})
 	if err != nil {
 		return err
@@ -303,8 +303,7 @@ func (s *Server) deleteUser(c echo.Context) error {
 		if _, err := tx.Delete(ctx, r.Table, pred.SQL, pred.Args); err != nil {
 			return err
 		}
-		s.logWrite(c, r, id, "delete", nil)
-		return nil
+		return s.audit(ctx, c, tx, r, id, "delete", r.Identity(row))
 	})
 	if errors.Is(err, legacy.ErrReferenced) {
 		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this user, so it cannot be deleted; deactivate it instead (PATCH active=false)", Err: err}
@@ -325,14 +324,4 @@ func (s *Server) deactivate(c echo.Context, r *mapping.Resource, id string) erro
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-// logWrite records a write in the log: who, what, which attributes.
-func (s *Server) logWrite(c echo.Context, r *mapping.Resource, id, op string, ch *mapping.Change) {
-	var changed []string
-	if ch != nil {
-		changed = ch.Changed
-	}
-	s.log.Info("write", "request_id", requestID(c), "token", tokenName(c), "tenant", principal(c).Tenant,
-		"resource", r.Type, "id", id, "op", op, "attributes", strings.Join(changed, ","))
 }

@@ -18,6 +18,7 @@ type Config struct {
 	File       string
 	Server     Server
 	Database   Database
+	Store      Store
 	Auth       Auth
 	Pagination Pagination
 	// Users maps SCIM Users onto the app's user table; always present.
@@ -40,6 +41,23 @@ type Server struct {
 	PublicURL string `yaml:"public_url"`
 	// MaxBodyBytes bounds request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// RateLimit bounds requests per token.
+	RateLimit RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit is a token bucket per bearer token: PerSecond requests a
+// second on average, Burst at once. PerSecond 0 switches it off.
+type RateLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
+}
+
+// Store names where retroscim keeps its own tables (tokens, audit).
+type Store struct {
+	// Schema is a database of their own; empty: the app's database.
+	Schema string `yaml:"schema"`
+	// Prefix starts their names; default "retroscim_".
+	Prefix string `yaml:"prefix"`
 }
 
 // Database holds the connection settings for the app's database.
@@ -56,9 +74,13 @@ type Database struct {
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 }
 
-// Auth lists who may call the SCIM API.
+// Auth lists who may call the SCIM API: tokens from the configuration,
+// and the tokens in retroscim's own table (retroscim token create).
 type Auth struct {
 	BearerTokens []BearerToken
+	// TokenCacheTTL is how long a stored token's check is reused; it bounds
+	// how late a revocation or expiry takes effect. Default 5s.
+	TokenCacheTTL time.Duration
 }
 
 // BearerToken is one accepted bearer token, known only by its SHA-256.
@@ -89,6 +111,7 @@ type Pagination struct {
 type fileSpec struct {
 	Server     Server     `yaml:"server"`
 	Database   Database   `yaml:"database"`
+	Store      Store      `yaml:"store"`
 	Auth       authSpec   `yaml:"auth"`
 	Pagination Pagination `yaml:"pagination"`
 	Users      yaml.Node  `yaml:"users"`
@@ -96,7 +119,8 @@ type fileSpec struct {
 }
 
 type authSpec struct {
-	BearerTokens []tokenSpec `yaml:"bearer_tokens"`
+	BearerTokens  []tokenSpec   `yaml:"bearer_tokens"`
+	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
 }
 
 type tokenSpec struct {
@@ -145,7 +169,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(p.list) > 0 {
 		return nil, p.err()
 	}
-	cfg := &Config{File: name, Server: spec.Server, Database: spec.Database, Pagination: spec.Pagination}
+	cfg := &Config{File: name, Server: spec.Server, Database: spec.Database, Store: spec.Store, Pagination: spec.Pagination}
 	cfg.applyDefaults()
 	cfg.validateServer(root, p)
 	if spec.Users.Kind == 0 {
@@ -205,6 +229,12 @@ func (c *Config) applyDefaults() {
 	if c.Pagination.CursorCacheSize == 0 {
 		c.Pagination.CursorCacheSize = 4096
 	}
+	if c.Server.RateLimit.PerSecond > 0 && c.Server.RateLimit.Burst == 0 {
+		c.Server.RateLimit.Burst = int(2*c.Server.RateLimit.PerSecond) + 1
+	}
+	if c.Store.Prefix == "" {
+		c.Store.Prefix = "retroscim_"
+	}
 }
 
 func (c *Config) validateServer(root *yaml.Node, p *problems) {
@@ -223,6 +253,15 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	if c.Pagination.CursorCacheSize < 0 {
 		p.add(lineOf(root, "pagination"), "pagination.cursor_cache_size", "must not be negative")
 	}
+	if c.Server.RateLimit.PerSecond < 0 || c.Server.RateLimit.Burst < 0 {
+		p.add(lineOf(root, "server"), "server.rate_limit", "per_second and burst must not be negative")
+	}
+	if c.Store.Schema != "" && !isIdent(c.Store.Schema) {
+		p.add(lineOf(root, "store"), "store.schema", "%q is not a valid database name", c.Store.Schema)
+	}
+	if !isIdent(c.Store.Prefix) {
+		p.add(lineOf(root, "store"), "store.prefix", "%q is not a valid table name prefix", c.Store.Prefix)
+	}
 	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		p.add(lineOf(root, "server"), "server.public_url", "must start with http:// or https://, got %q", u)
 	}
@@ -235,7 +274,13 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 }
 
 func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) Auth {
-	var a Auth
+	a := Auth{TokenCacheTTL: spec.TokenCacheTTL}
+	if a.TokenCacheTTL == 0 {
+		a.TokenCacheTTL = 5 * time.Second
+	}
+	if a.TokenCacheTTL < 0 {
+		p.add(lineOf(root, "auth"), "auth.token_cache_ttl", "must be positive")
+	}
 	line := lineOf(root, "auth")
 	seen := map[[32]byte]string{}
 	for i, t := range spec.BearerTokens {

@@ -319,3 +319,18 @@ func scimValue(t AttrType, v any) (any, bool) {
 		return s, true
 	}
 }
+
+// Identity is what the audit trail records of a deleted resource: its
+// userName (users) or displayName (groups) before the delete.
+func (r *Resource) Identity(row Row) []AttrChange {
+	name := "userName"
+	if r.Type == "Group" {
+		name = "displayName"
+	}
+	a := r.find(r.Schema.ID, name, "", "")
+	if a == nil {
+		return []AttrChange{}
+	}
+	v, _ := scimValue(a.Def.Type, row[a.colIdx])
+	return []AttrChange{{Attribute: name, Before: v, After: nil}}
+}

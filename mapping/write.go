@@ -786,9 +786,19 @@ type Change struct {
 	Unique []*Attribute
 	// Delete means the row is to be removed (deactivation deletes).
 	Delete bool
-	// Changed lists the attribute paths whose values change, for logs.
+	// Changed lists the attribute paths whose values change, for logs;
+	// Diff has their values before and after, for the audit trail.
 	Changed []string
+	Diff    []AttrChange
 	vals    []any
+}
+
+// AttrChange is one attribute's value before and after a write, as JSON
+// values. Write-only attributes (a password) show "(set)", never a value.
+type AttrChange struct {
+	Attribute string `json:"attribute"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
 }
 
 // Clone copies the change, so that a transaction run again after a
@@ -849,6 +859,11 @@ func (d *Draft) Changes() (*Change, error) {
 		}
 		if !d.create || nv != nil {
 			ch.Changed = append(ch.Changed, a.Path())
+			before, after := auditValue(ov), auditValue(nv)
+			if a.Mutability == WriteOnly {
+				before, after = nil, "(set)"
+			}
+			ch.Diff = append(ch.Diff, AttrChange{Attribute: a.Path(), Before: before, After: after})
 		}
 		if a.Lookup != nil && nv != nil {
 			ch.Lookups = append(ch.Lookups, LookupNeed{Attr: a, Value: nv.(string)})
@@ -873,6 +888,7 @@ func (d *Draft) Changes() (*Change, error) {
 	if d.r.Active != nil && (d.active != d.origActive || d.create) {
 		if !d.create {
 			ch.Changed = append(ch.Changed, "active")
+			ch.Diff = append(ch.Diff, AttrChange{Attribute: "active", Before: d.origActive, After: d.active})
 		}
 		switch {
 		case !d.active && r.Active.DeleteOnFalse && !d.create:
@@ -893,6 +909,17 @@ func (d *Draft) Changes() (*Change, error) {
 func (r *Resource) columnDefaults(a *Attribute) bool {
 	c := r.column(a.Column)
 	return c.Nullable || c.Default != nil || c.AutoIncrement || c.Generated
+}
+
+// auditValue renders a draft value for the audit trail's JSON.
+func auditValue(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return base64.StdEncoding.EncodeToString(x)
+	case json.Number:
+		return x
+	}
+	return display(v)
 }
 
 func display(v any) any {

@@ -85,6 +85,10 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
+	own := ownTables(cfg)
+	if _, err := store.Migrate(ctx, own); err != nil {
+		return err
+	}
 	logOut := io.Discard
 	if *verbose {
 		logOut = stderr
@@ -92,7 +96,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
 	base := "http://" + ln.Addr().String() + cfg.Server.BasePath
 	printDemoBanner(stdout, db, base, *token, configName, cfg)
-	err = runHTTP(ctx, ln, adapter.New(cfg, store, log), log)
+	err = runHTTP(ctx, ln, adapter.New(cfg, store, adapter.Options{Log: log, Own: &own}), log)
 	fmt.Fprintln(stderr, "retroscim demo: stopped; the throwaway database is deleted.")
 	return err
 }

@@ -27,9 +27,17 @@ Usage:
       deleted on exit. Needs MariaDB's binaries (mariadbd), not a server.
   retroscim serve [--config config.yaml] [--listen addr]
       Serve the SCIM API described by the configuration file.
+  retroscim migrate [--config config.yaml]
+      Create retroscim's own tables (tokens, audit) in the app's database or
+      the schema named in store.schema. Never touches the app's tables.
+  retroscim token create --tenant T --name okta-prod [--expires 8760h]
+  retroscim token list | revoke <prefix|name> | rotate <prefix|name> [--grace 24h]
+      Manage bearer tokens in retroscim's token table; a new token is shown once.
   retroscim token hash
       Read a bearer token on stdin and print the sha256 to put in
       auth.bearer_tokens[].sha256.
+  retroscim audit [--since 1h] [--tenant T] [--type User|Group] [--id ID] [--json]
+      Print the recorded writes.
   retroscim help
       Show this text.
 `
@@ -53,7 +61,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		err = demo(ctx, args[1:], stdout, stderr)
 	case "token":
-		err = token(args[1:], stdin, stdout)
+		err = token(ctx, args[1:], stdin, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = audit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -37,9 +35,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	if len(cfg.Auth.BearerTokens) == 0 {
-		return fmt.Errorf("%s: no bearer token is configured, so every request would be refused; add auth.bearer_tokens", cfg.File)
-	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -48,12 +43,34 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
+	opts, err := serverOptions(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
 	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","))
-	return runHTTP(ctx, ln, adapter.New(cfg, store, log), log)
+	return runHTTP(ctx, ln, adapter.New(cfg, store, opts), log)
+}
+
+// serverOptions finds retroscim's own tables. Without them the server
+// accepts configuration tokens only and keeps the audit trail in its log.
+func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store, log *slog.Logger) (adapter.Options, error) {
+	own := ownTables(cfg)
+	exists, err := store.OwnTablesExist(ctx, own)
+	if err != nil {
+		return adapter.Options{}, err
+	}
+	if !exists {
+		if len(cfg.Auth.BearerTokens) == 0 {
+			return adapter.Options{}, fmt.Errorf("no bearer token can be accepted: run retroscim migrate and retroscim token create, or add auth.bearer_tokens to %s", cfg.File)
+		}
+		log.Warn("retroscim's tables do not exist: only configuration tokens are accepted and writes are audited in this log only; run retroscim migrate", "tokens", own.Tokens(), "audit", own.Audit())
+		return adapter.Options{Log: log}, nil
+	}
+	return adapter.Options{Log: log, Own: &own}, nil
 }
 
 func openStore(ctx context.Context, cfg *mapping.Config) (*legacy.Store, error) {
@@ -70,7 +87,7 @@ func openStore(ctx context.Context, cfg *mapping.Config) (*legacy.Store, error) 
 
 // runHTTP serves until ctx is done, then stops accepting connections and
 // gives in-flight requests shutdownGrace to finish.
-func runHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+func runHTTP(ctx context.Context, ln net.Listener, h *adapter.Server, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,25 +110,9 @@ func runHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Log
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	h.Close(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
-}
-
-func token(args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "hash" {
-		return usageError{msg: "usage: retroscim token hash < token.txt"}
-	}
-	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
-	if err != nil {
-		return err
-	}
-	t := strings.TrimSpace(string(b))
-	if len(t) < 16 {
-		return errors.New("a bearer token must be at least 16 characters long")
-	}
-	sum := sha256.Sum256([]byte(t))
-	fmt.Fprintln(stdout, hex.EncodeToString(sum[:]))
 	return nil
 }
