@@ -206,3 +206,79 @@ func TestDemo(t *testing.T) {
 		t.Errorf("stderr = %q", stderr.String())
 	}
 }
+
+// TestAdminCommands walks an operator through migrate, token create, a
+// write through serve, audit, token list, rotate and revoke.
+func TestAdminCommands(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema)
+	t.Setenv("RETROSCIM_DSN", dsn)
+	t.Setenv("RETROSCIM_TOKEN", "")
+	cfg := "../../config.yaml"
+
+	if code, _, errOut := runCmd(t, "", "token", "list", "--config", cfg); code != 1 || !strings.Contains(errOut, "run retroscim migrate first") {
+		t.Errorf("token list before migrate: %d %q", code, errOut)
+	}
+	if code, out, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 || !strings.Contains(out, "created `retroscim_tokens` and `retroscim_audit`") {
+		t.Fatalf("migrate: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, "", "migrate", "--config", cfg); code != 0 || !strings.Contains(out, "up to date") {
+		t.Errorf("second migrate: %d %q", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "token", "create", "--name", "okta", "--config", cfg); code != 2 || !strings.Contains(errOut, "--tenant is required") {
+		t.Errorf("create without tenant: %d %q", code, errOut)
+	}
+	code, out, errOut := runCmd(t, "", "token", "create", "--tenant", "1", "--name", "okta-prod", "--expires", "365d", "--config", cfg)
+	tok := regexp.MustCompile(`rsk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}`).FindString(out)
+	if code != 0 || tok == "" || !strings.Contains(out, "shown only now") {
+		t.Fatalf("token create: %d %q %q", code, out, errOut)
+	}
+	prefix := tok[:12]
+
+	// serve accepts the stored token (the configuration has none).
+	ctx, cancel := context.WithCancel(context.Background())
+	var serveErr syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg, "--listen", "127.0.0.1:0"}, nil, io.Discard, &serveErr)
+	}()
+	addr := waitFor(t, &serveErr, regexp.MustCompile(`"msg":"serving SCIM","address":"([^"]+)"`))
+	req, _ := http.NewRequest(http.MethodPatch, "http://"+addr+"/scim/v2/Users/2", strings.NewReader(`{"Operations":[{"op":"replace","path":"title","value":"Principal Engineer"}]}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PATCH with the stored token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	<-done
+
+	code, out, _ = runCmd(t, "", "audit", "--since", "1h", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "okta-prod ("+prefix+")  tenant 1  User 2  update  title: \"Staff Engineer\" -> \"Principal Engineer\"") {
+		t.Errorf("audit: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "audit", "--since", "1h", "--json", "--type", "User", "--config", cfg)
+	if code != 0 || !strings.Contains(out, `"changes":[{"attribute":"title","before":"Staff Engineer","after":"Principal Engineer"}]`) {
+		t.Errorf("audit --json: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "token", "list", "--config", cfg)
+	if code != 0 || !regexp.MustCompile(prefix+`\s+okta-prod\s+1\s+active`).MatchString(out) || strings.Contains(out, tok) {
+		t.Errorf("token list: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "token", "rotate", "okta-prod", "--grace", "1h", "--config", cfg)
+	newTok := regexp.MustCompile(`rsk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}`).FindString(out)
+	if code != 0 || newTok == "" || newTok == tok || !strings.Contains(out, "stays valid until") {
+		t.Errorf("token rotate: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "token", "revoke", prefix, "--config", cfg)
+	if code != 0 || !strings.Contains(out, "revoked 1 token(s): "+prefix) {
+		t.Errorf("token revoke: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "token", "list", "--config", cfg)
+	if code != 0 || !regexp.MustCompile(prefix+`\s+okta-prod\s+1\s+revoked`).MatchString(out) || !regexp.MustCompile(newTok[:12]+`\s+okta-prod\s+1\s+active`).MatchString(out) {
+		t.Errorf("token list after rotate and revoke: %q", out)
+	}
+	if code, _, errOut := runCmd(t, "", "token", "revoke", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no token "nope"`) {
+		t.Errorf("revoke unknown: %d %q", code, errOut)
+	}
+}
