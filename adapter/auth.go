@@ -50,6 +50,7 @@ type authenticator struct {
 	// cache holds recent checks of stored tokens, found or not, keyed by
 	// the token's SHA-256; its TTL bounds how late a revocation is seen.
 	cache *expirable.LRU[[32]byte, tokenCheck]
+	obs   cacheObserver
 
 	mu        sync.Mutex
 	used      map[string]time.Time
@@ -67,9 +68,16 @@ type tokenCheck struct {
 // per token per interval, in one batch, off the request path.
 const usageFlushEvery = 30 * time.Second
 
-func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger) *authenticator {
+// cacheObserver receives token cache hits and misses (metrics).
+type cacheObserver interface{ Cache(cache string, hit bool) }
+
+type nopCache struct{}
+
+func (nopCache) Cache(string, bool) {}
+
+func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger, obs cacheObserver) *authenticator {
 	return &authenticator{
-		tokens: a.BearerTokens, store: store, own: own, log: log,
+		tokens: a.BearerTokens, store: store, own: own, log: log, obs: obs,
 		cache: expirable.NewLRU[[32]byte, tokenCheck](10000, nil, a.TokenCacheTTL),
 		used:  map[string]time.Time{},
 	}
@@ -101,6 +109,7 @@ func (a *authenticator) check(ctx context.Context, token string) (Principal, err
 		return Principal{}, errTokenInvalid
 	}
 	c, ok := a.cache.Get(sum)
+	a.obs.Cache("token", ok)
 	if !ok {
 		t, err := a.store.CheckToken(ctx, *a.own, token)
 		switch {
@@ -180,7 +189,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			token = strings.TrimSpace(rest)
 		}
-		p, err := s.auth.check(c.Request().Context(), token)
+		p, err := s.st(c).auth.check(c.Request().Context(), token)
 		switch {
 		case errors.Is(err, legacy.ErrTokenExpired):
 			return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
@@ -200,8 +209,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // segment must name the token's own tenant.
 func (s *Server) matchTenant(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.cfg.Users.TenantColumn == "" {
-			return errorf(http.StatusNotFound, "", "this server has no tenants: use %s without /t/{tenant}", s.cfg.Server.BasePath)
+		if s.conf(c).Users.TenantColumn == "" {
+			return errorf(http.StatusNotFound, "", "this server has no tenants: use %s without /t/{tenant}", s.conf(c).Server.BasePath)
 		}
 		if pathParam(c, "tenant") != principal(c).Tenant {
 			return errorf(http.StatusForbidden, "", "this bearer token is not valid for the tenant in the URL")
@@ -228,19 +237,20 @@ func newRateLimiter(rl mapping.RateLimit) *rateLimiter {
 // limitRate answers 429 with Retry-After when a token exceeds its rate.
 func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.limiter == nil {
+		rl := s.st(c).limiter
+		if rl == nil {
 			return next(c)
 		}
 		key := principal(c).TokenPrefix
-		lim, ok := s.limiter.limiters.Get(key)
+		lim, ok := rl.limiters.Get(key)
 		if !ok {
-			lim = rate.NewLimiter(s.limiter.limit, s.limiter.burst)
-			s.limiter.limiters.Add(key, lim)
+			lim = rate.NewLimiter(rl.limit, rl.burst)
+			rl.limiters.Add(key, lim)
 		}
 		if !lim.Allow() {
-			wait := int(math.Ceil(1 / float64(s.limiter.limit)))
+			wait := int(math.Ceil(1 / float64(rl.limit)))
 			return &Error{Status: http.StatusTooManyRequests, Detail: "too many requests for this token: at most " +
-				strconv.FormatFloat(float64(s.limiter.limit), 'f', -1, 64) + " a second; retry later", RetryAfter: max(wait, 1)}
+				strconv.FormatFloat(float64(rl.limit), 'f', -1, 64) + " a second; retry later", RetryAfter: max(wait, 1)}
 		}
 		return next(c)
 	}

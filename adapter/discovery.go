@@ -27,7 +27,7 @@ func (s *Server) serviceProviderConfig(c echo.Context) error {
 	bulk.Set("maxPayloadSize", 0)
 	o.Set("bulk", bulk)
 	filter := supported(true)
-	filter.Set("maxResults", s.cfg.Pagination.MaxCount)
+	filter.Set("maxResults", s.conf(c).Pagination.MaxCount)
 	o.Set("filter", filter)
 	o.Set("changePassword", supported(false))
 	o.Set("sort", supported(true))
@@ -50,11 +50,11 @@ func meta(resourceType, location string) mapping.Object {
 }
 
 // resources lists the resource types this configuration serves.
-func (s *Server) resources() []*mapping.Resource {
-	if s.cfg.Groups != nil {
-		return []*mapping.Resource{s.cfg.Users, s.cfg.Groups}
+func resources(cfg *mapping.Config) []*mapping.Resource {
+	if cfg.Groups != nil {
+		return []*mapping.Resource{cfg.Users, cfg.Groups}
 	}
-	return []*mapping.Resource{s.cfg.Users}
+	return []*mapping.Resource{cfg.Users}
 }
 
 func (s *Server) resourceTypeObject(c echo.Context, r *mapping.Resource) mapping.Object {
@@ -92,34 +92,34 @@ func (s *Server) resourceTypes(c echo.Context) error {
 		return err
 	}
 	var list []mapping.Object
-	for _, r := range s.resources() {
+	for _, r := range resources(s.conf(c)) {
 		list = append(list, s.resourceTypeObject(c, r))
 	}
 	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, list))
 }
 
 func (s *Server) resourceType(c echo.Context) error {
-	for _, r := range s.resources() {
+	for _, r := range resources(s.conf(c)) {
 		if strings.EqualFold(r.Type, pathParam(c, "name")) {
 			return writeJSON(c, http.StatusOK, s.resourceTypeObject(c, r))
 		}
 	}
-	return errorf(http.StatusNotFound, "", "no resource type %q; this server serves %s", truncate(pathParam(c, "name"), 60), s.resourceTypeNames())
+	return errorf(http.StatusNotFound, "", "no resource type %q; this server serves %s", truncate(pathParam(c, "name"), 60), resourceTypeNames(s.conf(c)))
 }
 
-func (s *Server) resourceTypeNames() string {
+func resourceTypeNames(cfg *mapping.Config) string {
 	var names []string
-	for _, r := range s.resources() {
+	for _, r := range resources(cfg) {
 		names = append(names, r.Type)
 	}
 	return strings.Join(names, ", ")
 }
 
 // schemaDefs lists every schema served, core schemas first.
-func (s *Server) schemaDefs() []*mapping.SchemaDef {
+func schemaDefs(cfg *mapping.Config) []*mapping.SchemaDef {
 	var defs []*mapping.SchemaDef
 	seen := map[string]bool{}
-	for _, r := range s.resources() {
+	for _, r := range resources(cfg) {
 		for _, d := range append([]*mapping.SchemaDef{r.Schema}, r.Extensions...) {
 			if !seen[d.ID] {
 				seen[d.ID] = true
@@ -182,14 +182,14 @@ func (s *Server) schemas(c echo.Context) error {
 		return err
 	}
 	var list []mapping.Object
-	for _, d := range s.schemaDefs() {
+	for _, d := range schemaDefs(s.conf(c)) {
 		list = append(list, s.schemaObject(c, d))
 	}
 	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, list))
 }
 
 func (s *Server) schema(c echo.Context) error {
-	for _, d := range s.schemaDefs() {
+	for _, d := range schemaDefs(s.conf(c)) {
 		if strings.EqualFold(d.ID, pathParam(c, "id")) {
 			return writeJSON(c, http.StatusOK, s.schemaObject(c, d))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -82,7 +83,12 @@ func toSCIMError(err error) *Error {
 	case errors.Is(err, legacy.ErrTimeout):
 		return &Error{Status: http.StatusGatewayTimeout, Detail: "the application database did not answer in time; retry later", Err: err}
 	case errors.Is(err, legacy.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, Detail: "the application database is unavailable; retry later", Err: err, RetryAfter: 5}
+		retry := 5
+		var ue *legacy.UnavailableError
+		if errors.As(err, &ue) {
+			retry = int(math.Ceil(ue.RetryAfter.Seconds()))
+		}
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the application database is unavailable; retry later", Err: err, RetryAfter: max(retry, 1)}
 	case errors.As(err, &he):
 		return echoError(he)
 	}

@@ -37,9 +37,9 @@ func (s *Server) respond(c echo.Context, status int, body mapping.Object) error 
 
 // membersStream writes a group's in-scope members as rows arrive.
 func (s *Server) membersStream(c echo.Context, groupKey any) mapping.Stream {
-	m := s.cfg.Members
+	m := s.conf(c).Members
 	q := m.MembersQuery(keyArg(groupKey), principal(c).Tenant)
-	base := s.baseURL(c) + s.cfg.Users.Endpoint + "/"
+	base := s.baseURL(c) + s.conf(c).Users.Endpoint + "/"
 	ctx := c.Request().Context()
 	return func(w io.Writer) error {
 		if _, err := io.WriteString(w, "["); err != nil {
@@ -84,15 +84,20 @@ func keyArg(v any) any {
 	return v
 }
 
-// groupsDisabled answers every /Groups request when the configuration maps
-// no groups (Panther's SCIM has no /Groups).
-func groupsDisabled(c echo.Context) error {
-	return errorf(http.StatusNotFound, "", "this server does not serve groups: its configuration has no groups section")
+// needGroups answers every /Groups request with 404 when the
+// configuration maps no groups (Panther's SCIM has no /Groups).
+func (s *Server) needGroups(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.conf(c).Groups == nil {
+			return errorf(http.StatusNotFound, "", "this server does not serve groups: its configuration has no groups section")
+		}
+		return h(c)
+	}
 }
 
-func (s *Server) listGroups(c echo.Context) error { return s.list(c, s.cfg.Groups) }
+func (s *Server) listGroups(c echo.Context) error { return s.list(c, s.conf(c).Groups) }
 
-func (s *Server) getGroup(c echo.Context) error { return s.get(c, s.cfg.Groups) }
+func (s *Server) getGroup(c echo.Context) error { return s.get(c, s.conf(c).Groups) }
 
 // patchGroup serves PATCH /Groups/{id}: attribute changes (Okta's rename
 // on link, with the id repeated) and member changes, in one transaction.
@@ -131,7 +136,7 @@ func (s *Server) putGroup(c echo.Context) error {
 	if mo != nil {
 		mo = &mapping.MemberOps{Replace: true, Set: mo.Add}
 	}
-	g := s.cfg.Groups
+	g := s.conf(c).Groups
 	row, err := s.updateGroup(c, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ReplaceWith(rest) }, deref(mo))
 	if err != nil {
 		return err
@@ -169,7 +174,7 @@ func membersOfBody(body map[string]any) (*mapping.MemberOps, map[string]any, err
 // updateGroup applies attribute changes and member operations to a group
 // in one transaction and returns the group's row as it now is.
 func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draft) error, mo mapping.MemberOps) (mapping.Row, error) {
-	g := s.cfg.Groups
+	g := s.conf(c).Groups
 	tenant := principal(c).Tenant
 	pred, ok := g.RowPredicate(id, tenant)
 	if !ok {
@@ -225,7 +230,7 @@ func (s *Server) applyMembers(ctx context.Context, c echo.Context, tx *legacy.Tx
 	if mo.Empty() {
 		return nil
 	}
-	m := s.cfg.Members
+	m := s.conf(c).Members
 	tenant := principal(c).Tenant
 	wanted := append(append([]string{}, mo.Add...), mo.Set...)
 	if len(wanted) > 0 {
@@ -278,7 +283,7 @@ func (s *Server) applyMembers(ctx context.Context, c echo.Context, tx *legacy.Tx
 	if len(add)+len(remove) == 0 {
 		return nil
 	}
-	return s.audit(ctx, c, tx, s.cfg.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
+	return s.audit(ctx, c, tx, s.conf(c).Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
 }
 
 func nonNil(ids []string) []string {
@@ -307,7 +312,7 @@ func quoteAll(ids []string) []string {
 
 // createGroup serves POST /Groups according to groups.create.
 func (s *Server) createGroup(c echo.Context) error {
-	g := s.cfg.Groups
+	g := s.conf(c).Groups
 	if g.Create != mapping.CreateAllow {
 		return errorf(http.StatusForbidden, "", "this server does not create groups (groups.create: deny): they are the application's roles. Link the identity provider's group to an existing one instead (Okta: Push Groups, Link Group)")
 	}
@@ -376,7 +381,7 @@ func (s *Server) createGroup(c echo.Context) error {
 // group still held by accounts outside the scope (a local admin keeping
 // the Admin role) is not deleted: SCIM does not change what it cannot see.
 func (s *Server) deleteGroup(c echo.Context) error {
-	g := s.cfg.Groups
+	g := s.conf(c).Groups
 	id := pathParam(c, "id")
 	if g.Delete != mapping.DeleteRow {
 		return errorf(http.StatusForbidden, "", "this server does not delete groups (groups.delete: deny): they are the application's roles")
@@ -387,7 +392,7 @@ func (s *Server) deleteGroup(c echo.Context) error {
 		return notFound(g, id)
 	}
 	ctx := c.Request().Context()
-	m := s.cfg.Members
+	m := s.conf(c).Members
 	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
 		row, err := tx.Get(ctx, legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}, true)
 		if errors.Is(err, legacy.ErrNotFound) {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,8 @@ type Store interface {
 	Lookup(ctx context.Context, l legacy.Lookup) (any, error)
 	Values(ctx context.Context, table, column, tenantCol string, tenant any, limit int) ([]string, error)
 	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
+	Ping(ctx context.Context) error
+	BreakerState() string
 	tokenStore
 }
 
@@ -42,15 +45,30 @@ type Options struct {
 	// migrate has created them; nil serves configuration tokens only and
 	// keeps the audit trail in the log alone.
 	Own *legacy.OwnTables
+	// Metrics, when set, instruments requests and serves /metrics.
+	Metrics *Metrics
+	// SeparateAdmin leaves /healthz, /readyz and /metrics off the API's
+	// listener; serve them from AdminHandler instead.
+	SeparateAdmin bool
 }
 
-// Server serves the SCIM API for one configuration.
+// Server serves the SCIM API for one configuration at a time.
 type Server struct {
-	cfg     *mapping.Config
 	store   Store
 	log     *slog.Logger
 	own     *legacy.OwnTables
+	metrics *Metrics
 	echo    *echo.Echo
+	// current is the configuration in force. Each request pins the one it
+	// started with, so a reload never changes a request midway.
+	current atomic.Pointer[state]
+	// base is the base path the routes were registered under.
+	base string
+}
+
+// state is everything a configuration determines.
+type state struct {
+	cfg     *mapping.Config
 	auth    *authenticator
 	limiter *rateLimiter
 }
@@ -62,32 +80,94 @@ func New(cfg *mapping.Config, store Store, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, store: store, log: log, own: opts.Own,
-		auth:    newAuthenticator(cfg.Auth, store, opts.Own, log),
-		limiter: newRateLimiter(cfg.Server.RateLimit)}
-	s.echo = s.routes()
+	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath}
+	s.current.Store(s.newState(cfg))
+	s.echo = s.routes(!opts.SeparateAdmin)
 	return s
 }
 
+func (s *Server) newState(cfg *mapping.Config) *state {
+	var obs cacheObserver = nopCache{}
+	if s.metrics != nil {
+		obs = s.metrics
+	}
+	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit)}
+}
+
+// Reload makes cfg the configuration for new requests; requests already
+// running finish with the one they started with. cfg must be validated
+// and bound to the live schema first. Settings that need a restart
+// (listen address, base path, database, store) keep their running values,
+// and each one that differs is returned for the log.
+func (s *Server) Reload(cfg *mapping.Config) (kept []string) {
+	old := s.current.Load().cfg
+	if cfg.Server.Listen != old.Server.Listen {
+		kept = append(kept, "server.listen")
+		cfg.Server.Listen = old.Server.Listen
+	}
+	if cfg.Server.BasePath != old.Server.BasePath {
+		kept = append(kept, "server.base_path")
+		cfg.Server.BasePath = old.Server.BasePath
+	}
+	if cfg.Database != old.Database {
+		kept = append(kept, "database")
+		cfg.Database = old.Database
+	}
+	if cfg.Store != old.Store {
+		kept = append(kept, "store")
+		cfg.Store = old.Store
+	}
+	s.current.Store(s.newState(cfg))
+	return kept
+}
+
+// Config returns the configuration new requests are served with.
+func (s *Server) Config() *mapping.Config { return s.current.Load().cfg }
+
 // Close writes what the server keeps in memory for its own tables (token
 // use times). Call it after the HTTP server has shut down.
-func (s *Server) Close(ctx context.Context) { s.auth.flush(ctx) }
+func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
+
+const stateKey = "state"
+
+// pinState records the configuration a request is served with.
+func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Set(stateKey, s.current.Load())
+		return next(c)
+	}
+}
+
+// st is the request's state; conf its configuration.
+func (s *Server) st(c echo.Context) *state {
+	if st, ok := c.Get(stateKey).(*state); ok {
+		return st
+	}
+	return s.current.Load()
+}
+
+func (s *Server) conf(c echo.Context) *mapping.Config { return s.st(c).cfg }
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
 // routes declares the whole HTTP surface in one place.
-func (s *Server) routes() *echo.Echo {
+func (s *Server) routes(admin bool) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(normalizePath)
-	e.Use(s.assignRequestID, s.accessLog, s.recoverPanics, securityHeaders)
+	e.Use(s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+
+	// Operations endpoints: outside the base path and without a token.
+	if admin {
+		s.adminRoutes(e)
+	}
 
 	// The API answers at the base path and, for multi-tenant apps that hand
 	// each customer a tenant URL, at {base}/t/{tenant}.
-	api := e.Group(s.cfg.Server.BasePath, s.authenticate, s.limitRate)
-	tenantAPI := e.Group(s.cfg.Server.BasePath+"/t/:tenant", s.authenticate, s.matchTenant, s.limitRate)
+	api := e.Group(s.base, s.authenticate, s.limitRate)
+	tenantAPI := e.Group(s.base+"/t/:tenant", s.authenticate, s.matchTenant, s.limitRate)
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -113,8 +193,8 @@ func (s *Server) routes() *echo.Echo {
 	allowed := map[string][]string{}
 	var paths []string
 	for _, r := range routes {
-		if strings.HasPrefix(r.path, "/Groups") && s.cfg.Groups == nil {
-			r.handler = groupsDisabled
+		if strings.HasPrefix(r.path, "/Groups") {
+			r.handler = s.needGroups(r.handler)
 		}
 		api.Add(r.method, r.path, r.handler)
 		tenantAPI.Add(r.method, r.path, r.handler)
@@ -256,12 +336,12 @@ func writeJSON(c echo.Context, status int, body mapping.Object) error {
 // baseURL is the absolute URL of the SCIM base path, for meta.location;
 // it keeps the /t/{tenant} segment when the request used one.
 func (s *Server) baseURL(c echo.Context) string {
-	base := s.cfg.Server.BasePath
+	base := s.base
 	if t := c.Param("tenant"); t != "" {
 		base += "/t/" + t
 	}
-	if s.cfg.Server.PublicURL != "" {
-		return s.cfg.Server.PublicURL + base
+	if u := s.conf(c).Server.PublicURL; u != "" {
+		return u + base
 	}
 	return c.Scheme() + "://" + c.Request().Host + base
 }

@@ -28,7 +28,7 @@ const maxStartIndex = 1 << 40
 
 func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParams, error) {
 	q := c.QueryParams()
-	p := listParams{filter: q.Get("filter"), startIndex: 1, count: s.cfg.Pagination.DefaultCount, sortBy: q.Get("sortBy")}
+	p := listParams{filter: q.Get("filter"), startIndex: 1, count: s.conf(c).Pagination.DefaultCount, sortBy: q.Get("sortBy")}
 	if v := q.Get("startIndex"); v != "" {
 		n, err := parseCount(v, maxStartIndex)
 		if err != nil {
@@ -38,12 +38,12 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 		p.startIndex = max(n, 1)
 	}
 	if v := q.Get("count"); v != "" {
-		n, err := parseCount(v, s.cfg.Pagination.MaxCount)
+		n, err := parseCount(v, s.conf(c).Pagination.MaxCount)
 		if err != nil {
 			return p, errorf(http.StatusBadRequest, InvalidValue, "count must be an integer, got %q", truncate(v, 40))
 		}
 		// Negative counts are 0; counts above the maximum get the maximum.
-		p.count = min(max(n, 0), s.cfg.Pagination.MaxCount)
+		p.count = min(max(n, 0), s.conf(c).Pagination.MaxCount)
 	}
 	switch strings.ToLower(q.Get("sortOrder")) {
 	case "", "ascending":
@@ -84,7 +84,7 @@ func parseCount(v string, limit int) (int, error) {
 }
 
 // listUsers serves GET /Users.
-func (s *Server) listUsers(c echo.Context) error { return s.list(c, s.cfg.Users) }
+func (s *Server) listUsers(c echo.Context) error { return s.list(c, s.conf(c).Users) }
 
 // list serves GET /Users and GET /Groups: filter, sort and page through
 // the rows in scope, entirely in SQL.
@@ -128,7 +128,7 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 // from the membership when the projection keeps them.
 func (s *Server) render(c echo.Context, r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
 	res := r.Render(row, s.baseURL(c))
-	if r == s.cfg.Groups && s.cfg.Members != nil && !proj.Excludes("members") {
+	if r == s.conf(c).Groups && s.conf(c).Members != nil && !proj.Excludes("members") {
 		res.InsertBefore("meta", "members", s.membersStream(c, row[0]))
 	}
 	return res
@@ -156,7 +156,7 @@ func legacyOrder(keys []mapping.OrderKey) []legacy.OrderKey {
 }
 
 // getUser serves GET /Users/{id}.
-func (s *Server) getUser(c echo.Context) error { return s.get(c, s.cfg.Users) }
+func (s *Server) getUser(c echo.Context) error { return s.get(c, s.conf(c).Users) }
 
 // get serves GET /Users/{id} and GET /Groups/{id}. A row outside the
 // scope (a local admin account, another tenant's user) is
@@ -173,7 +173,7 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	}
 	version := r.Version(row)
 	c.Response().Header().Set("ETag", version)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.cfg.Groups {
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))

@@ -29,7 +29,7 @@ func (s *Server) readBody(c echo.Context) (map[string]any, error) {
 			return nil, errorf(http.StatusUnsupportedMediaType, "", "send the body as application/scim+json or application/json, not %q", truncate(ct, 60))
 		}
 	}
-	limit := s.maxBody()
+	limit := s.maxBody(c)
 	data, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, InvalidSyntax, "could not read the request body: %v", err)
@@ -40,9 +40,9 @@ func (s *Server) readBody(c echo.Context) (map[string]any, error) {
 	return mapping.DecodeJSON(data)
 }
 
-func (s *Server) maxBody() int64 {
-	if s.cfg.Server.MaxBodyBytes > 0 {
-		return s.cfg.Server.MaxBodyBytes
+func (s *Server) maxBody(c echo.Context) int64 {
+	if n := s.conf(c).Server.MaxBodyBytes; n > 0 {
+		return n
 	}
 	return DefaultMaxBodyBytes
 }
@@ -67,7 +67,7 @@ func (s *Server) patchUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := s.cfg.Users
+	r := s.conf(c).Users
 	row, deleted, err := s.update(c, r, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ApplyPatch(ops) })
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Server) putUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := s.cfg.Users
+	r := s.conf(c).Users
 	row, deleted, err := s.update(c, r, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ReplaceWith(body) })
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func legacyAssignments(set []mapping.Assignment) []legacy.Assignment {
 
 // createUser serves POST /Users according to users.create.
 func (s *Server) createUser(c echo.Context) error {
-	r := s.cfg.Users
+	r := s.conf(c).Users
 	if r.Create != mapping.CreateAllow {
 		return errorf(http.StatusForbidden, "", "users are created by the application when they first sign in through SSO; this server does not create them (users.create: deny). Assign the user to the app in the identity provider and have them sign in once, then their profile can be updated over SCIM")
 	}
@@ -275,7 +275,7 @@ func (s *Server) createUser(c echo.Context) error {
 
 // deleteUser serves DELETE /Users/{id} according to users.delete.
 func (s *Server) deleteUser(c echo.Context) error {
-	r := s.cfg.Users
+	r := s.conf(c).Users
 	id := pathParam(c, "id")
 	switch r.Delete {
 	case mapping.DeleteDeny:

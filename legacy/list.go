@@ -66,6 +66,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	}
 	countKey := cacheKey(q.Table, q.Where, q.Args, nil)
 	total, haveTotal := s.counts.Get(countKey)
+	s.obs.Cache("count", haveTotal)
 	if q.Limit <= 0 || (q.Offset > 0 && !haveTotal) {
 		n, err := s.count(ctx, q, countKey)
 		if err != nil {
@@ -103,12 +104,13 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 }
 
 func (s *Store) count(ctx context.Context, q ListQuery, key string) (int, error) {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
 	var n int
 	stmt := "SELECT COUNT(*) FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
-	if err := s.db.QueryRowxContext(ctx, stmt, q.Args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s: %w", q.Table, s.wrap(ctx, err))
+	err := s.do(ctx, "count", true, func(ctx context.Context) error {
+		return s.wrap(ctx, s.db.QueryRowxContext(ctx, stmt, q.Args...).Scan(&n))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", q.Table, err)
 	}
 	s.counts.Add(key, n)
 	return n, nil
@@ -127,6 +129,7 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 		if set, _ = s.cursors.Get(key); set != nil {
 			from = set.nearest(q.Offset)
 		}
+		s.obs.Cache("cursor", from.key != nil)
 	}
 
 	var b strings.Builder
@@ -166,10 +169,12 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 		args = append(args, skip)
 	}
 
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
 	width := len(q.Columns) + len(q.Order)
-	rows, err := s.query(ctx, b.String(), args, width)
+	var rows [][]any
+	err := s.do(ctx, "list", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, b.String(), args, width)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", q.Table, err)
 	}

@@ -23,7 +23,9 @@ type Lookup struct {
 // created a moment ago is found at once.
 func (s *Store) Lookup(ctx context.Context, l Lookup) (any, error) {
 	cacheKey := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v\x00%s", l.Table, l.Key, l.Match, l.TenantCol, l.TenantValue, l.Value)
-	if k, ok := s.lookups.Get(cacheKey); ok {
+	k, ok := s.lookups.Get(cacheKey)
+	s.obs.Cache("lookup", ok)
+	if ok {
 		return k, nil
 	}
 	where := quoteIdent(l.Match) + " = ?"
@@ -32,9 +34,11 @@ func (s *Store) Lookup(ctx context.Context, l Lookup) (any, error) {
 		where += " AND " + quoteIdent(l.TenantCol) + " = ?"
 		args = append(args, l.TenantValue)
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	rows, err := s.query(ctx, "SELECT "+quoteIdent(l.Key)+" FROM "+quoteIdent(l.Table)+" WHERE "+where+" LIMIT 2", args, 1)
+	var rows [][]any
+	err := s.do(ctx, "lookup", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, "SELECT "+quoteIdent(l.Key)+" FROM "+quoteIdent(l.Table)+" WHERE "+where+" LIMIT 2", args, 1)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("look up %s.%s: %w", l.Table, l.Match, err)
 	}
@@ -60,9 +64,11 @@ func (s *Store) Values(ctx context.Context, table, column, tenantCol string, ten
 	if tenantCol != "" {
 		where, args = quoteIdent(tenantCol)+" = ?", []any{tenant}
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	rows, err := s.query(ctx, "SELECT "+quoteIdent(column)+" FROM "+quoteIdent(table)+" WHERE "+where+" ORDER BY 1 LIMIT ?", append(args, limit), 1)
+	var rows [][]any
+	err := s.do(ctx, "values", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, "SELECT "+quoteIdent(column)+" FROM "+quoteIdent(table)+" WHERE "+where+" ORDER BY 1 LIMIT ?", append(args, limit), 1)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s.%s: %w", table, column, err)
 	}

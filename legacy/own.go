@@ -303,18 +303,23 @@ func (s *Store) CheckToken(ctx context.Context, own OwnTables, token string) (To
 	if !ok {
 		return Token{}, ErrTokenUnknown
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	row := s.db.QueryRowContext(ctx, "SELECT id, prefix, name, tenant, created_at, last_used_at, expires_at, revoked_at, secret_sha256 FROM "+own.Tokens()+" WHERE prefix = ?", prefix)
 	var t Token
 	var used, exp, rev sql.NullTime
 	var stored []byte
-	err := row.Scan(&t.ID, &t.Prefix, &t.Name, &t.Tenant, &t.CreatedAt, &used, &exp, &rev, &stored)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := s.do(ctx, "token", true, func(ctx context.Context) error {
+		row := s.db.QueryRowContext(ctx, "SELECT id, prefix, name, tenant, created_at, last_used_at, expires_at, revoked_at, secret_sha256 FROM "+own.Tokens()+" WHERE prefix = ?", prefix)
+		if err := row.Scan(&t.ID, &t.Prefix, &t.Name, &t.Tenant, &t.CreatedAt, &used, &exp, &rev, &stored); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return s.wrap(ctx, err)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
 		return Token{}, ErrTokenUnknown
 	}
 	if err != nil {
-		return Token{}, fmt.Errorf("check token: %w", s.wrap(ctx, err))
+		return Token{}, fmt.Errorf("check token: %w", err)
 	}
 	sum := sha256.Sum256([]byte(token))
 	if subtle.ConstantTimeCompare(sum[:], stored) != 1 {
@@ -341,11 +346,12 @@ func (s *Store) CheckToken(ctx context.Context, own OwnTables, token string) (To
 // TouchTokens records when tokens were last used.
 func (s *Store) TouchTokens(ctx context.Context, own OwnTables, used map[string]time.Time) error {
 	for prefix, at := range used {
-		ctx, cancel := s.queryContext(ctx)
-		_, err := s.db.ExecContext(ctx, "UPDATE "+own.Tokens()+" SET last_used_at = ? WHERE prefix = ? AND (last_used_at IS NULL OR last_used_at < ?)", at.UTC(), prefix, at.UTC())
-		cancel()
+		err := s.do(ctx, "token_use", true, func(ctx context.Context) error {
+			_, err := s.db.ExecContext(ctx, "UPDATE "+own.Tokens()+" SET last_used_at = ? WHERE prefix = ? AND (last_used_at IS NULL OR last_used_at < ?)", at.UTC(), prefix, at.UTC())
+			return s.wrap(ctx, err)
+		})
 		if err != nil {
-			return fmt.Errorf("record token use: %w", s.wrap(ctx, err))
+			return fmt.Errorf("record token use: %w", err)
 		}
 	}
 	return nil

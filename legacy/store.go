@@ -48,6 +48,17 @@ type Options struct {
 	LookupTTL time.Duration
 	// LookupCacheSize bounds the cached lookups; default 4096.
 	LookupCacheSize int
+	// BreakerFailures consecutive database failures open the circuit
+	// breaker (default 5); it stays open for BreakerOpenFor (default 10s),
+	// then lets one probe through. BreakerInterval (default 60s) clears
+	// the failure count while closed.
+	BreakerFailures int
+	BreakerOpenFor  time.Duration
+	BreakerInterval time.Duration
+	// ConnMaxIdleTime closes connections idle this long (default 5m).
+	ConnMaxIdleTime time.Duration
+	// Observer receives query, cache and breaker events (metrics).
+	Observer Observer
 }
 
 func (o *Options) defaults() {
@@ -78,6 +89,21 @@ func (o *Options) defaults() {
 	if o.LookupCacheSize <= 0 {
 		o.LookupCacheSize = 4096
 	}
+	if o.BreakerFailures <= 0 {
+		o.BreakerFailures = 5
+	}
+	if o.BreakerOpenFor <= 0 {
+		o.BreakerOpenFor = 10 * time.Second
+	}
+	if o.BreakerInterval <= 0 {
+		o.BreakerInterval = time.Minute
+	}
+	if o.ConnMaxIdleTime <= 0 {
+		o.ConnMaxIdleTime = 5 * time.Minute
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
 }
 
 // Store executes statements against the app's database.
@@ -87,6 +113,8 @@ type Store struct {
 	cursors *expirable.LRU[string, *cursorSet]
 	counts  *expirable.LRU[string, int]
 	lookups *expirable.LRU[string, any]
+	breaker *breaker
+	obs     Observer
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
@@ -140,9 +168,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	db.SetMaxOpenConns(opts.MaxOpenConns)
 	db.SetMaxIdleConns(opts.MaxIdleConns)
 	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 	s := &Store{
 		db:      db,
 		opts:    opts,
+		obs:     opts.Observer,
+		breaker: newBreaker(opts, opts.Observer),
 		cursors: expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
 		counts:  expirable.NewLRU[string, int](opts.CursorCacheSize, nil, opts.CountTTL),
 		lookups: expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
@@ -207,12 +238,14 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers, through the breaker: while it is
+// open, Ping fails at once; when half-open, Ping is the probe.
 func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	return s.wrap(ctx, s.db.PingContext(ctx))
+	return s.do(ctx, "ping", true, func(ctx context.Context) error { return s.wrap(ctx, s.db.PingContext(ctx)) })
 }
+
+// Stats reports the connection pool's statistics.
+func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
 
 func (s *Store) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.opts.QueryTimeout)
@@ -260,16 +293,17 @@ func (s *Store) Columns(ctx context.Context, table string) ([]Column, error) {
 	if i := strings.IndexByte(table, '.'); i >= 0 {
 		schema, name = table[:i], table[i+1:]
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
 	var cols []Column
 	const q = `SELECT COLUMN_NAME, LOWER(DATA_TYPE) AS DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,
 		CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_DEFAULT, EXTRA
 		FROM information_schema.COLUMNS
 		WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?
 		ORDER BY ORDINAL_POSITION`
-	if err := s.db.SelectContext(ctx, &cols, q, schema, name); err != nil {
-		return nil, fmt.Errorf("describe table %s: %w", table, s.wrap(ctx, err))
+	err := s.do(ctx, "columns", true, func(ctx context.Context) error {
+		return s.wrap(ctx, s.db.SelectContext(ctx, &cols, q, schema, name))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe table %s: %w", table, err)
 	}
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("describe table %s: %w", table, ErrNotFound)
@@ -290,9 +324,11 @@ type Select struct {
 
 // Get returns the one row Select matches, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	rows, err := s.query(ctx, selectStmt(q)+" LIMIT 2", q.Args, len(q.Columns))
+	var rows [][]any
+	err := s.do(ctx, "get", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, selectStmt(q)+" LIMIT 2", q.Args, len(q.Columns))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", q.Table, err)
 	}
@@ -322,8 +358,10 @@ func quoteIdent(name string) string {
 // holding the result in memory: a 10,000-member group is streamed to the
 // client row by row. The row slice is reused between calls.
 func (s *Store) Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
+	return s.do(ctx, "each", true, func(ctx context.Context) error { return s.each(ctx, stmt, args, width, fn) })
+}
+
+func (s *Store) each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
 	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return s.wrap(ctx, err)
@@ -347,7 +385,10 @@ func (s *Store) Each(ctx context.Context, stmt string, args []any, width int, fn
 
 // Query runs a SELECT built by the caller and returns every row.
 func (s *Store) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	return s.query(ctx, stmt, args, width)
+	var rows [][]any
+	err := s.do(ctx, "query", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, stmt, args, width)
+		return err
+	})
+	return rows, err
 }

@@ -84,7 +84,7 @@ const maxDeadlockRetries = 3
 // fn must be safe to run again.
 func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.inTx(ctx, fn)
+		err := s.do(ctx, "tx", false, func(ctx context.Context) error { return s.inTx(ctx, fn) })
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && me.Number == 1213 && attempt < maxDeadlockRetries {
 			continue

@@ -39,6 +39,9 @@ type Server struct {
 	// Location headers (https://scim.example.com). When empty, the request's
 	// own scheme and Host are used.
 	PublicURL string `yaml:"public_url"`
+	// AdminListen, when set, serves /healthz, /readyz and /metrics on this
+	// address instead of the API's.
+	AdminListen string `yaml:"admin_listen"`
 	// MaxBodyBytes bounds request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// RateLimit bounds requests per token.
@@ -72,6 +75,17 @@ type Database struct {
 	ConnMaxLifetime time.Duration `yaml:"conn_max_lifetime"`
 	// QueryTimeout is the deadline of every statement.
 	QueryTimeout time.Duration `yaml:"query_timeout"`
+	// ConnMaxIdleTime closes connections idle this long.
+	ConnMaxIdleTime time.Duration `yaml:"conn_max_idle_time"`
+	// Breaker opens after Failures consecutive database failures and fails
+	// requests at once for OpenFor, then lets one probe through.
+	Breaker Breaker `yaml:"breaker"`
+}
+
+// Breaker holds the circuit breaker settings.
+type Breaker struct {
+	Failures int           `yaml:"failures"`
+	OpenFor  time.Duration `yaml:"open_for"`
 }
 
 // Auth lists who may call the SCIM API: tokens from the configuration,
@@ -214,6 +228,15 @@ func (c *Config) applyDefaults() {
 	if c.Database.QueryTimeout == 0 {
 		c.Database.QueryTimeout = DefaultQueryTimeout
 	}
+	if c.Database.ConnMaxIdleTime == 0 {
+		c.Database.ConnMaxIdleTime = 5 * time.Minute
+	}
+	if c.Database.Breaker.Failures == 0 {
+		c.Database.Breaker.Failures = 5
+	}
+	if c.Database.Breaker.OpenFor == 0 {
+		c.Database.Breaker.OpenFor = 10 * time.Second
+	}
 	if c.Pagination.DefaultCount == 0 {
 		c.Pagination.DefaultCount = DefaultCount
 	}
@@ -246,6 +269,9 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	}
 	if c.Database.QueryTimeout < 0 {
 		p.add(lineOf(root, "database"), "database.query_timeout", "must be positive")
+	}
+	if c.Database.Breaker.Failures < 0 || c.Database.Breaker.OpenFor < 0 {
+		p.add(lineOf(root, "database"), "database.breaker", "failures and open_for must be positive")
 	}
 	if c.Pagination.DefaultCount < 0 || c.Pagination.MaxCount < 1 || c.Pagination.DefaultCount > c.Pagination.MaxCount {
 		p.add(lineOf(root, "pagination"), "pagination", "need 0 <= default_count <= max_count and max_count >= 1 (got %d and %d)", c.Pagination.DefaultCount, c.Pagination.MaxCount)

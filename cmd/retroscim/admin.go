@@ -29,7 +29,7 @@ func openConfigured(ctx context.Context, path string) (*mapping.Config, *legacy.
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, nil)
 	if err != nil {
 		return nil, nil, err
 	}

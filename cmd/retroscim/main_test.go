@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -280,5 +281,107 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "", "token", "revoke", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no token "nope"`) {
 		t.Errorf("revoke unknown: %d %q", code, errOut)
+	}
+}
+
+// startServe runs `retroscim serve` in the background and returns its
+// address, its log and a function that stops it and returns its exit code.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var log syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), nil, io.Discard, &log)
+	}()
+	addr := waitFor(t, &log, regexp.MustCompile(`"msg":"serving SCIM","address":"([^"]+)"`))
+	return addr, &log, func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1
+		}
+	}
+}
+
+// TestReloadOnSIGHUP: a broken mapping sent with SIGHUP is refused and the
+// old one keeps serving; a good one takes over without a restart.
+func TestReloadOnSIGHUP(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema)
+	t.Setenv("RETROSCIM_DSN", dsn)
+	t.Setenv("RETROSCIM_TOKEN", "reload-test-token-0123456789")
+	good := string(sample.Config)
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, log, stop := startServe(t, "--config", path)
+	defer stop()
+	title := func() any {
+		_, body := get(t, "http://"+addr+"/scim/v2/Users/2", "reload-test-token-0123456789")
+		return body["title"]
+	}
+	if title() != "Staff Engineer" {
+		t.Fatalf("before reload: title = %v", title())
+	}
+	hup := func(content, wantLog string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := strings.Count(log.String(), wantLog)
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(log.String(), wantLog) == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the log:\n%s", wantLog, log.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// A YAML typo: refused, the old mapping serves.
+	hup(strings.Replace(good, "{ column: job_title }", "{ colum: job_title }", 1), "configuration reload failed")
+	if title() != "Staff Engineer" {
+		t.Errorf("after a broken reload: title = %v, want the old mapping still serving", title())
+	}
+	if !strings.Contains(log.String(), `unknown key \"colum\", did you mean \"column\"?`) {
+		t.Errorf("the log does not say what is wrong:\n%s", log.String())
+	}
+	// A column the table lacks: refused too (checked against the live schema).
+	hup(strings.Replace(good, "{ column: job_title }", "{ column: job_titel }", 1), "configuration reload failed")
+	if title() != "Staff Engineer" {
+		t.Errorf("after a reload naming a missing column: title = %v", title())
+	}
+	// A good change: title now comes from another column.
+	hup(strings.Replace(good, "{ column: job_title }", "{ column: department }", 1), "configuration reloaded")
+	if title() != "Engineering" {
+		t.Errorf("after a good reload: title = %v, want Engineering", title())
+	}
+}
+
+// TestGracefulShutdown: a request in flight when SIGTERM arrives finishes.
+func TestGracefulShutdown(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema)
+	proxy, proxied := legacytest.NewProxy(t, dsn)
+	t.Setenv("RETROSCIM_DSN", proxied)
+	t.Setenv("RETROSCIM_TOKEN", "shutdown-test-token-0123456789")
+	addr, _, stop := startServe(t, "--config", "../../config.yaml")
+	proxy.SetLatency(300 * time.Millisecond) // slow, but within query_timeout
+	result := make(chan int, 1)
+	go func() {
+		status, _ := get(t, "http://"+addr+"/scim/v2/Users/2", "shutdown-test-token-0123456789")
+		result <- status
+	}()
+	time.Sleep(100 * time.Millisecond) // let the request reach the server
+	if code := stop(); code != 0 {
+		t.Errorf("serve exited with %d", code)
+	}
+	if status := <-result; status != 200 {
+		t.Errorf("the in-flight request got %d, want 200", status)
 	}
 }

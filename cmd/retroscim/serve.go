@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/retroscim/retroscim/adapter"
@@ -35,11 +38,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if *listen != "" {
 		cfg.Server.Listen = *listen
 	}
-	store, err := openStore(ctx, cfg)
+	metrics := adapter.NewMetrics()
+	store, err := openStore(ctx, cfg, metrics)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	metrics.WatchPool(store.Stats)
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
@@ -47,12 +52,73 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	opts.Metrics = metrics
+	opts.SeparateAdmin = cfg.Server.AdminListen != ""
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	srv := adapter.New(cfg, store, opts)
+	if cfg.Server.AdminListen != "" {
+		aln, err := net.Listen("tcp", cfg.Server.AdminListen)
+		if err != nil {
+			return fmt.Errorf("listen on %s (server.admin_listen): %w", cfg.Server.AdminListen, err)
+		}
+		admin := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = admin.Serve(aln) }()
+		defer admin.Close()
+		log.Info("serving health and metrics", "address", aln.Addr().String())
+	}
+	stopReload := reloadOnHUP(ctx, *configPath, *listen, srv, store, metrics, log)
+	defer stopReload()
 	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","))
-	return runHTTP(ctx, ln, adapter.New(cfg, store, opts), log)
+	return runHTTP(ctx, ln, srv, log)
+}
+
+// reloadOnHUP reloads the configuration on SIGHUP. The new file is
+// validated and bound to the live schema first; if anything is wrong the
+// running configuration keeps serving and the problem is logged.
+func reloadOnHUP(ctx context.Context, path, listen string, srv *adapter.Server, store *legacy.Store, metrics *adapter.Metrics, log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				err := reload(ctx, path, listen, srv, store, log)
+				metrics.Reloaded(err == nil)
+				if err != nil {
+					log.Error("configuration reload failed; still serving the previous configuration", "config", path, "error", err.Error())
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
+}
+
+func reload(ctx context.Context, path, listen string, srv *adapter.Server, store *legacy.Store, log *slog.Logger) error {
+	cfg, err := mapping.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	if listen != "" {
+		cfg.Server.Listen = listen
+	}
+	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
+		return err
+	}
+	if _, err := serverOptions(ctx, cfg, store, log); err != nil {
+		return err
+	}
+	kept := srv.Reload(cfg)
+	log.Info("configuration reloaded", "config", path, "tables", strings.Join(cfg.Tables(), ","), "restart_needed_for", strings.Join(kept, ","))
+	return nil
 }
 
 // serverOptions finds retroscim's own tables. Without them the server
@@ -73,15 +139,21 @@ func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store
 	return adapter.Options{Log: log, Own: &own}, nil
 }
 
-func openStore(ctx context.Context, cfg *mapping.Config) (*legacy.Store, error) {
+// openStore connects to the app's database as the configuration says;
+// obs, when not nil, receives the store's metrics.
+func openStore(ctx context.Context, cfg *mapping.Config, obs legacy.Observer) (*legacy.Store, error) {
 	return legacy.Open(ctx, cfg.Database.DSN, legacy.Options{
 		MaxOpenConns:    cfg.Database.MaxOpenConns,
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
 		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+		ConnMaxIdleTime: cfg.Database.ConnMaxIdleTime,
 		QueryTimeout:    cfg.Database.QueryTimeout,
 		CountTTL:        cfg.Pagination.CountTTL,
 		CursorTTL:       cfg.Pagination.CursorTTL,
 		CursorCacheSize: cfg.Pagination.CursorCacheSize,
+		BreakerFailures: cfg.Database.Breaker.Failures,
+		BreakerOpenFor:  cfg.Database.Breaker.OpenFor,
+		Observer:        obs,
 	})
 }
 
