@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,7 +40,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		cfg.Server.Listen = *listen
 	}
 	metrics := adapter.NewMetrics()
-	store, err := openStore(ctx, cfg, metrics)
+	store, err := openStore(ctx, cfg, &breakerLog{Observer: metrics, log: log})
 	if err != nil {
 		return err
 	}
@@ -137,6 +138,29 @@ func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store
 		return adapter.Options{Log: log}, nil
 	}
 	return adapter.Options{Log: log, Own: &own}, nil
+}
+
+// breakerLog forwards the store's events to the metrics and logs each
+// circuit breaker change, which is what the on-call engineer looks for.
+type breakerLog struct {
+	legacy.Observer
+	log     *slog.Logger
+	started atomic.Bool
+}
+
+func (b *breakerLog) Breaker(state string) {
+	b.Observer.Breaker(state)
+	if !b.started.Swap(true) {
+		return // the initial state, not a change
+	}
+	switch state {
+	case "open":
+		b.log.Error("database circuit breaker open: repeated database failures; requests get 503 until a probe succeeds", "breaker", state)
+	case "half-open":
+		b.log.Warn("database circuit breaker half-open: probing the database", "breaker", state)
+	default:
+		b.log.Info("database circuit breaker closed: the database answers", "breaker", state)
+	}
 }
 
 // openStore connects to the app's database as the configuration says;
