@@ -39,6 +39,9 @@ type Error struct {
 	RetryAfter int
 }
 
+// releaseHint ends the detail of a delete that foreign keys refuse.
+const releaseHint = "the application must release those rows first (or its foreign keys must say ON DELETE CASCADE or SET NULL)"
+
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.SCIMType, e.Detail, e.Err)
@@ -75,7 +78,7 @@ func toSCIMError(err error) *Error {
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrConflict):
 		return &Error{Status: http.StatusConflict, SCIMType: Uniqueness, Detail: "the value conflicts with another row's unique key " + ce.Key, Err: err}
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrReferenced):
-		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this resource, so it cannot be deleted", Err: err}
+		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this resource, so it cannot be deleted; " + releaseHint, Err: err}
 	case errors.As(err, &ce):
 		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
 	case errors.Is(err, legacy.ErrNotFound):

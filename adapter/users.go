@@ -105,14 +105,16 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 	if err != nil {
 		return err
 	}
+	cols, colArgs := r.SelectExprsFor(p.projection)
 	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{
-		Table:   r.Table,
-		Columns: r.SelectExprsFor(p.projection),
-		Where:   where.SQL,
-		Args:    where.Args,
-		Order:   legacyOrder(order),
-		Offset:  p.startIndex - 1,
-		Limit:   p.count,
+		Table:      r.Table,
+		Columns:    cols,
+		ColumnArgs: colArgs,
+		Where:      where.SQL,
+		Args:       where.Args,
+		Order:      legacyOrder(order),
+		Offset:     p.startIndex - 1,
+		Limit:      p.count,
 	})
 	if err != nil {
 		return err
@@ -187,7 +189,8 @@ func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string, proj ma
 		return nil, notFound(r, id)
 	}
 	where := mapping.And(r.ScopePredicate(principal(c).Tenant), idPred)
-	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: r.SelectExprsFor(proj), Where: where.SQL, Args: where.Args})
+	cols, colArgs := r.SelectExprsFor(proj)
+	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: cols, ColumnArgs: colArgs, Where: where.SQL, Args: where.Args})
 	if errors.Is(err, legacy.ErrNotFound) {
 		return nil, notFound(r, id)
 	}

@@ -306,7 +306,13 @@ func (s *Server) deleteUser(c echo.Context) error {
 		return s.audit(ctx, c, tx, r, id, "delete", r.Identity(row))
 	})
 	if errors.Is(err, legacy.ErrReferenced) {
-		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this user, so it cannot be deleted; deactivate it instead (PATCH active=false)", Err: err}
+		detail := "other rows of the application refer to this user, so it cannot be deleted"
+		if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
+			detail += "; deactivate it instead (PATCH active=false)"
+		} else {
+			detail += "; " + releaseHint
+		}
+		return &Error{Status: http.StatusConflict, Detail: detail, Err: err}
 	}
 	if err != nil {
 		return err

@@ -330,6 +330,23 @@ func TestDeletePolicies(t *testing.T) {
 			t.Errorf("DELETE of a referenced user = %d %s", r.Status, r.Body)
 		}
 	})
+	t.Run("deactivation deletes", func(t *testing.T) {
+		// Harmony SASE's model: deactivating deletes the row, so a row
+		// other tables hold cannot be deactivated either; the detail must
+		// not send Okta's admin in a circle.
+		src := strings.Replace(string(mustReadFile(t, "../config.yaml")), "active: { column: is_active, true: 1, false: 0 }", "active: { deactivate: delete }", 1)
+		e := newEnvYAML(t, strings.Replace(src, "delete: deactivate", "delete: delete", 1),
+			"CREATE TABLE tickets (id INT PRIMARY KEY, owner BIGINT UNSIGNED, FOREIGN KEY (owner) REFERENCES users (id))", "INSERT INTO tickets VALUES (1, 3)")
+		sum := legacytest.Checksum(t, e.dsn, "users")
+		for _, r := range []response{e.do(http.MethodDelete, "/Users/3", ""), e.do(http.MethodPatch, "/Users/3", request(t, "okta_deactivate"))} {
+			if d, _ := r.json(t)["detail"].(string); r.Status != http.StatusConflict || strings.Contains(d, "deactivate it instead") || !strings.Contains(d, "the application must release those rows first") {
+				t.Errorf("removing a referenced user = %d %s", r.Status, r.Body)
+			}
+		}
+		if legacytest.Checksum(t, e.dsn, "users") != sum {
+			t.Error("a refused removal changed the table")
+		}
+	})
 	t.Run("deny", func(t *testing.T) {
 		e := newEnvYAML(t, strings.Replace(string(mustReadFile(t, "../config.yaml")), "delete: deactivate", "delete: deny", 1))
 		sum := legacytest.Checksum(t, e.dsn, "users")
@@ -522,5 +539,26 @@ func TestLookupAttribute(t *testing.T) {
 	r = e.get("/Users?sortBy=pantherRole&attributes=pantherRole")
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"pantherRole":"Admin"`) {
 		t.Errorf("sortBy=pantherRole = %d %s", r.Status, r.Body)
+	}
+}
+
+// TestLookupDefault removes a role that has a default: the default is a
+// role name like any value of the attribute, and is stored as its key.
+func TestLookupDefault(t *testing.T) {
+	src, err := os.ReadFile("testdata/write.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "      lookup: { table: roles, match: name, key: id, column: role_id, tenant: org_id }\n"
+	if !strings.Contains(string(src), line) {
+		t.Fatal("testdata/write.yaml has no pantherRole lookup")
+	}
+	e := newEnvYAML(t, strings.Replace(string(src), line, line+"      default: Analyst\n", 1))
+	r := e.do(http.MethodPatch, "/Users/4", `{"Operations":[{"op":"remove","path":"pantherRole"}]}`)
+	if r.Status != 200 || r.json(t)["pantherRole"] != "Analyst" {
+		t.Errorf("remove pantherRole = %d %s", r.Status, r.Body)
+	}
+	if got := e.query("SELECT r.name FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = 4"); len(got) != 1 || got[0] != "Analyst" {
+		t.Errorf("Carol's role is %v, want Analyst", got)
 	}
 }

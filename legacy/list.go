@@ -23,6 +23,8 @@ type ListQuery struct {
 	Table string
 	// Columns are SQL expressions, quoted by the caller.
 	Columns []string
+	// ColumnArgs fill the placeholders of Columns (a subquery's scope).
+	ColumnArgs []any
 	// Where is a SQL predicate with ? placeholders for Args.
 	Where string
 	Args  []any
@@ -133,7 +135,8 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 	}
 
 	var b strings.Builder
-	args := make([]any, 0, len(q.Args)+2*len(q.Order)+2)
+	args := make([]any, 0, len(q.ColumnArgs)+len(q.Args)+2*len(q.Order)+2)
+	args = append(args, q.ColumnArgs...)
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(q.Columns, ", "))
 	for _, k := range q.Order {

@@ -317,16 +317,26 @@ type Select struct {
 	// Columns are SQL expressions, quoted by the caller: `login`, or a
 	// subquery for a looked-up value.
 	Columns []string
+	// ColumnArgs fill the placeholders of Columns (a subquery's scope).
+	ColumnArgs []any
 	// Where is a SQL predicate with ? placeholders for Args.
 	Where string
 	Args  []any
+}
+
+// args are the statement's arguments: the columns', then the predicate's.
+func (q Select) args() []any {
+	if len(q.ColumnArgs) == 0 {
+		return q.Args
+	}
+	return append(append(make([]any, 0, len(q.ColumnArgs)+len(q.Args)), q.ColumnArgs...), q.Args...)
 }
 
 // Get returns the one row Select matches, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
 	var rows [][]any
 	err := s.do(ctx, "get", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, selectStmt(q)+" LIMIT 2", q.Args, len(q.Columns))
+		rows, err = s.query(ctx, selectStmt(q)+" LIMIT 2", q.args(), len(q.Columns))
 		return err
 	})
 	if err != nil {

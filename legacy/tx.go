@@ -61,11 +61,21 @@ func quotedAfter(msg, marker string) string {
 	if i < 0 {
 		return ""
 	}
-	rest := strings.TrimLeft(msg[i+len(marker):], "'`\"")
-	if j := strings.IndexAny(rest, "'`\""); j >= 0 {
-		return rest[:j]
+	// MariaDB qualifies the name (`db`.`table`.`column`): the last part is
+	// the one to report, and the database's name is nobody's business.
+	rest, name := msg[i+len(marker):], ""
+	for len(rest) > 0 && strings.ContainsRune("'`\"", rune(rest[0])) {
+		j := strings.IndexByte(rest[1:], rest[0])
+		if j < 0 {
+			break
+		}
+		name, rest = rest[1:j+1], rest[j+2:]
+		if !strings.HasPrefix(rest, ".") {
+			break
+		}
+		rest = rest[1:]
 	}
-	return ""
+	return name
 }
 
 // Tx is one transaction: every statement of a SCIM write request runs in
@@ -126,7 +136,7 @@ func (t *Tx) Get(ctx context.Context, q Select, lock bool) ([]any, error) {
 	}
 	ctx, cancel := t.s.queryContext(ctx)
 	defer cancel()
-	rows, err := queryRows(ctx, t.tx, stmt, q.Args, len(q.Columns), t.s.wrap)
+	rows, err := queryRows(ctx, t.tx, stmt, q.args(), len(q.Columns), t.s.wrap)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", q.Table, err)
 	}

@@ -219,6 +219,7 @@ func (r *Resource) addGroupsView(m *Membership) {
 	}
 	if scope.k == 0 {
 		sql += " AND " + scope.operand('a')
+		r.groupsArgs = scope.args
 	}
 	r.groupsExpr = "(" + sql + ")"
 	def := coreUser.Attr("groups")

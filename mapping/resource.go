@@ -84,10 +84,14 @@ type Resource struct {
 	// as JSON, appended to the select list when a request asks for them.
 	members    *Membership
 	groupsExpr string
+	groupsArgs []any
 	// views drive rendering: per schema, the attributes in schema order.
 	views []*schemaView
 	line  int
 	key   string
+	// activeLine, tenantLine, scopeLine and createLine locate those keys
+	// for findings.
+	activeLine, tenantLine, scopeLine, createLine int
 }
 
 // ScopeTerm is one condition on a column that every SCIM-visible row meets.
@@ -1027,12 +1031,14 @@ func (r *Resource) qualified(col string) string {
 func (r *Resource) SelectExprs() []string { return r.selectExprs }
 
 // SelectExprsFor is SelectExprs plus what the projection asks for beyond
-// the row's own columns: a user's groups, returned on request only.
-func (r *Resource) SelectExprsFor(p Projection) []string {
+// the row's own columns (a user's groups, returned on request only), and
+// the arguments of those expressions' placeholders, which come before the
+// WHERE clause's.
+func (r *Resource) SelectExprsFor(p Projection) ([]string, []any) {
 	if r.groupsExpr == "" || !p.Includes("groups") {
-		return r.selectExprs
+		return r.selectExprs, nil
 	}
-	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr)
+	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr), r.groupsArgs
 }
 
 // Columns lists every column of the resource's table the mapping names.

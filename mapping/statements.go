@@ -133,9 +133,10 @@ func (r *Resource) InsertSet(ch *Change, tenant string) (set []Assignment, id st
 	return set, id
 }
 
-// single returns the one value an unnegated scope term allows.
+// single returns the one value (possibly NULL) an unnegated scope term
+// allows.
 func (t ScopeTerm) single() (any, bool) {
-	if t.Negate || len(t.Values) != 1 || t.Values[0] == nil {
+	if t.Negate || len(t.Values) != 1 {
 		return nil, false
 	}
 	return t.Values[0], true

@@ -865,8 +865,8 @@ func (d *Draft) Changes() (*Change, error) {
 			}
 			ch.Diff = append(ch.Diff, AttrChange{Attribute: a.Path(), Before: before, After: after})
 		}
-		if a.Lookup != nil && nv != nil {
-			ch.Lookups = append(ch.Lookups, LookupNeed{Attr: a, Value: nv.(string)})
+		if lv := lookupValue(a, nv); lv != "" {
+			ch.Lookups = append(ch.Lookups, LookupNeed{Attr: a, Value: lv})
 		} else if d.create && nv == nil && !a.HasDefault && r.columnDefaults(a) {
 			// Left out of a create: the column's own default applies.
 		} else {
@@ -955,6 +955,22 @@ func checkShared(set []Assignment) error {
 		}
 	}
 	return nil
+}
+
+// lookupValue is the value a lookup attribute resolves to a key: the new
+// value, or, when it is removed or absent, its default (a value of the
+// lookup table, like the attribute's own values). It is "" for other
+// attributes and when the key becomes NULL.
+func lookupValue(a *Attribute, nv any) string {
+	switch {
+	case a.Lookup == nil:
+		return ""
+	case nv != nil:
+		return nv.(string)
+	case a.HasDefault && a.Default != nil:
+		return fmt.Sprint(a.Default)
+	}
+	return ""
 }
 
 // checkRules applies the mapping's rules and the column's limits to a

@@ -105,19 +105,22 @@ func token(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		grace = fs.String("grace", "", "retire the old token after this long (default: keep it until revoked)")
 	}
 	// Flags may come before or after the token reference.
-	rest := args[1:]
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
 	var ref string
-	if (args[0] == "revoke" || args[0] == "rotate") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		ref, rest = rest[0], rest[1:]
-	}
-	if err := fs.Parse(rest); err != nil {
-		return usageError{msg: err.Error()}
-	}
-	if ref == "" && fs.NArg() > 0 {
-		ref = fs.Arg(0)
-	}
-	if (args[0] == "revoke" || args[0] == "rotate") && ref == "" {
+	switch {
+	case args[0] != "revoke" && args[0] != "rotate":
+		if len(positional) > 0 {
+			return usageError{msg: fmt.Sprintf("unexpected argument %q", positional[0])}
+		}
+	case len(positional) == 0:
 		return usageError{msg: "name the token by its prefix or name\n" + tokenUsage}
+	case len(positional) > 1:
+		return usageError{msg: fmt.Sprintf("one token at a time: unexpected argument %q", positional[1])}
+	default:
+		ref = positional[0]
 	}
 	cfg, store, err := openConfigured(ctx, *configPath)
 	if err != nil {

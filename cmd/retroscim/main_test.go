@@ -266,7 +266,14 @@ func TestAdminCommands(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(prefix+`\s+okta-prod\s+1\s+active`).MatchString(out) || strings.Contains(out, tok) {
 		t.Errorf("token list: %d %q", code, out)
 	}
-	code, out, _ = runCmd(t, "", "token", "rotate", "okta-prod", "--grace", "1h", "--config", cfg)
+	// Flags after the token's name count as much as those before it.
+	if code, _, errOut := runCmd(t, "", "token", "revoke", "--config", cfg, "okta-prod", "--bogus"); code != 2 || !strings.Contains(errOut, "-bogus") {
+		t.Errorf("revoke with an unknown flag after the name: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "", "token", "revoke", "--config", cfg, "okta-prod", "other"); code != 2 || !strings.Contains(errOut, `one token at a time: unexpected argument "other"`) {
+		t.Errorf("revoke of two names: %d %q", code, errOut)
+	}
+	code, out, _ = runCmd(t, "", "token", "rotate", "--config", cfg, "okta-prod", "--grace", "1h")
 	newTok := regexp.MustCompile(`rsk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}`).FindString(out)
 	if code != 0 || newTok == "" || newTok == tok || !strings.Contains(out, "stays valid until") {
 		t.Errorf("token rotate: %d %q", code, out)
