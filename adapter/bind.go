@@ -24,12 +24,14 @@ func BindSchema(ctx context.Context, cfg *mapping.Config, store Store) error {
 		if err != nil {
 			return err
 		}
-		tables[t] = mappingColumns(cols)
+		tables[t] = MappingColumns(cols)
 	}
 	return cfg.Bind(tables)
 }
 
-func mappingColumns(cols []legacy.Column) []mapping.Column {
+// MappingColumns converts column descriptions from the database into the
+// mapping's terms.
+func MappingColumns(cols []legacy.Column) []mapping.Column {
 	out := make([]mapping.Column, len(cols))
 	for i, c := range cols {
 		extra := strings.ToLower(c.Extra)

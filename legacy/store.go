@@ -59,6 +59,10 @@ type Options struct {
 	ConnMaxIdleTime time.Duration
 	// Observer receives query, cache and breaker events (metrics).
 	Observer Observer
+	// Explain, when set, opens the store in explain mode: statements are
+	// recorded there, reads run with their EXPLAIN, writes do not run and
+	// transactions roll back.
+	Explain *ExplainLog
 }
 
 func (o *Options) defaults() {
@@ -163,6 +167,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
+	}
+	if opts.Explain != nil {
+		connector = explainConnector{Connector: connector, log: opts.Explain}
 	}
 	db := sqlx.NewDb(sql.OpenDB(connector), "mysql")
 	db.SetMaxOpenConns(opts.MaxOpenConns)
@@ -401,4 +408,72 @@ func (s *Store) Query(ctx context.Context, stmt string, args []any, width int) (
 		return err
 	})
 	return rows, err
+}
+
+// Index is one index of a table, from INFORMATION_SCHEMA.STATISTICS.
+type Index struct {
+	Name   string
+	Unique bool
+	// Columns in index order; an expression part (MySQL functional index)
+	// is the expression in parentheses.
+	Columns []string
+}
+
+// Indexes lists the indexes of table.
+func (s *Store) Indexes(ctx context.Context, table string) ([]Index, error) {
+	schema, name := "", table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, name = table[:i], table[i+1:]
+	}
+	var rows [][]any
+	err := s.do(ctx, "indexes", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, `SELECT INDEX_NAME, NON_UNIQUE, COALESCE(COLUMN_NAME, '')
+			FROM information_schema.STATISTICS
+			WHERE TABLE_SCHEMA = COALESCE(NULLIF(?, ''), DATABASE()) AND TABLE_NAME = ?
+			ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`, []any{schema, name}, 3)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("indexes of %s: %w", table, err)
+	}
+	var out []Index
+	for _, r := range rows {
+		idx, nonUnique, col := asString(r[0]), asString(r[1]), asString(r[2])
+		if len(out) == 0 || out[len(out)-1].Name != idx {
+			out = append(out, Index{Name: idx, Unique: nonUnique == "0"})
+		}
+		if col == "" {
+			col = "(expression)"
+		}
+		out[len(out)-1].Columns = append(out[len(out)-1].Columns, col)
+	}
+	return out, nil
+}
+
+func asString(v any) string {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// Tables lists the base tables and views of the connection's database.
+func (s *Store) Tables(ctx context.Context) ([]string, error) {
+	var rows [][]any
+	err := s.do(ctx, "tables", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME", nil, 1)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = asString(r[0])
+	}
+	return out, nil
 }

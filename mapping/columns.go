@@ -88,6 +88,15 @@ func (r *Resource) column(name string) *Column {
 	return defaultColumn(name)
 }
 
+// hasColumn reports whether the bound table has the column.
+func (r *Resource) hasColumn(name string) bool {
+	_, ok := r.columns[strings.ToLower(name)]
+	return ok
+}
+
+// Bound reports whether the resource has been bound to the live schema.
+func (r *Resource) Bound() bool { return r.columns != nil }
+
 // columnOf returns the live facts of a column of another table (a lookup
 // table), or a default before Bind.
 func (r *Resource) columnOf(table, name string) *Column {
@@ -117,12 +126,18 @@ func (c *Config) Tables() []string {
 // for the compiler. tables maps each name from Tables to its columns; a
 // missing entry means the table does not exist.
 func (c *Config) Bind(tables map[string][]Column) error {
+	return c.bindKnowing(tables, nil)
+}
+
+// bindKnowing is Bind, with the names of every table in the database
+// (when known) to suggest for a table that does not exist.
+func (c *Config) bindKnowing(tables map[string][]Column, known []string) error {
 	p := &problems{file: c.File}
 	if c.Users != nil {
-		c.Users.bind(tables, p)
+		c.Users.bind(tables, known, p)
 	}
 	if c.Groups != nil {
-		c.Groups.bind(tables, p)
+		c.Groups.bind(tables, known, p)
 	}
 	if c.Members != nil && len(p.list) == 0 {
 		c.Members.check(p)
@@ -130,7 +145,7 @@ func (c *Config) Bind(tables map[string][]Column) error {
 	return p.err()
 }
 
-func (r *Resource) bind(tables map[string][]Column, p *problems) {
+func (r *Resource) bind(tables map[string][]Column, known []string, p *problems) {
 	byTable := map[string]map[string]*Column{}
 	names := map[string][]string{}
 	for _, t := range r.tables() {
@@ -147,7 +162,7 @@ func (r *Resource) bind(tables map[string][]Column, p *problems) {
 		byTable[t] = m
 	}
 	if byTable[r.Table] == nil {
-		p.add(r.line, r.key+".table", "%s", missingTable(r.Table, tables))
+		p.add(r.line, r.key+".table", "%s", missingTable(r.Table, tables, known))
 		return
 	}
 	r.columns = byTable[r.Table]
@@ -161,7 +176,7 @@ func (r *Resource) bind(tables map[string][]Column, p *problems) {
 		if byTable[t] == nil {
 			if !reported[t] {
 				reported[t] = true
-				p.add(ref.line, ref.key, "%s", missingTable(t, tables))
+				p.add(ref.line, ref.key, "%s", missingTable(t, tables, known))
 			}
 			continue
 		}
@@ -181,8 +196,8 @@ func (r *Resource) bind(tables map[string][]Column, p *problems) {
 	}
 }
 
-func missingTable(name string, tables map[string][]Column) string {
-	var names []string
+func missingTable(name string, tables map[string][]Column, known []string) string {
+	names := append([]string(nil), known...)
 	for t, cols := range tables {
 		if len(cols) > 0 {
 			names = append(names, t)
@@ -203,7 +218,7 @@ func (r *Resource) checkCreatable(p *problems) {
 	}
 	id := r.column(r.IDColumn)
 	if !id.AutoIncrement && id.kind() != kindText {
-		p.add(r.line, r.key+".id", "create: allow needs an id column that is AUTO_INCREMENT or text (retroscim then generates UUIDs); %q is %s", r.IDColumn, id.ColumnType)
+		p.add(r.createLine, r.key+".id", "create: allow needs an id column that is AUTO_INCREMENT or text (retroscim then generates UUIDs); %q is %s", r.IDColumn, id.ColumnType)
 	}
 	written := map[string]bool{strings.ToLower(r.IDColumn): true}
 	for _, c := range r.insertedColumns() {
@@ -218,11 +233,11 @@ func (r *Resource) checkCreatable(p *problems) {
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		p.add(r.line, r.key+".defaults", "create: allow inserts rows, but NOT NULL columns without a default get no value: %s; map them or give them values in %s.defaults", strings.Join(missing, ", "), r.key)
+		p.add(r.createLine, r.key+".defaults", "create: allow inserts rows, but NOT NULL columns without a default get no value: %s; map them or give them values in %s.defaults", strings.Join(missing, ", "), r.key)
 	}
 	for _, t := range r.Scope {
 		if !written[strings.ToLower(t.Column)] {
-			p.add(r.line, r.key+".defaults", "create: allow would insert rows without %s, which users.scope tests; set it in %s.defaults so created rows are inside the scope", t.Column, r.key)
+			p.add(r.createLine, r.key+".defaults", "create: allow would insert rows without %s, which %s.scope tests; set it in %s.defaults so created rows are inside the scope", t.Column, r.key, r.key)
 		}
 	}
 }

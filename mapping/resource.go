@@ -115,6 +115,9 @@ type Active struct {
 	// DeleteOnFalse removes the row when active becomes false, for apps
 	// where deactivation deletes the user (Harmony SASE frees the licence).
 	DeleteOnFalse bool
+	// Explicit says the mapping gave the true value(s) rather than the
+	// default 1.
+	Explicit bool
 }
 
 // ColumnValue is a fixed value for a column.
@@ -280,9 +283,11 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 		r.checkIdent(spec.ID, n, "id", p, false)
 	}
 	r.ref(r.IDColumn, lineOf(n, "id"), key+".id")
+	r.scopeLine = lineOf(n, "scope")
 	r.compileScope(&spec.Scope, n, p)
 	if spec.Tenant != "" {
 		r.TenantColumn = spec.Tenant
+		r.tenantLine = lineOf(n, "tenant")
 		r.checkIdent(spec.Tenant, n, "tenant", p, false)
 		r.ref(spec.Tenant, lineOf(n, "tenant"), key+".tenant")
 	}
@@ -291,6 +296,7 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 		if core != coreUser {
 			p.add(lineOf(n, "active"), key+".active", "groups have no active attribute")
 		} else {
+			r.activeLine = lineOf(n, "active")
 			r.compileActive(spec.Active, valueOf(n, "active"), p)
 		}
 	}
@@ -376,6 +382,9 @@ func (r *Resource) compileScope(n *yaml.Node, parent *yaml.Node, p *problems) {
 	case n.Kind == yaml.ScalarNode && n.Value == "all":
 		r.ScopeAll = true
 		return
+	case n.Kind == yaml.ScalarNode && strings.EqualFold(n.Value, "TODO"):
+		p.add(n.Line, key, "not decided yet: say which rows SCIM may see and change (the users your SSO login created, not local or service accounts), e.g. scope: { auth_source: saml }; scope: all exposes every row")
+		return
 	case n.Kind != yaml.MappingNode:
 		p.add(n.Line, key, "expected `all` or a mapping of column: value(s), got %s", describeNode(n))
 		return
@@ -454,6 +463,7 @@ func scalarValue(n *yaml.Node) (any, bool) {
 }
 
 func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems) {
+	r.createLine = lineOf(n, "create")
 	switch CreatePolicy(spec.Create) {
 	case "":
 		r.Create = CreateDeny
@@ -504,7 +514,7 @@ func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
 			p.add(spec.True.Line, key+".true", "expected the stored value (or list of values) that means active")
 			return
 		}
-		a.True = vals
+		a.True, a.Explicit = vals, true
 	}
 	if spec.False.Kind != 0 {
 		v, ok := scalarValue(&spec.False)

@@ -38,6 +38,15 @@ Usage:
       auth.bearer_tokens[].sha256.
   retroscim audit [--since 1h] [--tenant T] [--type User|Group] [--id ID] [--json]
       Print the recorded writes.
+  retroscim check [--config config.yaml] [--format json]
+      Check the mapping against the live schema (read-only): missing columns,
+      types, lengths, collations, indexes, rows in scope. Exit 0 clean, 1
+      errors, 2 warnings only.
+  retroscim explain [--tenant T] [--body file] 'GET /Users?filter=userName eq "a@b.c"'
+      Print the SQL a request becomes, in order, with EXPLAIN for each read.
+      Nothing is written.
+  retroscim introspect --dsn DSN --table users [--roles-table roles] [--members-table user_roles]
+      Print a commented draft mapping for an existing table.
   retroscim help
       Show this text.
 `
@@ -66,6 +75,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = migrate(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = audit(ctx, args[1:], stdout, stderr)
+	case "check":
+		err = check(ctx, args[1:], stdout, stderr)
+	case "explain":
+		err = explain(ctx, args[1:], stdin, stdout, stderr)
+	case "introspect":
+		err = introspect(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -84,6 +99,10 @@ func (e usageError) Error() string { return e.msg }
 func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		return int(ec)
 	}
 	var ue usageError
 	if errors.As(err, &ue) {

@@ -15,6 +15,7 @@ CREATE TABLE roles (
   name        VARCHAR(64) NOT NULL,
   description VARCHAR(255) NULL,
   UNIQUE KEY uq_roles_org_name (org_id, name),
+  KEY ix_roles_org_id (org_id, id),
   CONSTRAINT fk_roles_org FOREIGN KEY (org_id) REFERENCES organizations (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 

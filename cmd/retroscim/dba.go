@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/retroscim/retroscim/adapter"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// exitCode ends a command with a status other than 0 or 1, after it has
+// printed what it had to say (check exits 2 for warnings only).
+type exitCode int
+
+func (e exitCode) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+
+// check verifies a configuration against the live database, read-only.
+func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("check", stderr)
+	configPath := fs.String("config", "config.yaml", "configuration file")
+	format := fs.String("format", "text", "text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usageError{msg: "--format is text or json"}
+	}
+	var findings []mapping.Finding
+	var counts []scopeCount
+	cfg, err := mapping.LoadFile(*configPath)
+	var ces mapping.ConfigErrors
+	switch {
+	case errors.As(err, &ces):
+		for _, e := range ces {
+			findings = append(findings, mapping.Finding{Severity: mapping.SevError, Check: "config", File: e.File, Line: e.Line, Key: e.Key, Message: e.Msg})
+		}
+	case err != nil:
+		return err
+	default:
+		store, err := openStore(ctx, cfg, nil)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		facts := mapping.SchemaFacts{Columns: map[string][]mapping.Column{}, Indexes: map[string][]mapping.Index{}, Rows: map[string]mapping.RowCount{}}
+		if facts.Tables, err = store.Tables(ctx); err != nil {
+			return err
+		}
+		for _, t := range cfg.Tables() {
+			cols, err := store.Columns(ctx, t)
+			if errors.Is(err, legacy.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			facts.Columns[t] = adapter.MappingColumns(cols)
+			idx, err := store.Indexes(ctx, t)
+			if err != nil {
+				return err
+			}
+			for _, ix := range idx {
+				facts.Indexes[t] = append(facts.Indexes[t], mapping.Index{Name: ix.Name, Unique: ix.Unique, Columns: ix.Columns})
+			}
+		}
+		// Count rows in scope only when every column exists; otherwise the
+		// findings say what is missing.
+		if cfg.Bind(facts.Columns) == nil {
+			if counts, err = scopeCounts(ctx, cfg, store); err != nil {
+				return err
+			}
+			for _, c := range counts {
+				rc := facts.Rows[c.Resource]
+				rc.InScope += c.InScope
+				rc.Total += c.Total
+				facts.Rows[c.Resource] = rc
+			}
+		}
+		findings = cfg.Check(facts)
+	}
+	var errs, warns int
+	for _, f := range findings {
+		switch f.Severity {
+		case mapping.SevError:
+			errs++
+		case mapping.SevWarning:
+			warns++
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if findings == nil {
+			findings = []mapping.Finding{}
+		}
+		if counts == nil {
+			counts = []scopeCount{}
+		}
+		_ = enc.Encode(map[string]any{"findings": findings, "scope": counts, "errors": errs, "warnings": warns})
+	} else {
+		printFindings(stdout, findings, counts, errs, warns)
+	}
+	switch {
+	case errs > 0:
+		return exitCode(1)
+	case warns > 0:
+		return exitCode(2)
+	}
+	return nil
+}
+
+// scopeCount is, per resource and tenant, the rows SCIM sees.
+type scopeCount struct {
+	Resource string `json:"resource"`
+	Tenant   string `json:"tenant"`
+	InScope  int64  `json:"in_scope"`
+	Total    int64  `json:"total"`
+}
+
+func scopeCounts(ctx context.Context, cfg *mapping.Config, store *legacy.Store) ([]scopeCount, error) {
+	var out []scopeCount
+	for _, r := range []*mapping.Resource{cfg.Users, cfg.Groups} {
+		if r == nil || !r.Bound() {
+			continue
+		}
+		q := r.ScopeCountQuery()
+		rows, err := store.Query(ctx, q.SQL, q.Args, 3)
+		if err != nil {
+			return nil, fmt.Errorf("count %s rows in scope: %w", r.Table, err)
+		}
+		for _, row := range rows {
+			in, _ := strconv.ParseInt(mapping.KeyString(row[1]), 10, 64)
+			total, _ := strconv.ParseInt(mapping.KeyString(row[2]), 10, 64)
+			out = append(out, scopeCount{Resource: r.Type, Tenant: mapping.KeyString(row[0]), InScope: in, Total: total})
+		}
+	}
+	return out, nil
+}
+
+func printFindings(w io.Writer, findings []mapping.Finding, counts []scopeCount, errs, warns int) {
+	for _, f := range findings {
+		loc := f.File
+		if f.Line > 0 {
+			loc += ":" + strconv.Itoa(f.Line)
+		}
+		fmt.Fprintf(w, "%s: %s [%s] %s: %s\n", loc, f.Severity, f.Check, f.Key, f.Message)
+		if f.Fix != "" {
+			fmt.Fprintf(w, "    fix: %s\n", f.Fix)
+		}
+	}
+	if len(counts) > 0 {
+		fmt.Fprintln(w, "\nRows SCIM sees (in scope) and does not see:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  RESOURCE\tTENANT\tIN SCOPE\tOUTSIDE\tTOTAL")
+		for _, c := range counts {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\n", c.Resource, dash(c.Tenant), c.InScope, c.Total-c.InScope, c.Total)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\n%d error(s), %d warning(s)\n", errs, warns)
+}
+
+// explain shows the SQL a request becomes, without writing anything.
+func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("explain", stderr)
+	configPath := fs.String("config", "config.yaml", "configuration file")
+	tenant := fs.String("tenant", "", "tenant to run the request as (default: the first configured token's)")
+	bodyPath := fs.String("body", "", "file holding the request body (- for standard input)")
+	request, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	line := strings.TrimSpace(strings.Join(request, " "))
+	method, target, ok := strings.Cut(line, " ")
+	if !ok || line == "" {
+		return usageError{msg: `usage: retroscim explain [--config config.yaml] [--tenant T] [--body patch.json] 'GET /Users?filter=userName eq "a@b.c"'`}
+	}
+	method = strings.ToUpper(method)
+	var body []byte
+	switch *bodyPath {
+	case "":
+	case "-":
+		b, err := io.ReadAll(io.LimitReader(stdin, 16<<20))
+		if err != nil {
+			return err
+		}
+		body = b
+	default:
+		b, err := os.ReadFile(*bodyPath)
+		if err != nil {
+			return err
+		}
+		body = b
+	}
+	cfg, err := mapping.LoadFile(*configPath)
+	if err != nil {
+		return err
+	}
+	log := &legacy.ExplainLog{}
+	store, err := legacy.Open(ctx, cfg.Database.DSN, legacy.Options{QueryTimeout: cfg.Database.QueryTimeout, MaxOpenConns: 2, Explain: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
+		return err
+	}
+	// Run as a token of the tenant, known only to this process.
+	if *tenant == "" && len(cfg.Auth.BearerTokens) > 0 {
+		*tenant = cfg.Auth.BearerTokens[0].Tenant
+	}
+	if err := checkTenant(cfg, *tenant); err != nil {
+		return err
+	}
+	secret := make([]byte, 24)
+	_, _ = rand.Read(secret)
+	token := hex.EncodeToString(secret)
+	cfg.Auth.BearerTokens = append(cfg.Auth.BearerTokens, mapping.BearerToken{Name: "explain", SHA256: sha256.Sum256([]byte(token)), Tenant: *tenant})
+	// With retroscim's own tables, writes are audited in the same
+	// transaction: show that statement too.
+	opts := adapter.Options{}
+	own := ownTables(cfg)
+	if ok, err := store.OwnTablesExist(ctx, own); err != nil {
+		return err
+	} else if ok {
+		opts.Own = &own
+	}
+	srv := adapter.New(cfg, store, opts)
+
+	path := requestPath(cfg.Server.BasePath, target)
+	req := httptest.NewRequest(method, "http://explain.invalid"+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	if len(body) > 0 {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	log.Reset() // forget the schema reads
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	printExplain(stdout, method, path, *tenant, log.Statements(), rec)
+	return nil
+}
+
+// requestPath turns "/Users?filter=userName eq "x"" as typed into an
+// encoded request path under the base path.
+func requestPath(base, target string) string {
+	p, query, _ := strings.Cut(target, "?")
+	if !strings.HasPrefix(p, base+"/") && p != base {
+		p = base + "/" + strings.TrimPrefix(p, "/")
+	}
+	if query == "" {
+		return p
+	}
+	vals := url.Values{}
+	for _, pair := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(pair, "=")
+		if u, err := url.QueryUnescape(strings.ReplaceAll(v, "+", "%2B")); err == nil {
+			v = u
+		}
+		vals.Add(k, v)
+	}
+	return p + "?" + vals.Encode()
+}
+
+func printExplain(w io.Writer, method, path, tenant string, stmts []legacy.Statement, rec *httptest.ResponseRecorder) {
+	shown, _ := url.PathUnescape(strings.ReplaceAll(path, "+", "%20"))
+	fmt.Fprintf(w, "%s %s", method, shown)
+	if tenant != "" {
+		fmt.Fprintf(w, "  (tenant %s)", tenant)
+	}
+	fmt.Fprintln(w)
+	n, wrote := 0, false
+	for _, st := range stmts {
+		indent := ""
+		if st.Tx > 0 {
+			indent = "  "
+		}
+		switch st.Kind {
+		case "begin":
+			fmt.Fprintf(w, "\ntransaction %d\n", st.Tx)
+			continue
+		case "commit":
+			fmt.Fprintf(w, "  commit  (not run: explain rolls every transaction back)\n")
+			continue
+		case "rollback":
+			fmt.Fprintf(w, "  rollback\n")
+			continue
+		}
+		n++
+		label := "read"
+		if st.Kind == "write" {
+			label, wrote = "write (not run)", true
+		}
+		fmt.Fprintf(w, "\n%s%d. %s\n%s   %s\n", indent, n, label, indent, st.SQL)
+		if len(st.Args) > 0 {
+			fmt.Fprintf(w, "%s   args: %s\n", indent, formatArgs(st.Args))
+		}
+		if len(st.Plan) > 0 {
+			fmt.Fprintf(w, "%s   plan:\n", indent)
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			for _, row := range st.Plan {
+				fmt.Fprintf(tw, "%s     %s\n", indent, strings.Join(row, "\t"))
+			}
+			tw.Flush()
+		}
+	}
+	if method == http.MethodPost && wrote && rec.Code >= 500 {
+		fmt.Fprintln(w, "\nresponse: not known: a POST reads back the row it inserted, and explain inserted nothing")
+		return
+	}
+	fmt.Fprintf(w, "\nresponse: %d %s", rec.Code, http.StatusText(rec.Code))
+	if wrote {
+		fmt.Fprint(w, "  (reads after a write see the rows as they are: the writes were not run)")
+	}
+	fmt.Fprintln(w)
+	if rec.Code >= 400 {
+		var e struct {
+			Detail string `json:"detail"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &e)
+		fmt.Fprintf(w, "  %s\n", e.Detail)
+	}
+}
+
+func formatArgs(args []any) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		switch x := a.(type) {
+		case nil:
+			parts[i] = "NULL"
+		case string:
+			parts[i] = strconv.Quote(x)
+		case []byte:
+			parts[i] = strconv.Quote(string(x))
+		case time.Time:
+			parts[i] = x.UTC().Format(time.RFC3339Nano)
+		default:
+			parts[i] = fmt.Sprint(x)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

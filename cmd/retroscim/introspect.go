@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/retroscim/retroscim/adapter"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// guesses are column names that suggest a SCIM attribute, in order of
+// preference; the first present column wins each attribute.
+var guesses = []struct {
+	attr  string
+	names []string
+}{
+	{"userName", []string{"login", "username", "user_name", "email", "email_address", "mail"}},
+	{"name.givenName", []string{"first_name", "firstname", "given_name", "givenname", "fname"}},
+	{"name.familyName", []string{"last_name", "lastname", "family_name", "familyname", "surname", "lname"}},
+	{"displayName", []string{"display_name", "displayname", "full_name", "fullname", "name"}},
+	{`'emails[type eq "work"].value'`, []string{"email", "email_address", "work_email", "mail"}},
+	{`'phoneNumbers[type eq "work"].value'`, []string{"phone", "phone_number", "work_phone", "telephone"}},
+	{`'phoneNumbers[type eq "mobile"].value'`, []string{"mobile", "mobile_phone", "cell_phone"}},
+	{"title", []string{"job_title", "title", "position"}},
+	{"externalId", []string{"external_id", "okta_id", "idp_id", "sso_id", "ext_id", "scim_external_id"}},
+	{"'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'", []string{"department", "dept"}},
+	{"'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber'", []string{"employee_no", "employee_number", "employee_id", "staff_id"}},
+}
+
+var (
+	activeNames   = []string{"is_active", "active", "enabled", "is_enabled"}
+	createdNames  = []string{"created_at", "created", "date_created", "inserted_at", "created_on"}
+	modifiedNames = []string{"updated_at", "modified_at", "last_modified", "updated", "modified_on", "updated_on"}
+	tenantNames   = []string{"org_id", "organization_id", "tenant_id", "account_id", "company_id", "workspace_id", "customer_id"}
+	scopeNames    = []string{"auth_source", "auth_provider", "provider", "sso_provider", "login_type", "source", "origin", "created_by", "idp", "sso_subject", "saml_name_id"}
+	secretWords   = []string{"password", "passwd", "pwd", "secret", "token", "hash", "salt", "otp", "mfa"}
+)
+
+func introspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("introspect", stderr)
+	dsn := fs.String("dsn", "", "the app database's DSN, user:password@tcp(host:3306)/app (required)")
+	table := fs.String("table", "", "the users table (required)")
+	roles := fs.String("roles-table", "", "the roles table, to draft groups")
+	members := fs.String("members-table", "", "the table of (user, role) pairs, when roles are many per user")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dsn == "" || *table == "" {
+		return usageError{msg: "usage: retroscim introspect --dsn DSN --table users [--roles-table roles] [--members-table user_roles]"}
+	}
+	store, err := legacy.Open(ctx, *dsn, legacy.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	d := draft{ctx: ctx, store: store, w: stdout}
+	return d.write(*table, *roles, *members)
+}
+
+type draft struct {
+	ctx   context.Context
+	store *legacy.Store
+	w     io.Writer
+}
+
+func (d draft) columns(table string) ([]mapping.Column, string, error) {
+	cols, err := d.store.Columns(d.ctx, table)
+	if err != nil {
+		return nil, "", err
+	}
+	idx, err := d.store.Indexes(d.ctx, table)
+	if err != nil {
+		return nil, "", err
+	}
+	pk := ""
+	for _, ix := range idx {
+		if ix.Name == "PRIMARY" && len(ix.Columns) == 1 {
+			pk = ix.Columns[0]
+		}
+	}
+	return adapter.MappingColumns(cols), pk, nil
+}
+
+func find(cols []mapping.Column, names []string, used map[string]bool) *mapping.Column {
+	for _, n := range names {
+		for i := range cols {
+			if strings.EqualFold(cols[i].Name, n) && !used[strings.ToLower(cols[i].Name)] {
+				return &cols[i]
+			}
+		}
+	}
+	return nil
+}
+
+func (d draft) write(table, roles, members string) error {
+	cols, pk, err := d.columns(table)
+	if err != nil {
+		return err
+	}
+	w := d.w
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	used := map[string]bool{}
+	p("# Draft retroscim mapping for table %s, written by retroscim introspect on %s.", table, time.Now().UTC().Format("2006-01-02"))
+	p("# Every guess below comes from a column name: read each line, then run")
+	p("#   retroscim check --config <this file>")
+	p("# which verifies it against the database. retroscim will not start until")
+	p("# users.scope is decided.")
+	p("")
+	p("database:")
+	p(`  dsn: "${RETROSCIM_DSN}"`)
+	used[strings.ToLower(pk)] = true
+	tenant := find(cols, tenantNames, used)
+	p("auth:")
+	p("  bearer_tokens:")
+	p(`    - { name: okta, token: "${RETROSCIM_TOKEN}" }   # or: retroscim migrate && retroscim token create`)
+	if tenant != nil {
+		p(`    #   with users.tenant, add the tenant this token provisions: tenant: "<%s>"`, tenant.Name)
+	}
+	p("")
+	p("users:")
+	p("  table: %s", table)
+	if pk == "" {
+		p("  id: TODO   # no single-column primary key found: name the column that identifies a user")
+	} else {
+		p("  id: %s   # the primary key", pk)
+	}
+	if tenant != nil {
+		used[strings.ToLower(tenant.Name)] = true
+		p("  # tenant: %s   # if %s says which customer a user belongs to, every statement will be scoped to the token's tenant", tenant.Name, tenant.Name)
+	}
+	p("  # DECIDE: which rows may SCIM see and change? Only the users your SSO login")
+	p("  # created, never local, break-glass or service accounts. For example:")
+	scopeSeen := false
+	for _, c := range cols {
+		if !contains(scopeNames, strings.ToLower(c.Name)) {
+			continue
+		}
+		scopeSeen = true
+		used[strings.ToLower(c.Name)] = true
+		vals, _ := d.topValues(table, c.Name)
+		if len(vals) > 0 {
+			p("  #   scope: { %s: <value> }   # %s holds: %s", c.Name, c.Name, strings.Join(vals, ", "))
+		} else {
+			p("  #   scope: { %s: <value> }", c.Name)
+		}
+	}
+	if !scopeSeen {
+		p("  #   scope: { <column>: <value for SSO users> }   # or { sso_subject: { not: null } }")
+	}
+	p("  #   scope: all   # every row: only if the table holds no local accounts")
+	p("  scope: TODO")
+	p("  create: deny      # users are created at their first SSO login; allow lets Okta create them")
+	if a := find(cols, activeNames, used); a != nil {
+		used[strings.ToLower(a.Name)] = true
+		p("  delete: deactivate")
+		p("  active: { column: %s, true: 1, false: 0 }   # check the values: %s", a.Name, a.ColumnType)
+	} else {
+		p("  delete: deny      # no active column found; with active: { deactivate: delete } deactivation deletes rows")
+	}
+	created := find(cols, createdNames, used)
+	modified := find(cols, modifiedNames, used)
+	if created != nil || modified != nil {
+		p("  meta:")
+		if created != nil {
+			used[strings.ToLower(created.Name)] = true
+			p("    created: %s", created.Name)
+		}
+		if modified != nil {
+			used[strings.ToLower(modified.Name)] = true
+			p("    last_modified: %s", modified.Name)
+			p("    version: %s", modified.Name)
+		}
+	}
+	p("  attributes:")
+	mapped := 0
+	for _, g := range guesses {
+		c := find(cols, g.names, used)
+		if c == nil {
+			continue
+		}
+		if g.attr != "userName" && !strings.Contains(g.attr, "emails") {
+			used[strings.ToLower(c.Name)] = true
+		}
+		p("    %s: { column: %s }", g.attr, c.Name)
+		mapped++
+	}
+	for _, g := range guesses {
+		if g.attr == "userName" || strings.Contains(g.attr, "emails") {
+			if c := find(cols, g.names, used); c != nil {
+				used[strings.ToLower(c.Name)] = true
+			}
+		}
+	}
+	if mapped == 0 {
+		p("    userName: { column: TODO }")
+	}
+	p("  # Columns not mapped (map them as SCIM attributes, or leave them):")
+	for _, c := range cols {
+		if used[strings.ToLower(c.Name)] {
+			continue
+		}
+		note := ""
+		lower := strings.ToLower(c.Name)
+		for _, s := range secretWords {
+			if strings.Contains(lower, s) {
+				note = "   (looks secret: never map it as a readable attribute)"
+			}
+		}
+		p("  #   %-24s %s%s", c.Name, c.ColumnType, note)
+	}
+	if roles != "" {
+		if err := d.writeGroups(roles, members, table, tenant, cols); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d draft) writeGroups(roles, members, users string, tenant *mapping.Column, userCols []mapping.Column) error {
+	cols, pk, err := d.columns(roles)
+	if err != nil {
+		return err
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(d.w, format+"\n", args...) }
+	used := map[string]bool{strings.ToLower(pk): true}
+	p("")
+	p("groups:   # SCIM Groups are the rows of %s", roles)
+	p("  table: %s", roles)
+	p("  id: %s", pk)
+	if tenant != nil {
+		if t := find(cols, []string{tenant.Name}, used); t != nil {
+			used[strings.ToLower(t.Name)] = true
+			p("  # tenant: %s   # together with users.tenant", t.Name)
+		}
+	}
+	p("  scope: all")
+	p("  create: deny     # deny: Okta links its groups to these roles; allow: Okta may create roles")
+	p("  delete: deny")
+	p("  attributes:")
+	if c := find(cols, []string{"name", "display_name", "title", "label", "role_name", "group_name"}, used); c != nil {
+		used[strings.ToLower(c.Name)] = true
+		p("    displayName: { column: %s }", c.Name)
+	} else {
+		p("    displayName: { column: TODO }")
+	}
+	p("  members:")
+	switch {
+	case members != "":
+		mcols, _, err := d.columns(members)
+		if err != nil {
+			return err
+		}
+		user := find(mcols, []string{"user_id", "users_id", "account_id", "member_id"}, map[string]bool{})
+		group := find(mcols, []string{"role_id", "roles_id", "group_id", "team_id"}, map[string]bool{})
+		p("    join: { table: %s, user: %s, group: %s }", members, nameOr(user), nameOr(group))
+	default:
+		if c := find(userCols, []string{"role_id", "group_id", "primary_role_id"}, map[string]bool{}); c != nil {
+			p("    column: %s   # %s.%s: one group per user", c.Name, users, c.Name)
+			p("    rule: first_wins")
+		} else {
+			p("    join: { table: TODO, user: TODO, group: TODO }   # or column: <role column on %s>", users)
+		}
+	}
+	p("  # Columns not mapped:")
+	for _, c := range cols {
+		if !used[strings.ToLower(c.Name)] {
+			p("  #   %-24s %s", c.Name, c.ColumnType)
+		}
+	}
+	return nil
+}
+
+func nameOr(c *mapping.Column) string {
+	if c == nil {
+		return "TODO"
+	}
+	return c.Name
+}
+
+// topValues lists a column's most common values, for scope decisions.
+func (d draft) topValues(table, column string) ([]string, error) {
+	q := "SELECT CAST(`" + column + "` AS CHAR), COUNT(*) FROM `" + table + "` GROUP BY 1 ORDER BY 2 DESC LIMIT 6"
+	rows, err := d.store.Query(d.ctx, q, nil, 2)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		v := mapping.KeyString(r[0])
+		if r[0] == nil {
+			v = "NULL"
+		}
+		out = append(out, fmt.Sprintf("%s (%s rows)", v, mapping.KeyString(r[1])))
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
