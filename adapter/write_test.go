@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"database/sql"
 	"fmt"
 	"net/http"
 	"os"
@@ -48,36 +47,7 @@ func request(t *testing.T, name string) string {
 // query returns the first row of a SELECT as strings ("NULL" for NULL).
 func (e *env) query(stmt string, args ...any) []string {
 	e.t.Helper()
-	db, err := sql.Open("mysql", e.dsn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(stmt, args...)
-	if err != nil {
-		e.t.Fatalf("%s: %v", stmt, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	if !rows.Next() {
-		return nil
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		e.t.Fatal(err)
-	}
-	out := make([]string, len(cols))
-	for i, v := range vals {
-		out[i] = "NULL"
-		if v.Valid {
-			out[i] = v.String
-		}
-	}
-	return out
+	return legacytest.Row(e.t, e.dsn, stmt, args...)
 }
 
 // userColumns are what the write tests look at in the users table.

@@ -8,7 +8,6 @@ package examples_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/legacy/legacytest"
@@ -44,7 +42,6 @@ type app struct {
 	cfg   *mapping.Config
 	store *legacy.Store
 	own   legacy.OwnTables
-	db    *sql.DB
 	token string // sent as the bearer token unless a request says otherwise
 }
 
@@ -84,12 +81,7 @@ func serve(t *testing.T, dir string) *app {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &app{t: t, base: hs.URL + cfg.Server.BasePath, dsn: dsn, cfg: cfg, store: store, own: own, db: db, token: oktaToken}
+	return &app{t: t, base: hs.URL + cfg.Server.BasePath, dsn: dsn, cfg: cfg, store: store, own: own, token: oktaToken}
 }
 
 // logBuffer keeps the server's log lines, shown when a test fails.
@@ -277,31 +269,7 @@ func (a *app) lookupGroup(prefix, name string) string {
 // nil when there is none.
 func (a *app) row(query string, args ...any) []string {
 	a.t.Helper()
-	rows, err := a.db.Query(query, args...)
-	if err != nil {
-		a.t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	if !rows.Next() {
-		return nil
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		a.t.Fatal(err)
-	}
-	out := make([]string, len(cols))
-	for i, v := range vals {
-		out[i] = "NULL"
-		if v.Valid {
-			out[i] = v.String
-		}
-	}
-	return out
+	return legacytest.Row(a.t, a.dsn, query, args...)
 }
 
 // value returns the single value a query selects, joined with "|" when

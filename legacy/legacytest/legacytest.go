@@ -215,3 +215,45 @@ func Checksum(tb testing.TB, dsn, table string) string {
 	}
 	return fmt.Sprint(sum.Int64)
 }
+
+// Row returns the first row a query selects on dsn, as strings ("NULL"
+// for NULL), or nil when it selects none.
+func Row(tb testing.TB, dsn, query string, args ...any) []string {
+	tb.Helper()
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		tb.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			tb.Fatalf("%s: %v", query, err)
+		}
+		return nil
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		tb.Fatal(err)
+	}
+	out := make([]string, len(cols))
+	for i, v := range vals {
+		out[i] = "NULL"
+		if v.Valid {
+			out[i] = v.String
+		}
+	}
+	return out
+}
