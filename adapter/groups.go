@@ -184,14 +184,8 @@ func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draf
 	sel := legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}
 	var out mapping.Row
 	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
-		row, err := tx.Get(ctx, sel, true)
-		if errors.Is(err, legacy.ErrNotFound) {
-			return notFound(g, id)
-		}
+		row, err := lockRow(ctx, c, tx, g, sel, id)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(c, g.Version(row)); err != nil {
 			return err
 		}
 		d := g.NewDraft(row)
@@ -394,14 +388,8 @@ func (s *Server) deleteGroup(c echo.Context) error {
 	ctx := c.Request().Context()
 	m := s.conf(c).Members
 	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
-		row, err := tx.Get(ctx, legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}, true)
-		if errors.Is(err, legacy.ErrNotFound) {
-			return notFound(g, id)
-		}
+		row, err := lockRow(ctx, c, tx, g, legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}, id)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(c, g.Version(row)); err != nil {
 			return err
 		}
 		key := keyArg(row[0])

@@ -57,6 +57,23 @@ func checkIfMatch(c echo.Context, version string) error {
 	return errorf(http.StatusPreconditionFailed, "", "the resource has changed since it was read (its version is now %s); read it again and retry", version)
 }
 
+// lockRow reads the row sel selects with a locking read, as 404 when the
+// scope, the tenant or the id rule it out, and checks the request's
+// If-Match against its version. The row stays locked until tx ends.
+func lockRow(ctx context.Context, c echo.Context, tx *legacy.Tx, r *mapping.Resource, sel legacy.Select, id string) (mapping.Row, error) {
+	row, err := tx.Get(ctx, sel, true)
+	if errors.Is(err, legacy.ErrNotFound) {
+		return nil, notFound(r, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(c, r.Version(row)); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
 // patchUser serves PATCH /Users/{id}.
 func (s *Server) patchUser(c echo.Context) error {
 	body, err := s.readBody(c)
@@ -117,14 +134,8 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 	var deleted bool
 	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
 		deleted = false
-		row, err := tx.Get(ctx, sel, true)
-		if errors.Is(err, legacy.ErrNotFound) {
-			return notFound(r, id)
-		}
+		row, err := lockRow(ctx, c, tx, r, sel, id)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(c, r.Version(row)); err != nil {
 			return err
 		}
 		d := r.NewDraft(row)
@@ -290,14 +301,8 @@ func (s *Server) deleteUser(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
-		row, err := tx.Get(ctx, legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}, true)
-		if errors.Is(err, legacy.ErrNotFound) {
-			return notFound(r, id)
-		}
+		row, err := lockRow(ctx, c, tx, r, legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}, id)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(c, r.Version(row)); err != nil {
 			return err
 		}
 		if _, err := tx.Delete(ctx, r.Table, pred.SQL, pred.Args); err != nil {
