@@ -477,3 +477,30 @@ func (s *Store) Tables(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// ValueCount is one value of a column and how many rows hold it.
+type ValueCount struct {
+	Value string // "NULL" for NULL
+	Rows  int64
+}
+
+// TopValues lists a column's most common values, most common first.
+func (s *Store) TopValues(ctx context.Context, table, column string, limit int) ([]ValueCount, error) {
+	var rows [][]any
+	err := s.do(ctx, "top values", true, func(ctx context.Context) (err error) {
+		rows, err = s.query(ctx, "SELECT CAST("+quoteIdent(column)+" AS CHAR), COUNT(*) FROM "+quoteIdent(table)+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", []any{limit}, 2)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("values of %s.%s: %w", table, column, err)
+	}
+	out := make([]ValueCount, len(rows))
+	for i, r := range rows {
+		out[i].Value = asString(r[0])
+		if r[0] == nil {
+			out[i].Value = "NULL"
+		}
+		out[i].Rows, _ = strconv.ParseInt(asString(r[1]), 10, 64)
+	}
+	return out, nil
+}

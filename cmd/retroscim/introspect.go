@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func (d draft) write(table, roles, members string) error {
 	p("  # created, never local, break-glass or service accounts. For example:")
 	scopeSeen := false
 	for _, c := range cols {
-		if !contains(scopeNames, strings.ToLower(c.Name)) {
+		if !slices.Contains(scopeNames, strings.ToLower(c.Name)) {
 			continue
 		}
 		scopeSeen = true
@@ -281,29 +282,15 @@ func nameOr(c *mapping.Column) string {
 	return c.Name
 }
 
-// topValues lists a column's most common values, for scope decisions.
+// topValues describes a column's most common values, for scope decisions.
 func (d draft) topValues(table, column string) ([]string, error) {
-	q := "SELECT CAST(`" + column + "` AS CHAR), COUNT(*) FROM `" + table + "` GROUP BY 1 ORDER BY 2 DESC LIMIT 6"
-	rows, err := d.store.Query(d.ctx, q, nil, 2)
+	vals, err := d.store.TopValues(d.ctx, table, column, 6)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, r := range rows {
-		v := mapping.KeyString(r[0])
-		if r[0] == nil {
-			v = "NULL"
-		}
-		out = append(out, fmt.Sprintf("%s (%s rows)", v, mapping.KeyString(r[1])))
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = fmt.Sprintf("%s (%d rows)", v.Value, v.Rows)
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
