@@ -18,9 +18,26 @@ import (
 	"github.com/retroscim/retroscim/mapping"
 )
 
+// breakerChanges counts the breaker's state changes on top of the metrics.
+type breakerChanges struct {
+	*Metrics
+	n atomic.Int64
+}
+
+func (b *breakerChanges) Breaker(state string) {
+	b.n.Add(1)
+	b.Metrics.Breaker(state)
+}
+
 // faultEnv serves the sample app through a TCP proxy the test controls,
 // with a short query timeout and a quick breaker.
 func faultEnv(t *testing.T) (*env, *legacytest.Proxy) {
+	e, proxy, _ := faultEnvCounting(t)
+	return e, proxy
+}
+
+// faultEnvCounting is faultEnv that also counts breaker state changes.
+func faultEnvCounting(t *testing.T) (*env, *legacytest.Proxy, *breakerChanges) {
 	t.Helper()
 	dsn := legacytest.NewDatabase(t, sampleSchema(t))
 	proxy, proxied := legacytest.NewProxy(t, dsn)
@@ -30,9 +47,10 @@ func faultEnv(t *testing.T) (*env, *legacytest.Proxy) {
 	}
 	cfg.Server.PublicURL = "https://scim.example.test"
 	metrics := NewMetrics()
+	changes := &breakerChanges{Metrics: metrics}
 	store, err := legacy.Open(context.Background(), proxied, legacy.Options{
 		MaxOpenConns: 8, QueryTimeout: 300 * time.Millisecond,
-		BreakerFailures: 3, BreakerOpenFor: 1500 * time.Millisecond, Observer: metrics,
+		BreakerFailures: 3, BreakerOpenFor: 1500 * time.Millisecond, Observer: changes,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +63,7 @@ func faultEnv(t *testing.T) (*env, *legacytest.Proxy) {
 	srv := New(cfg, store, Options{Metrics: metrics})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, srv: srv}, proxy
+	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, srv: srv}, proxy, changes
 }
 
 // root is the server's URL without the base path (for /readyz, /metrics).
@@ -67,7 +85,7 @@ func (e *env) status(method, path string) (int, http.Header) {
 // is attempted while it is open, no write is half applied, goroutines
 // stay bounded, and traffic recovers without a restart.
 func TestDatabaseOutage(t *testing.T) {
-	e, proxy := faultEnv(t)
+	e, proxy, changes := faultEnvCounting(t)
 	baseline := runtime.NumGoroutine()
 
 	var stop atomic.Bool
@@ -112,15 +130,23 @@ func TestDatabaseOutage(t *testing.T) {
 
 	proxy.Down()
 	waitFor("the breaker to open", func() bool { return e.store.BreakerState() == "open" })
-	// While open: requests are answered without touching the database.
-	attempts := proxy.Attempts()
+	// Requests admitted before it opened may still be dialling (for up to
+	// the query timeout); once none holds a connection, the database must
+	// not be touched again while the breaker stays open.
+	waitFor("requests admitted before the breaker opened to end", func() bool { return e.store.Stats().InUse == 0 })
+	attempts, changed := proxy.Attempts(), changes.n.Load()
 	for i := 0; i < 50; i++ {
 		r := e.get("/Users/2")
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.json(t)["status"] != "503" {
 			t.Fatalf("with the breaker open: %d (Retry-After %q) %s", r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
 	}
-	if e.store.BreakerState() == "open" && proxy.Attempts() != attempts {
+	switch {
+	case changes.n.Load() != changed:
+		// The open period ended on a slow machine and a half-open probe
+		// was allowed to try: nothing to assert about this window.
+		t.Logf("the breaker changed state %d time(s) during the window", changes.n.Load()-changed)
+	case proxy.Attempts() != attempts:
 		t.Errorf("%d connection attempts while the breaker was open", proxy.Attempts()-attempts)
 	}
 	if code, _ := e.status(http.MethodGet, e.root()+"/readyz"); code != http.StatusServiceUnavailable {
