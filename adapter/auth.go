@@ -185,7 +185,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token := h
 		if scheme, rest, ok := strings.Cut(h, " "); ok {
 			if !strings.EqualFold(scheme, "Bearer") {
-				return errorf(http.StatusUnauthorized, "", "unsupported authorization scheme %q: send Authorization: Bearer <token>", truncate(scheme, 20))
+				return errUnsupportedScheme(scheme)
 			}
 			token = strings.TrimSpace(rest)
 		}
@@ -203,6 +203,22 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(principalKey, p)
 		return next(c)
 	}
+}
+
+// otherSchemes are the authentication schemes a 401 may name. The name
+// comes from this list, never from the request: what precedes the first
+// space may be the credential itself ("Authorization: <token> extra").
+var otherSchemes = []string{"Basic", "Digest", "Negotiate", "NTLM", "SSWS", "Token", "HOBA", "Mutual", "AWS4-HMAC-SHA256"}
+
+// errUnsupportedScheme is the 401 for an Authorization header that is
+// not a bearer token. It quotes no part of the header.
+func errUnsupportedScheme(scheme string) *Error {
+	for _, known := range otherSchemes {
+		if strings.EqualFold(scheme, known) {
+			return errorf(http.StatusUnauthorized, "", "the %s authorization scheme is not supported: send Authorization: Bearer <token>", known)
+		}
+	}
+	return errorf(http.StatusUnauthorized, "", "the Authorization header is not a bearer token: send Authorization: Bearer <token>")
 }
 
 // matchTenant guards the tenant URL form /scim/v2/t/{tenant}/...: the
