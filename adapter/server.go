@@ -64,6 +64,9 @@ type Server struct {
 	current atomic.Pointer[state]
 	// base is the base path the routes were registered under.
 	base string
+	// routeTemplates are the registered route paths, the only values of
+	// the metrics' route label besides "unmatched".
+	routeTemplates map[string]bool
 }
 
 // state is everything a configuration determines.
@@ -213,6 +216,14 @@ func (s *Server) routes(admin bool) *echo.Echo {
 			}
 		}
 	}
+	s.routeTemplates = map[string]bool{}
+	for _, r := range e.Routes() {
+		// Not the catch-all echo adds for a group's middleware: it is
+		// the not-found handler, so anything can match it.
+		if !strings.HasSuffix(r.Path, "*") {
+			s.routeTemplates[r.Path] = true
+		}
+	}
 	return e
 }
 
@@ -220,7 +231,7 @@ func methodNotAllowed(allowed []string) echo.HandlerFunc {
 	allow := strings.Join(allowed, ", ")
 	return func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderAllow, allow)
-		return errorf(http.StatusMethodNotAllowed, "", "%s is not supported on %s; allowed: %s", c.Request().Method, c.Path(), allow)
+		return errorf(http.StatusMethodNotAllowed, "", "%s is not supported on %s; allowed: %s", truncate(c.Request().Method, 16), c.Path(), allow)
 	}
 }
 
@@ -300,8 +311,8 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.Info("request",
 			"request_id", requestID(c),
-			"method", c.Request().Method,
-			"path", c.Request().URL.Path,
+			"method", truncate(c.Request().Method, 16),
+			"path", truncate(c.Request().URL.Path, 512),
 			"status", c.Response().Status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"token", principal(c).TokenPrefix,

@@ -135,6 +135,7 @@ func TestServe(t *testing.T) {
 	dsn := legacytest.NewDatabase(t, sample.Schema)
 	t.Setenv("RETROSCIM_DSN", dsn)
 	t.Setenv("RETROSCIM_TOKEN", "serve-test-token-0123456789")
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int)
@@ -142,6 +143,15 @@ func TestServe(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--config", "../../config.yaml", "--listen", "127.0.0.1:0"}, nil, io.Discard, &stderr)
 	}()
 	addr := waitFor(t, &stderr, regexp.MustCompile(`"msg":"serving SCIM","address":"([^"]+)"`))
+	// The shipped configuration serves health and metrics on their own
+	// listener: they answer without a token.
+	admin := waitFor(t, &stderr, regexp.MustCompile(`"msg":"serving health and metrics","address":"([^"]+)"`))
+	if status, body := get(t, "http://"+admin+"/readyz", ""); status != 200 || body["status"] != "ready" {
+		t.Errorf("admin /readyz = %d %v", status, body)
+	}
+	if status, _ := get(t, "http://"+addr+"/readyz", ""); status != 404 {
+		t.Errorf("/readyz on the API's address = %d, want 404", status)
+	}
 	status, body := get(t, "http://"+addr+"/scim/v2/Users?filter=userName%20eq%20%22ALICE@acme.test%22", "serve-test-token-0123456789")
 	if status != 200 || body["totalResults"] != float64(1) {
 		t.Errorf("lookup = %d %v", status, body)
@@ -171,10 +181,21 @@ func TestDemo(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
 	}()
 	base := waitFor(t, &stdout, regexp.MustCompile(`SCIM base URL: (\S+)`))
 	token := waitFor(t, &stdout, regexp.MustCompile(`bearer token:  (\S+)`))
+	// Health and metrics answer on their own listener, not on the API's.
+	ready := waitFor(t, &stdout, regexp.MustCompile(`health: +(\S+/readyz)`))
+	if status, body := get(t, ready, ""); status != 200 || body["status"] != "ready" {
+		t.Errorf("GET %s = %d %v", ready, status, body)
+	}
+	if status, _ := get(t, strings.TrimSuffix(ready, "/readyz")+"/metrics", ""); status != 200 {
+		t.Errorf("demo /metrics = %d", status)
+	}
+	if status, _ := get(t, strings.TrimSuffix(base, "/scim/v2")+"/metrics", ""); status != 404 {
+		t.Errorf("demo /metrics on the SCIM address = %d, want 404", status)
+	}
 	curls := regexp.MustCompile(`curl -s -H 'Authorization: Bearer \S+' '([^']+)'`).FindAllStringSubmatch(stdout.String(), -1)
 	if len(curls) != 3 {
 		t.Fatalf("banner has %d curl commands, want 3:\n%s", len(curls), stdout.String())
@@ -236,6 +257,7 @@ func TestAdminCommands(t *testing.T) {
 	prefix := tok[:12]
 
 	// serve accepts the stored token (the configuration has none).
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr syncBuffer
 	done := make(chan int)
@@ -295,6 +317,7 @@ func TestAdminCommands(t *testing.T) {
 // address, its log and a function that stops it and returns its exit code.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
 	t.Helper()
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var log syncBuffer
 	done := make(chan int, 1)
