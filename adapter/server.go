@@ -74,6 +74,8 @@ type state struct {
 	cfg     *mapping.Config
 	auth    *authenticator
 	limiter *rateLimiter
+	// clientIP finds a request's client address (server.trusted_proxies).
+	clientIP echo.IPExtractor
 }
 
 // New builds the server. The configuration must already be bound to the
@@ -94,7 +96,8 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	if s.metrics != nil {
 		obs = s.metrics
 	}
-	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit)}
+	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit),
+		clientIP: clientIP(cfg.Server.TrustedNets)}
 }
 
 // Reload makes cfg the configuration for new requests; requests already
@@ -316,6 +319,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			"status", c.Response().Status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"token", principal(c).TokenPrefix,
+			"client", s.clientAddr(c),
 		)
 		return nil
 	}
