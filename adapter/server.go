@@ -34,6 +34,7 @@ type Store interface {
 	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
 	Ping(ctx context.Context) error
 	BreakerState() string
+	ForgetCounts(partition string)
 	tokenStore
 }
 
