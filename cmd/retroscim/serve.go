@@ -140,6 +140,13 @@ func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store
 	if err != nil {
 		return adapter.Options{}, err
 	}
+	if exists {
+		// Tables an earlier version created lack what this one writes:
+		// serving would fail every write.
+		if err := store.CheckOwnTables(ctx, own); err != nil {
+			return adapter.Options{}, err
+		}
+	}
 	if !exists {
 		if len(cfg.Auth.BearerTokens) == 0 {
 			return adapter.Options{}, fmt.Errorf("no bearer token can be accepted: run retroscim migrate and retroscim token create, or add auth.bearer_tokens to %s", cfg.File)
