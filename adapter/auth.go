@@ -47,10 +47,16 @@ type authenticator struct {
 	store  tokenStore
 	own    *legacy.OwnTables // nil: configuration tokens only
 	log    *slog.Logger
-	// cache holds recent checks of stored tokens, found or not, keyed by
+	// valid holds recent checks of stored tokens that were valid, keyed by
 	// the token's SHA-256; its TTL bounds how late a revocation is seen.
-	cache *expirable.LRU[[32]byte, tokenCheck]
-	obs   cacheObserver
+	valid *expirable.LRU[[32]byte, tokenCheck]
+	// refused holds recent checks that found a token unknown, expired or
+	// revoked. It is a cache of its own, so that unknown tokens, which
+	// anyone can make up, never push valid ones out of valid.
+	refused *expirable.LRU[[32]byte, error]
+	// failures bounds failed authentications per client address.
+	failures *failureLimiter
+	obs      cacheObserver
 
 	mu        sync.Mutex
 	used      map[string]time.Time
@@ -61,7 +67,6 @@ type authenticator struct {
 type tokenCheck struct {
 	p       Principal
 	expires *time.Time
-	err     error
 }
 
 // usageFlushEvery bounds how often last_used_at is written: at most once
@@ -78,8 +83,10 @@ func (nopCache) Cache(string, bool) {}
 func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger, obs cacheObserver) *authenticator {
 	return &authenticator{
 		tokens: a.BearerTokens, store: store, own: own, log: log, obs: obs,
-		cache: expirable.NewLRU[[32]byte, tokenCheck](10000, nil, a.TokenCacheTTL),
-		used:  map[string]time.Time{},
+		valid:    expirable.NewLRU[[32]byte, tokenCheck](10000, nil, a.TokenCacheTTL),
+		refused:  expirable.NewLRU[[32]byte, error](1000, nil, a.TokenCacheTTL),
+		failures: newFailureLimiter(a.FailureLimit),
+		used:     map[string]time.Time{},
 	}
 }
 
@@ -90,7 +97,13 @@ var errTokenInvalid = errors.New("invalid bearer token")
 // are all compared, in constant time, whatever matched before, so timing
 // says nothing about which tokens exist; a stored token is found by its
 // public prefix and its SHA-256 compared in constant time.
-func (a *authenticator) check(ctx context.Context, token string) (Principal, error) {
+//
+// A token that is neither configured nor cached, and turns out invalid,
+// costs one failure from the client address's allowance; with the
+// allowance spent the answer is *tooManyFailures and the database is not
+// asked. A token seen invalid again within the cache
+// TTL is answered from the cache and costs nothing more.
+func (a *authenticator) check(ctx context.Context, client, token string) (Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range a.tokens {
@@ -102,31 +115,44 @@ func (a *authenticator) check(ctx context.Context, token string) (Principal, err
 		t := a.tokens[found]
 		return Principal{TokenName: t.Name, TokenPrefix: "config:" + t.Name, Tenant: t.Tenant}, nil
 	}
-	if a.own == nil {
+	if _, ok := legacy.ParseToken(token); !ok || a.own == nil {
+		// A guess at a configuration token: nothing to look up, but it
+		// counts against the address all the same.
+		if err := a.failures.fail(client); err != nil {
+			return Principal{}, err
+		}
 		return Principal{}, errTokenInvalid
 	}
-	if _, ok := legacy.ParseToken(token); !ok {
-		return Principal{}, errTokenInvalid
+	c, ok := a.valid.Get(sum)
+	if !ok {
+		if err, refused := a.refused.Get(sum); refused {
+			a.obs.Cache("token", true)
+			return Principal{}, err // the same token again: nothing new is learnt, nothing is asked
+		}
 	}
-	c, ok := a.cache.Get(sum)
 	a.obs.Cache("token", ok)
 	if !ok {
+		done, err := a.failures.begin(client)
+		if err != nil {
+			return Principal{}, err
+		}
 		t, err := a.store.CheckToken(ctx, *a.own, token)
 		switch {
 		case err == nil:
+			done(false)
 			c = tokenCheck{p: Principal{TokenName: t.Name, TokenPrefix: t.Prefix, Tenant: t.Tenant}, expires: t.ExpiresAt}
+			a.valid.Add(sum, c)
 		case errors.Is(err, legacy.ErrTokenUnknown), errors.Is(err, legacy.ErrTokenExpired), errors.Is(err, legacy.ErrTokenRevoked):
-			c = tokenCheck{err: err}
+			done(true)
+			a.refused.Add(sum, err)
+			return Principal{}, err
 		default:
+			done(false)
 			return Principal{}, err // the database: not cached, 503
 		}
-		a.cache.Add(sum, c)
 	}
-	if c.err == nil && c.expires != nil && !time.Now().Before(*c.expires) {
-		c.err = legacy.ErrTokenExpired // expiry is exact, not delayed by the cache
-	}
-	if c.err != nil {
-		return Principal{}, c.err
+	if c.expires != nil && !time.Now().Before(*c.expires) {
+		return Principal{}, legacy.ErrTokenExpired // expiry is exact, not delayed by the cache
 	}
 	a.recordUse(c.p.TokenPrefix)
 	return c.p, nil
@@ -185,12 +211,16 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token := h
 		if scheme, rest, ok := strings.Cut(h, " "); ok {
 			if !strings.EqualFold(scheme, "Bearer") {
-				return errorf(http.StatusUnauthorized, "", "unsupported authorization scheme %q: send Authorization: Bearer <token>", truncate(scheme, 20))
+				return errUnsupportedScheme(scheme)
 			}
 			token = strings.TrimSpace(rest)
 		}
-		p, err := s.st(c).auth.check(c.Request().Context(), token)
+		p, err := s.st(c).auth.check(c.Request().Context(), s.clientKey(c), token)
+		var tooMany *tooManyFailures
 		switch {
+		case errors.As(err, &tooMany):
+			return &Error{Status: http.StatusTooManyRequests, RetryAfter: tooMany.retryAfter(),
+				Detail: "too many failed authentications from this address; retry later with a valid bearer token"}
 		case errors.Is(err, legacy.ErrTokenExpired):
 			return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
 		case errors.Is(err, legacy.ErrTokenRevoked):
@@ -203,6 +233,22 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(principalKey, p)
 		return next(c)
 	}
+}
+
+// otherSchemes are the authentication schemes a 401 may name. The name
+// comes from this list, never from the request: what precedes the first
+// space may be the credential itself ("Authorization: <token> extra").
+var otherSchemes = []string{"Basic", "Digest", "Negotiate", "NTLM", "SSWS", "Token", "HOBA", "Mutual", "AWS4-HMAC-SHA256"}
+
+// errUnsupportedScheme is the 401 for an Authorization header that is
+// not a bearer token. It quotes no part of the header.
+func errUnsupportedScheme(scheme string) *Error {
+	for _, known := range otherSchemes {
+		if strings.EqualFold(scheme, known) {
+			return errorf(http.StatusUnauthorized, "", "the %s authorization scheme is not supported: send Authorization: Bearer <token>", known)
+		}
+	}
+	return errorf(http.StatusUnauthorized, "", "the Authorization header is not a bearer token: send Authorization: Bearer <token>")
 }
 
 // matchTenant guards the tenant URL form /scim/v2/t/{tenant}/...: the

@@ -68,10 +68,17 @@ func newEnv(t *testing.T, extraSQL ...string) *env {
 // newEnvWith serves cfg over a fresh database loaded with scripts.
 func newEnvWith(t *testing.T, cfg *mapping.Config, scripts ...string) *env {
 	t.Helper()
+	return newEnvOptions(t, cfg, legacy.Options{}, Options{}, scripts...)
+}
+
+// newEnvOptions is newEnvWith with options for the store and the server;
+// the server's Log and Own are the test's own.
+func newEnvOptions(t *testing.T, cfg *mapping.Config, storeOpts legacy.Options, opts Options, scripts ...string) *env {
+	t.Helper()
 	dsn := legacytest.NewDatabase(t, scripts...)
 	cfg.Database.DSN = dsn
 	cfg.Server.PublicURL = "https://scim.example.test"
-	store, err := legacy.Open(context.Background(), dsn, legacy.Options{})
+	store, err := legacy.Open(context.Background(), dsn, storeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +91,8 @@ func newEnvWith(t *testing.T, cfg *mapping.Config, scripts ...string) *env {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	srv := New(cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &own})
+	opts.Log, opts.Own = slog.New(slog.NewJSONHandler(logs, nil)), &own
+	srv := New(cfg, store, opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, own: own, logs: logs, srv: srv}

@@ -183,7 +183,7 @@ func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draf
 	ctx := c.Request().Context()
 	sel := legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}
 	var out mapping.Row
-	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err := s.writeTx(c, func(tx *legacy.Tx) error {
 		row, err := lockRow(ctx, c, tx, g, sel, id)
 		if err != nil {
 			return err
@@ -329,7 +329,7 @@ func (s *Server) createGroup(c echo.Context) error {
 	tenant := principal(c).Tenant
 	ctx := c.Request().Context()
 	var out mapping.Row
-	err = s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err = s.writeTx(c, func(tx *legacy.Tx) error {
 		ch := ch.Clone()
 		if err := s.prepare(ctx, tx, g, ch, tenant, ""); err != nil {
 			return err
@@ -387,7 +387,7 @@ func (s *Server) deleteGroup(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	m := s.conf(c).Members
-	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err := s.writeTx(c, func(tx *legacy.Tx) error {
 		row, err := lockRow(ctx, c, tx, g, legacy.Select{Table: g.Table, Columns: g.SelectExprs(), Where: pred.SQL, Args: pred.Args}, id)
 		if err != nil {
 			return err

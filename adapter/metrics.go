@@ -121,8 +121,10 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// observe counts and times requests by route template (bounded
-// cardinality: /scim/v2/Users/:id, never the id).
+// observe counts and times requests. Every label value comes from a
+// bounded set, whatever the client sends: the route is a registered
+// template (/scim/v2/Users/:id, never the id) or "unmatched", the method
+// one of HTTP's own or "other".
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	if s.metrics == nil {
 		return next
@@ -134,14 +136,25 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		route := c.Path()
-		if route == "" || route == "/*" || route == s.base+"/*" {
+		if !s.routeTemplates[route] {
 			route = "unmatched"
 		}
-		method := c.Request().Method
+		method := methodLabel(c.Request().Method)
 		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
 		s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// methodLabel is the method as a metric label: the methods HTTP defines
+// (case-sensitive, as HTTP is), or "other" for anything a client invents.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // adminRoutes adds the operations endpoints: liveness, readiness and

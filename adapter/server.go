@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -34,6 +33,8 @@ type Store interface {
 	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
 	Ping(ctx context.Context) error
 	BreakerState() string
+	ForgetCounts(partition string)
+	Audit(ctx context.Context, own legacy.OwnTables, e legacy.AuditEntry) error
 	tokenStore
 }
 
@@ -64,6 +65,9 @@ type Server struct {
 	current atomic.Pointer[state]
 	// base is the base path the routes were registered under.
 	base string
+	// routeTemplates are the registered route paths, the only values of
+	// the metrics' route label besides "unmatched".
+	routeTemplates map[string]bool
 }
 
 // state is everything a configuration determines.
@@ -71,6 +75,8 @@ type state struct {
 	cfg     *mapping.Config
 	auth    *authenticator
 	limiter *rateLimiter
+	// clientIP finds a request's client address (server.trusted_proxies).
+	clientIP echo.IPExtractor
 }
 
 // New builds the server. The configuration must already be bound to the
@@ -91,7 +97,8 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	if s.metrics != nil {
 		obs = s.metrics
 	}
-	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit)}
+	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit),
+		clientIP: clientIP(cfg.Server.TrustedNets)}
 }
 
 // Reload makes cfg the configuration for new requests; requests already
@@ -193,6 +200,9 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	allowed := map[string][]string{}
 	var paths []string
 	for _, r := range routes {
+		if r.method != http.MethodGet {
+			r.handler = s.auditRefusals(resourceTypeOf(r.path), r.handler)
+		}
 		if strings.HasPrefix(r.path, "/Groups") {
 			r.handler = s.needGroups(r.handler)
 		}
@@ -213,14 +223,30 @@ func (s *Server) routes(admin bool) *echo.Echo {
 			}
 		}
 	}
+	s.routeTemplates = map[string]bool{}
+	for _, r := range e.Routes() {
+		// Not the catch-all echo adds for a group's middleware: it is
+		// the not-found handler, so anything can match it.
+		if !strings.HasSuffix(r.Path, "*") {
+			s.routeTemplates[r.Path] = true
+		}
+	}
 	return e
+}
+
+// resourceTypeOf is the resource type a write route changes.
+func resourceTypeOf(path string) string {
+	if strings.HasPrefix(path, "/Groups") {
+		return "Group"
+	}
+	return "User"
 }
 
 func methodNotAllowed(allowed []string) echo.HandlerFunc {
 	allow := strings.Join(allowed, ", ")
 	return func(c echo.Context) error {
 		c.Response().Header().Set(echo.HeaderAllow, allow)
-		return errorf(http.StatusMethodNotAllowed, "", "%s is not supported on %s; allowed: %s", c.Request().Method, c.Path(), allow)
+		return errorf(http.StatusMethodNotAllowed, "", "%s is not supported on %s; allowed: %s", truncate(c.Request().Method, 16), c.Path(), allow)
 	}
 }
 
@@ -253,24 +279,39 @@ func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const requestIDKey = "request_id"
+const (
+	requestIDKey       = "request_id"
+	clientRequestIDKey = "client_request_id"
+)
 
+// assignRequestID gives every request an id of retroscim's own, sent back
+// as X-Request-Id and written in its log lines and audit entries. An
+// X-Request-Id the client sent (up to 64 printable characters) is kept
+// beside it, never in its place: it is whatever the client says.
 func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-			b := make([]byte, 8)
-			_, _ = rand.Read(b)
-			id = hex.EncodeToString(b)
-		}
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
 		c.Set(requestIDKey, id)
+		if cid := c.Request().Header.Get(echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
+			!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+			c.Set(clientRequestIDKey, cid)
+		}
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		return next(c)
 	}
 }
 
+// requestID is the id retroscim gave the request.
 func requestID(c echo.Context) string {
 	id, _ := c.Get(requestIDKey).(string)
+	return id
+}
+
+// clientRequestID is the X-Request-Id the client sent, or "".
+func clientRequestID(c echo.Context) string {
+	id, _ := c.Get(clientRequestIDKey).(string)
 	return id
 }
 
@@ -300,11 +341,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.Info("request",
 			"request_id", requestID(c),
-			"method", c.Request().Method,
-			"path", c.Request().URL.Path,
+			"client_request_id", clientRequestID(c),
+			"method", truncate(c.Request().Method, 16),
+			"path", truncate(c.Request().URL.Path, 512),
 			"status", c.Response().Status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"token", principal(c).TokenPrefix,
+			"client", s.clientAddr(c),
 		)
 		return nil
 	}
@@ -344,22 +387,4 @@ func (s *Server) baseURL(c echo.Context) string {
 		return u + base
 	}
 	return c.Scheme() + "://" + c.Request().Host + base
-}
-
-// audit records a write: as a log line always, and in the audit table in
-// the write's own transaction when retroscim's tables exist. changes is
-// encoded as JSON; it never holds a secret (passwords show as "(set)").
-func (s *Server) audit(ctx context.Context, c echo.Context, tx *legacy.Tx, r *mapping.Resource, id, op string, changes any) error {
-	b, err := json.Marshal(changes)
-	if err != nil {
-		return err
-	}
-	p := principal(c)
-	s.log.Info("write", "request_id", requestID(c), "token", p.TokenPrefix, "token_name", p.TokenName, "tenant", p.Tenant,
-		"resource", r.Type, "id", id, "op", op, "changes", string(b))
-	if s.own == nil {
-		return nil
-	}
-	return tx.Audit(ctx, *s.own, legacy.AuditEntry{RequestID: requestID(c), TokenPrefix: p.TokenPrefix, TokenName: p.TokenName,
-		Tenant: p.Tenant, ResourceType: r.Type, ResourceID: id, Operation: op, Changes: string(b)})
 }

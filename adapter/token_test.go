@@ -21,12 +21,15 @@ func withTTL(t *testing.T, ttl string) *env {
 
 func (e *env) createToken(name, tenant string, life time.Duration) (string, legacy.Token) {
 	e.t.Helper()
-	tok, info, err := e.store.CreateToken(context.Background(), e.own, name, tenant, life)
+	tok, info, err := e.store.CreateToken(context.Background(), e.own, testActor, name, tenant, life)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return tok, info
 }
+
+// testActor makes the token changes of tests.
+var testActor = legacy.Actor{Prefix: "test", Name: "adapter tests"}
 
 func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
@@ -87,7 +90,7 @@ func TestTokenRevocation(t *testing.T) {
 	if r := e.get("/Users?count=1", bearer(tok)...); r.Status != 200 {
 		t.Fatalf("before revocation = %d", r.Status)
 	}
-	if _, err := e.store.RevokeToken(context.Background(), e.own, info.Prefix); err != nil {
+	if _, err := e.store.RevokeToken(context.Background(), e.own, testActor, info.Prefix); err != nil {
 		t.Fatal(err)
 	}
 	revoked := time.Now()
@@ -120,7 +123,7 @@ func TestTokenRotation(t *testing.T) {
 			t.Errorf("token during rotation = %d", r.Status)
 		}
 	}
-	if _, err := e.store.RevokeToken(context.Background(), e.own, oldInfo.Prefix); err != nil {
+	if _, err := e.store.RevokeToken(context.Background(), e.own, testActor, oldInfo.Prefix); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(150 * time.Millisecond)
@@ -133,7 +136,8 @@ func TestTokenRotation(t *testing.T) {
 }
 
 // TestAuditTrail: each kind of write leaves one entry, in the write's own
-// transaction; a refused write leaves none; no password value is kept.
+// transaction; a refused write leaves one with its outcome and no
+// changes; no password value is kept.
 func TestAuditTrail(t *testing.T) {
 	cfg := strings.Replace(string(mustReadFile(t, "../config.yaml")),
 		"    userName:                     { column: login }",
@@ -150,21 +154,21 @@ func TestAuditTrail(t *testing.T) {
 		e.do(w.method, w.path, w.body, bearer(tok)...)
 	}
 	type entry struct {
-		Op, Resource, ID, Token, Name, Tenant, Changes string
+		Op, Resource, ID, Token, Name, Tenant, Changes, Status, SCIMType string
 	}
 	var got []entry
-	db := e.query("SELECT COUNT(*) FROM retroscim_audit")[0]
-	if db != "3" {
-		t.Fatalf("%s audit entries, want 3 (the refused write leaves none)", db)
-	}
-	for i := 1; i <= 3; i++ {
-		row := e.query("SELECT operation, resource_type, resource_id, token_prefix, token_name, tenant, changes FROM retroscim_audit WHERE id = ?", i)
-		got = append(got, entry{row[0], row[1], row[2], row[3], row[4], row[5], row[6]})
+	for _, id := range e.column("SELECT id FROM retroscim_audit WHERE resource_type <> 'Token' ORDER BY id") {
+		row := e.query("SELECT operation, resource_type, resource_id, token_prefix, token_name, tenant, changes, status, scim_type FROM retroscim_audit WHERE id = ?", id)
+		got = append(got, entry{row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8]})
 	}
 	want := []entry{
-		{"update", "User", "2", info.Prefix, "okta-prod", "1", `[{"attribute":"password","before":null,"after":"(set)"},{"attribute":"name.givenName","before":"Alice","after":"Alicia"},{"attribute":"active","before":true,"after":false}]`},
-		{"members", "Group", "2", info.Prefix, "okta-prod", "1", `{"added":["5"],"removed":["3"]}`},
-		{"update", "User", "4", info.Prefix, "okta-prod", "1", `[{"attribute":"active","before":true,"after":false}]`},
+		{"update", "User", "2", info.Prefix, "okta-prod", "1", `[{"attribute":"password","before":null,"after":"(set)"},{"attribute":"name.givenName","before":"Alice","after":"Alicia"},{"attribute":"active","before":true,"after":false}]`, "200", ""},
+		{"members", "Group", "2", info.Prefix, "okta-prod", "1", `{"added":["5"],"removed":["3"]}`, "204", ""},
+		{"update", "User", "4", info.Prefix, "okta-prod", "1", `[{"attribute":"active","before":true,"after":false}]`, "204", ""},
+		{"update", "User", "5", info.Prefix, "okta-prod", "1", `[]`, "400", "invalidValue"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d audit entries, want %d: %+v", len(got), len(want), got)
 	}
 	for i := range want {
 		if got[i] != want[i] {
@@ -183,7 +187,7 @@ func TestAuditTrail(t *testing.T) {
 			json.Unmarshal([]byte(l), &line)
 		}
 	}
-	if line["token"] != info.Prefix || line["changes"] != `{"added":["5"],"removed":["3"]}` {
+	if line["token"] != info.Prefix || line["changes"] != `{"added":["5"],"removed":["3"]}` || line["outcome"] != "committed" {
 		t.Errorf("membership log line = %v", line)
 	}
 }

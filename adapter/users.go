@@ -115,6 +115,7 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 		Order:      legacyOrder(order),
 		Offset:     p.startIndex - 1,
 		Limit:      p.count,
+		Partition:  principal(c).Tenant,
 	})
 	if err != nil {
 		return err

@@ -132,7 +132,7 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 	sel := legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}
 	var out mapping.Row
 	var deleted bool
-	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err := s.writeTx(c, func(tx *legacy.Tx) error {
 		deleted = false
 		row, err := lockRow(ctx, c, tx, r, sel, id)
 		if err != nil {
@@ -243,7 +243,7 @@ func (s *Server) createUser(c echo.Context) error {
 	ctx := c.Request().Context()
 	var out mapping.Row
 	var id string
-	err = s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err = s.writeTx(c, func(tx *legacy.Tx) error {
 		ch := ch.Clone()
 		if err := s.prepare(ctx, tx, r, ch, tenant, ""); err != nil {
 			return err
@@ -300,7 +300,7 @@ func (s *Server) deleteUser(c echo.Context) error {
 		return notFound(r, id)
 	}
 	ctx := c.Request().Context()
-	err := s.store.InTx(ctx, func(tx *legacy.Tx) error {
+	err := s.writeTx(c, func(tx *legacy.Tx) error {
 		row, err := lockRow(ctx, c, tx, r, legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}, id)
 		if err != nil {
 			return err

@@ -875,7 +875,7 @@ func TestPharosCloudOkta(t *testing.T) {
 
 	// Each tenant generates its own token (retroscim token create
 	// --tenant contoso): it sees contoso only, at contoso's URL only.
-	contoso, _, err := a.store.CreateToken(ctx, a.own, "okta-contoso", "contoso", 365*24*time.Hour)
+	contoso, _, err := a.store.CreateToken(ctx, a.own, legacy.Actor{Prefix: "test", Name: "e2e"}, "okta-contoso", "contoso", 365*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -985,7 +985,7 @@ func TestPharosCloudOkta(t *testing.T) {
 	// The token Pharos generated expires (after a year; here, after
 	// 700ms): then every request is 401 saying so, and a regenerated
 	// token works.
-	short, _, err := a.store.CreateToken(ctx, a.own, "okta-northwind", "northwind", 700*time.Millisecond)
+	short, _, err := a.store.CreateToken(ctx, a.own, legacy.Actor{Prefix: "test", Name: "e2e"}, "okta-northwind", "northwind", 700*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -995,7 +995,7 @@ func TestPharosCloudOkta(t *testing.T) {
 	a.get(nw+"/Users?startIndex=1&count=1", "Authorization", "Bearer "+short).refused(t, http.StatusUnauthorized, "", "has expired")
 	a.do(http.MethodPatch, nw+"/Users/4", oktaDeactivate, "Authorization", "Bearer "+short).refused(t, http.StatusUnauthorized, "", "has expired")
 	a.unchanged("requests with an expired token", before, tables...)
-	regenerated, _, err := a.store.CreateToken(ctx, a.own, "okta-northwind", "northwind", 365*24*time.Hour)
+	regenerated, _, err := a.store.CreateToken(ctx, a.own, legacy.Actor{Prefix: "test", Name: "e2e"}, "okta-northwind", "northwind", 365*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

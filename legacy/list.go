@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // OrderKey is one ORDER BY key: a SQL expression over the table's columns.
@@ -33,6 +36,9 @@ type ListQuery struct {
 	// size. Limit 0 asks for the total only.
 	Offset int
 	Limit  int
+	// Partition names the part of the data the list reads (the tenant):
+	// ForgetCounts(Partition) makes its cached totals be counted again.
+	Partition string
 }
 
 // Page is the rows of one page and the number of rows the whole list has.
@@ -57,55 +63,103 @@ type Page struct {
 // pages (no row is returned twice or skipped because of a shift), at the
 // price that startIndex then counts from the rows as they were.
 //
-// The total is not counted on every page. A page shorter than the limit
-// gives the exact total for free (the common case for the `userName eq`
-// lookups Okta makes before every push); otherwise COUNT(*) for the same
-// predicate is cached for Options.CountTTL. A cached count that a page
-// shows to be too small is counted again.
+// The total is not counted on every page. Each page reads one row more
+// than it returns, so a page that ends the list gives the exact total for
+// free (the common case for the `userName eq` lookups Okta makes before
+// every push, and for the last page of an import); otherwise COUNT(*) for
+// the same predicate is cached for Options.CountTTL. A total is never
+// lower than what the client can page to: a cached count is forgotten when
+// this process writes to its partition (ForgetCounts), and counted again
+// when a page reaches or passes it while rows follow, or starts at or past
+// it (rows another replica or the application added).
 func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	if len(q.Order) == 0 {
 		return Page{}, fmt.Errorf("list %s: no order keys", q.Table)
 	}
-	countKey := cacheKey(q.Table, q.Where, q.Args, nil)
-	total, haveTotal := s.counts.Get(countKey)
+	countKey := q.countKey()
+	// Read before any statement: a write from now on makes what this
+	// request counts stale.
+	gen := s.countGens.of(q.Partition)
+	total, haveTotal := s.cachedCount(countKey, gen)
 	s.obs.Cache("count", haveTotal)
-	if q.Limit <= 0 || (q.Offset > 0 && !haveTotal) {
-		n, err := s.count(ctx, q, countKey)
+	counted := false
+	recount := func() error {
+		n, err := s.count(ctx, q, countKey, gen)
 		if err != nil {
-			return Page{}, err
+			return err
 		}
-		total, haveTotal = n, true
+		total, haveTotal, counted = n, true, true
+		return nil
 	}
 	if q.Limit <= 0 {
+		if err := recount(); err != nil {
+			return Page{}, err
+		}
 		return Page{Total: total}, nil
 	}
-	if q.Offset > 0 && q.Offset >= total {
-		return Page{Total: total}, nil
+	// A page at or past the total may find rows added since it was
+	// counted; counting first also spares a page past the real end its
+	// OFFSET scan.
+	if q.Offset > 0 && (!haveTotal || q.Offset >= total) {
+		if err := recount(); err != nil {
+			return Page{}, err
+		}
+		if q.Offset >= total {
+			return Page{Total: total}, nil
+		}
 	}
-	rows, err := s.page(ctx, q)
+	rows, more, err := s.page(ctx, q)
 	if err != nil {
 		return Page{}, err
 	}
 	switch seen := q.Offset + len(rows); {
-	case (len(rows) > 0 && len(rows) < q.Limit) || (len(rows) == 0 && q.Offset == 0):
-		// A short page ends the list: the total is known exactly.
+	case !more && (len(rows) > 0 || q.Offset == 0):
+		// The list ends on this page: the total is known exactly.
 		total = seen
-		s.counts.Add(countKey, total)
-	case !haveTotal, total < seen, len(rows) == 0:
-		// No count yet, or the cached one is contradicted by this page.
-		n, err := s.count(ctx, q, countKey)
-		if err != nil {
-			return Page{}, err
+		s.counts.Add(countKey, countEntry{n: total, gen: gen})
+	case !more:
+		// No rows where the count said there were: rows went away.
+		if !counted {
+			if err := recount(); err != nil {
+				return Page{}, err
+			}
 		}
-		total = n
-		if len(rows) > 0 {
-			total = max(n, seen)
+	case !haveTotal || total <= seen:
+		// Rows follow this page but the total says the list ends here:
+		// rows were added since it was counted.
+		if !counted {
+			if err := recount(); err != nil {
+				return Page{}, err
+			}
 		}
+		total = max(total, seen+1)
 	}
 	return Page{Rows: rows, Total: total}, nil
 }
 
-func (s *Store) count(ctx context.Context, q ListQuery, key string) (int, error) {
+// countKey identifies the list's total in the count cache.
+func (q ListQuery) countKey() string {
+	return cacheKey(q.Partition+"\x00"+q.Table, q.Where, q.Args, nil)
+}
+
+// countEntry is a cached total and the generation of its partition it
+// was counted in.
+type countEntry struct {
+	n   int
+	gen uint64
+}
+
+// cachedCount returns the cached total for key if no write to its
+// partition has been seen since it was counted.
+func (s *Store) cachedCount(key string, gen uint64) (int, bool) {
+	e, ok := s.counts.Get(key)
+	if !ok || e.gen != gen {
+		return 0, false
+	}
+	return e.n, true
+}
+
+func (s *Store) count(ctx context.Context, q ListQuery, key string, gen uint64) (int, error) {
 	var n int
 	stmt := "SELECT COUNT(*) FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
 	err := s.do(ctx, "count", true, func(ctx context.Context) error {
@@ -114,13 +168,45 @@ func (s *Store) count(ctx context.Context, q ListQuery, key string) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Table, err)
 	}
-	s.counts.Add(key, n)
+	s.counts.Add(key, countEntry{n: n, gen: gen})
 	return n, nil
 }
 
+// ForgetCounts makes the cached totals of a partition (a tenant; "" when
+// the data has none) stale: the next page that needs one counts again.
+// Call it after every write to the partition, committed or not.
+func (s *Store) ForgetCounts(partition string) { s.countGens.bump(partition) }
+
+// generations numbers the writes seen per partition. Each bump takes a
+// value never used before, so a partition pushed out of the LRU and
+// bumped again cannot come back to a value a cached count holds; and a
+// partition pushed out reads as 0, which makes its counts stale too,
+// unless they were counted before its first write: so pushing one out
+// forgets every count.
+type generations struct {
+	last atomic.Uint64
+	gens *lru.Cache[string, uint64]
+}
+
+// maxPartitions bounds the partitions whose writes are numbered.
+const maxPartitions = 1 << 16
+
+func newGenerations(onEvict func()) *generations {
+	g := &generations{}
+	g.gens, _ = lru.NewWithEvict[string, uint64](maxPartitions, func(string, uint64) { onEvict() })
+	return g
+}
+
+func (g *generations) of(partition string) uint64 {
+	n, _ := g.gens.Get(partition)
+	return n
+}
+
+func (g *generations) bump(partition string) { g.gens.Add(partition, g.last.Add(1)) }
+
 // page reads the rows of one page, continuing from the nearest remembered
-// position at or before q.Offset.
-func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
+// position at or before q.Offset; more says whether rows follow it.
+func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	// The cursor cache is only consulted for later pages and only fed by
 	// full pages: a lookup that fits on one page never touches it.
 	var key string
@@ -165,8 +251,9 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 			b.WriteString(" DESC")
 		}
 	}
+	// One row more than the page: whether it comes says if the list goes on.
 	b.WriteString(" LIMIT ?")
-	args = append(args, q.Limit)
+	args = append(args, q.Limit+1)
 	if skip := q.Offset - from.pos; skip > 0 {
 		b.WriteString(" OFFSET ?")
 		args = append(args, skip)
@@ -179,10 +266,14 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", q.Table, err)
+		return nil, false, fmt.Errorf("list %s: %w", q.Table, err)
 	}
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, false, nil
+	}
+	more := len(rows) > q.Limit
+	if more {
+		rows = rows[:q.Limit]
 	}
 	if len(rows) == q.Limit {
 		if key == "" {
@@ -198,7 +289,7 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, error) {
 	for i := range rows {
 		rows[i] = rows[i][:len(q.Columns)]
 	}
-	return rows, nil
+	return rows, more, nil
 }
 
 // keysetAfter builds the predicate "the row sorts after key" for the order

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,8 +40,9 @@ func (o OwnTables) Tokens() string { return o.table("tokens") }
 // Audit is the table of recorded writes.
 func (o OwnTables) Audit() string { return o.table("audit") }
 
-// Migrate creates retroscim's own tables (and their schema) when missing.
-// It never touches the app's tables. It returns what it created.
+// Migrate creates retroscim's own tables (and their schema) when missing,
+// and adds to existing ones the columns later versions need. It never
+// touches the app's tables. It returns what it did, one line per table.
 func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
 	var done []string
 	if own.Schema != "" {
@@ -62,21 +64,7 @@ func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
   UNIQUE KEY uq_prefix (prefix),
   KEY ix_name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='retroscim bearer tokens'`},
-		{own.Audit(), `CREATE TABLE IF NOT EXISTS %s (
-  id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  at            DATETIME(6)  NOT NULL,
-  request_id    VARCHAR(64)  NOT NULL,
-  token_prefix  VARCHAR(32)  NOT NULL,
-  token_name    VARCHAR(100) NOT NULL,
-  tenant        VARCHAR(64)  NOT NULL DEFAULT '',
-  resource_type VARCHAR(16)  NOT NULL,
-  resource_id   VARCHAR(255) NOT NULL,
-  operation     VARCHAR(32)  NOT NULL,
-  changes       MEDIUMTEXT   NOT NULL COMMENT 'JSON: attribute, before, after',
-  KEY ix_at (at),
-  KEY ix_tenant_at (tenant, at),
-  KEY ix_resource (resource_type, resource_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='retroscim audit trail'`},
+		{own.Audit(), auditDDL()},
 	}
 	for _, st := range stmts {
 		exists, err := s.tableExists(ctx, own, st.table)
@@ -89,9 +77,50 @@ func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
 		if _, err := s.db.ExecContext(ctx, fmt.Sprintf(st.ddl, st.table)); err != nil {
 			return done, fmt.Errorf("create %s: %w", st.table, safeErr(err))
 		}
-		done = append(done, st.table)
+		done = append(done, "created "+st.table)
+	}
+	// Tables an earlier version created get the columns added since.
+	missing, err := s.missingAuditColumns(ctx, own)
+	if err != nil {
+		return done, err
+	}
+	if len(missing) > 0 {
+		var adds, names []string
+		for _, c := range missing {
+			adds = append(adds, "ADD COLUMN "+quoteIdent(c.name)+" "+c.def)
+			names = append(names, c.name)
+		}
+		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+own.Audit()+" "+strings.Join(adds, ", ")); err != nil {
+			return done, fmt.Errorf("upgrade %s: %w", own.Audit(), safeErr(err))
+		}
+		done = append(done, "upgraded "+own.Audit()+" (added "+strings.Join(names, ", ")+")")
 	}
 	return done, nil
+}
+
+// CheckOwnTables reports whether retroscim's tables exist and are those
+// this version writes: a missing table or column is an error that says to
+// run retroscim migrate.
+func (s *Store) CheckOwnTables(ctx context.Context, own OwnTables) error {
+	ok, err := s.OwnTablesExist(ctx, own)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("retroscim's tables %s and %s do not exist yet: run retroscim migrate first", own.Tokens(), own.Audit())
+	}
+	missing, err := s.missingAuditColumns(ctx, own)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		var names []string
+		for _, c := range missing {
+			names = append(names, c.name)
+		}
+		return fmt.Errorf("%s was created by an earlier version of retroscim and lacks the columns %s: run retroscim migrate to add them", own.Audit(), strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // OwnTablesExist reports whether retroscim migrate has created the tables.
@@ -181,30 +210,115 @@ func ParseToken(token string) (string, bool) {
 	return token[:len(TokenPrefix)+8], true
 }
 
+// Actor is who changes retroscim's tokens (retroscim token create,
+// rotate, revoke), as the audit trail records it: Prefix and Name fill its
+// token_prefix and token_name columns, RequestID ties together the entries
+// of one command.
+type Actor struct {
+	Prefix, Name, RequestID string
+}
+
+// tokenChange is one changed field of a token, in the audit trail's
+// changes format.
+type tokenChange struct {
+	Attribute string `json:"attribute"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+}
+
+// auditToken records a change to a token in the change's transaction.
+func (t *Tx) auditToken(ctx context.Context, own OwnTables, by Actor, tok Token, op string, changes []tokenChange) error {
+	b, err := json.Marshal(changes)
+	if err != nil {
+		return err
+	}
+	return t.Audit(ctx, own, AuditEntry{RequestID: by.RequestID, TokenPrefix: by.Prefix, TokenName: by.Name, Tenant: tok.Tenant,
+		ResourceType: "Token", ResourceID: tok.Prefix, Operation: op, Changes: string(b), Status: 200})
+}
+
 // CreateToken stores a new token for tenant and returns it. The token is
-// returned only here; only its SHA-256 is stored.
-func (s *Store) CreateToken(ctx context.Context, own OwnTables, name, tenant string, expires time.Duration) (string, Token, error) {
+// returned only here; only its SHA-256 is stored. The audit trail records
+// the creation in the same transaction.
+func (s *Store) CreateToken(ctx context.Context, own OwnTables, by Actor, name, tenant string, expires time.Duration) (string, Token, error) {
+	var tok string
+	var t Token
+	err := s.InTx(ctx, func(tx *Tx) (err error) {
+		tok, t, err = tx.createToken(ctx, own, name, tenant, expires)
+		if err != nil {
+			return err
+		}
+		return tx.auditToken(ctx, own, by, t, "create", []tokenChange{{"name", nil, t.Name}, {"tenant", nil, t.Tenant}, {"expires_at", nil, stampOrNil(t.ExpiresAt)}})
+	})
+	if err != nil {
+		return "", Token{}, err
+	}
+	return tok, t, nil
+}
+
+func (t *Tx) createToken(ctx context.Context, own OwnTables, name, tenant string, expires time.Duration) (string, Token, error) {
 	tok, prefix, err := newToken()
 	if err != nil {
 		return "", Token{}, err
 	}
 	sum := sha256.Sum256([]byte(tok))
 	now := time.Now().UTC()
-	t := Token{Prefix: prefix, Name: name, Tenant: tenant, CreatedAt: now}
+	tk := Token{Prefix: prefix, Name: name, Tenant: tenant, CreatedAt: now}
 	var exp any
 	if expires > 0 {
 		e := now.Add(expires)
-		t.ExpiresAt, exp = &e, e
+		tk.ExpiresAt, exp = &e, e
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	res, err := s.db.ExecContext(ctx, "INSERT INTO "+own.Tokens()+" (prefix, secret_sha256, name, tenant, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-		prefix, sum[:], name, tenant, now, exp)
+	tk.ID, err = t.exec(ctx, "store token", "INSERT INTO "+own.Tokens()+" (prefix, secret_sha256, name, tenant, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		[]any{prefix, sum[:], name, tenant, now, exp}, true)
 	if err != nil {
-		return "", Token{}, fmt.Errorf("store token: %w", s.wrap(ctx, err))
+		return "", Token{}, err
 	}
-	t.ID, _ = res.LastInsertId()
-	return tok, t, nil
+	return tok, tk, nil
+}
+
+// RotateToken creates a new token with old's name and tenant, to take its
+// place. With grace set the old token expires that much later (unless it
+// expires sooner anyway); without, it stays valid until revoked. Both
+// changes, and their audit entries, are one transaction. It returns the
+// new token and when the old one now expires.
+func (s *Store) RotateToken(ctx context.Context, own OwnTables, by Actor, old Token, expires, grace time.Duration) (string, Token, *time.Time, error) {
+	var tok string
+	var t Token
+	oldExpires := old.ExpiresAt
+	err := s.InTx(ctx, func(tx *Tx) (err error) {
+		tok, t, err = tx.createToken(ctx, own, old.Name, old.Tenant, expires)
+		if err != nil {
+			return err
+		}
+		err = tx.auditToken(ctx, own, by, t, "rotate", []tokenChange{{"name", nil, t.Name}, {"tenant", nil, t.Tenant},
+			{"expires_at", nil, stampOrNil(t.ExpiresAt)}, {"replaces", nil, old.Prefix}})
+		if err != nil || grace <= 0 {
+			return err
+		}
+		at := time.Now().UTC().Add(grace)
+		if old.ExpiresAt != nil && !old.ExpiresAt.After(at) {
+			return nil
+		}
+		if _, err := tx.exec(ctx, "expire token", "UPDATE "+own.Tokens()+" SET expires_at = ? WHERE prefix = ?", []any{at, old.Prefix}, false); err != nil {
+			return err
+		}
+		oldExpires = &at
+		return tx.auditToken(ctx, own, by, old, "expire", []tokenChange{{"expires_at", stampOrNil(old.ExpiresAt), stamp(at)}, {"replaced_by", nil, t.Prefix}})
+	})
+	if err != nil {
+		return "", Token{}, nil, err
+	}
+	return tok, t, oldExpires, nil
+}
+
+// stamp is a time as the audit trail shows it.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func stampOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return stamp(*t)
 }
 
 // Tokens lists the stored tokens, newest first.
@@ -269,30 +383,37 @@ func (s *Store) FindTokens(ctx context.Context, own OwnTables, ref string) ([]To
 
 // RevokeToken revokes the tokens with the given prefixes (already revoked
 // ones keep their first revocation time) and returns how many it changed.
-func (s *Store) RevokeToken(ctx context.Context, own OwnTables, prefixes ...string) (int64, error) {
+// The audit trail records each revocation in the same transaction.
+func (s *Store) RevokeToken(ctx context.Context, own OwnTables, by Actor, prefixes ...string) (int64, error) {
 	if len(prefixes) == 0 {
 		return 0, nil
 	}
-	args := []any{time.Now().UTC()}
-	for _, p := range prefixes {
-		args = append(args, p)
+	in := strings.TrimSuffix(strings.Repeat("?,", len(prefixes)), ",")
+	args := make([]any, len(prefixes))
+	for i, p := range prefixes {
+		args[i] = p
 	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	res, err := s.db.ExecContext(ctx, "UPDATE "+own.Tokens()+" SET revoked_at = ? WHERE revoked_at IS NULL AND prefix IN ("+strings.TrimSuffix(strings.Repeat("?,", len(prefixes)), ",")+")", args...)
-	if err != nil {
-		return 0, fmt.Errorf("revoke: %w", s.wrap(ctx, err))
-	}
-	return res.RowsAffected()
-}
-
-// ExpireToken makes a token expire at a time (used by rotate to retire the
-// old token after a grace period).
-func (s *Store) ExpireToken(ctx context.Context, own OwnTables, prefix string, at time.Time) error {
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	_, err := s.db.ExecContext(ctx, "UPDATE "+own.Tokens()+" SET expires_at = ? WHERE prefix = ? AND (expires_at IS NULL OR expires_at > ?)", at.UTC(), prefix, at.UTC())
-	return s.wrap(ctx, err)
+	var n int64
+	err := s.InTx(ctx, func(tx *Tx) error {
+		n = 0
+		rows, err := tx.Query(ctx, "SELECT prefix, tenant FROM "+own.Tokens()+" WHERE revoked_at IS NULL AND prefix IN ("+in+") ORDER BY prefix FOR UPDATE", args, 2)
+		if err != nil {
+			return fmt.Errorf("revoke: %w", err)
+		}
+		now := time.Now().UTC()
+		for _, r := range rows {
+			t := Token{Prefix: asString(r[0]), Tenant: asString(r[1])}
+			if _, err := tx.exec(ctx, "revoke", "UPDATE "+own.Tokens()+" SET revoked_at = ? WHERE prefix = ?", []any{now, t.Prefix}, false); err != nil {
+				return err
+			}
+			if err := tx.auditToken(ctx, own, by, t, "revoke", []tokenChange{{"revoked_at", nil, stamp(now)}}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // CheckToken looks a presented token up by its prefix and compares its
@@ -355,70 +476,4 @@ func (s *Store) TouchTokens(ctx context.Context, own OwnTables, used map[string]
 		}
 	}
 	return nil
-}
-
-// AuditEntry is one recorded write.
-type AuditEntry struct {
-	At           time.Time
-	RequestID    string
-	TokenPrefix  string
-	TokenName    string
-	Tenant       string
-	ResourceType string
-	ResourceID   string
-	Operation    string
-	// Changes is JSON: [{"attribute": ..., "before": ..., "after": ...}].
-	Changes string
-}
-
-// Audit records a write in the same transaction as the write itself, so a
-// write is never recorded without happening, or the other way round.
-func (t *Tx) Audit(ctx context.Context, own OwnTables, e AuditEntry) error {
-	_, err := t.exec(ctx, "record audit entry", "INSERT INTO "+own.Audit()+
-		" (at, request_id, token_prefix, token_name, tenant, resource_type, resource_id, operation, changes) VALUES (NOW(6), ?, ?, ?, ?, ?, ?, ?, ?)",
-		[]any{e.RequestID, e.TokenPrefix, e.TokenName, e.Tenant, e.ResourceType, e.ResourceID, e.Operation, e.Changes}, false)
-	return err
-}
-
-// AuditQuery selects audit entries.
-type AuditQuery struct {
-	Since        time.Time
-	Tenant       string
-	ResourceType string
-	ResourceID   string
-	Limit        int
-}
-
-// AuditEntries returns matching entries, oldest first.
-func (s *Store) AuditEntries(ctx context.Context, own OwnTables, q AuditQuery) ([]AuditEntry, error) {
-	where, args := []string{"at >= ?"}, []any{q.Since.UTC()}
-	if q.Tenant != "" {
-		where, args = append(where, "tenant = ?"), append(args, q.Tenant)
-	}
-	if q.ResourceType != "" {
-		where, args = append(where, "resource_type = ?"), append(args, q.ResourceType)
-	}
-	if q.ResourceID != "" {
-		where, args = append(where, "resource_id = ?"), append(args, q.ResourceID)
-	}
-	if q.Limit <= 0 {
-		q.Limit = 1000
-	}
-	ctx, cancel := s.queryContext(ctx)
-	defer cancel()
-	rows, err := s.db.QueryContext(ctx, "SELECT at, request_id, token_prefix, token_name, tenant, resource_type, resource_id, operation, changes FROM "+
-		own.Audit()+" WHERE "+strings.Join(where, " AND ")+" ORDER BY at, id LIMIT ?", append(args, q.Limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("read audit: %w", s.wrap(ctx, err))
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.At, &e.RequestID, &e.TokenPrefix, &e.TokenName, &e.Tenant, &e.ResourceType, &e.ResourceID, &e.Operation, &e.Changes); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, s.wrap(ctx, rows.Err())
 }

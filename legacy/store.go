@@ -115,10 +115,13 @@ type Store struct {
 	db      *sqlx.DB
 	opts    Options
 	cursors *expirable.LRU[string, *cursorSet]
-	counts  *expirable.LRU[string, int]
-	lookups *expirable.LRU[string, any]
-	breaker *breaker
-	obs     Observer
+	counts  *expirable.LRU[string, countEntry]
+	// countGens numbers this process's writes per partition, so cached
+	// counts older than a write are not used.
+	countGens *generations
+	lookups   *expirable.LRU[string, any]
+	breaker   *breaker
+	obs       Observer
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
@@ -182,9 +185,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		obs:     opts.Observer,
 		breaker: newBreaker(opts, opts.Observer),
 		cursors: expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
-		counts:  expirable.NewLRU[string, int](opts.CursorCacheSize, nil, opts.CountTTL),
+		counts:  expirable.NewLRU[string, countEntry](opts.CursorCacheSize, nil, opts.CountTTL),
 		lookups: expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
 	}
+	s.countGens = newGenerations(s.counts.Purge)
 	pctx, cancel := context.WithTimeout(ctx, opts.QueryTimeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -46,6 +47,12 @@ type Server struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// RateLimit bounds requests per token.
 	RateLimit RateLimit `yaml:"rate_limit"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For header is believed when telling
+	// clients apart. Empty: the client is the connection's address.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TrustedNets are TrustedProxies, parsed.
+	TrustedNets []*net.IPNet `yaml:"-"`
 }
 
 // RateLimit is a token bucket per bearer token: PerSecond requests a
@@ -95,6 +102,10 @@ type Auth struct {
 	// TokenCacheTTL is how long a stored token's check is reused; it bounds
 	// how late a revocation or expiry takes effect. Default 5s.
 	TokenCacheTTL time.Duration
+	// FailureLimit bounds failed authentications per client address:
+	// beyond it, requests that would need a token check get 429 without
+	// the database being asked. Default 0.5 a second, 10 at once.
+	FailureLimit RateLimit
 }
 
 // BearerToken is one accepted bearer token, known only by its SHA-256.
@@ -135,6 +146,7 @@ type fileSpec struct {
 type authSpec struct {
 	BearerTokens  []tokenSpec   `yaml:"bearer_tokens"`
 	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
+	FailureLimit  *RateLimit    `yaml:"failure_limit"`
 }
 
 type tokenSpec struct {
@@ -152,6 +164,9 @@ const (
 	DefaultMaxCount     = 1000
 	DefaultQueryTimeout = 5 * time.Second
 )
+
+// DefaultFailureLimit is auth.failure_limit when a file leaves it out.
+var DefaultFailureLimit = RateLimit{PerSecond: 0.5, Burst: 10}
 
 // LoadFile reads, decodes and validates a configuration file.
 func LoadFile(path string) (*Config, error) {
@@ -291,6 +306,14 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	if u := c.Server.PublicURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		p.add(lineOf(root, "server"), "server.public_url", "must start with http:// or https://, got %q", u)
 	}
+	for _, a := range c.Server.TrustedProxies {
+		n, err := parseNet(a)
+		if err != nil {
+			p.add(lineOf(root, "server"), "server.trusted_proxies", "%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", a)
+			continue
+		}
+		c.Server.TrustedNets = append(c.Server.TrustedNets, n)
+	}
 	for _, r := range c.Server.BasePath {
 		if !(r == '/' || r == '-' || r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
 			p.add(lineOf(root, "server"), "server.base_path", "%q may only contain letters, digits, \"/\", \"-\", \"_\" and \".\"", c.Server.BasePath)
@@ -306,6 +329,13 @@ func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) A
 	}
 	if a.TokenCacheTTL < 0 {
 		p.add(lineOf(root, "auth"), "auth.token_cache_ttl", "must be positive")
+	}
+	a.FailureLimit = DefaultFailureLimit
+	if spec.FailureLimit != nil {
+		a.FailureLimit = *spec.FailureLimit
+		if a.FailureLimit.PerSecond <= 0 || a.FailureLimit.Burst < 1 {
+			p.add(lineOf(root, "auth"), "auth.failure_limit", "per_second must be positive and burst at least 1 (default: { per_second: %g, burst: %d })", DefaultFailureLimit.PerSecond, DefaultFailureLimit.Burst)
+		}
 	}
 	line := lineOf(root, "auth")
 	seen := map[[32]byte]string{}
@@ -352,6 +382,22 @@ func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) A
 		a.BearerTokens = append(a.BearerTokens, tok)
 	}
 	return a
+}
+
+// parseNet parses an IP range, or one address as a range of one.
+func parseNet(s string) (*net.IPNet, error) {
+	if _, n, err := net.ParseCIDR(s); err == nil {
+		return n, nil
+	}
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return nil, fmt.Errorf("not an address: %q", s)
+	}
+	bits := 128
+	if ip4 := ip.To4(); ip4 != nil {
+		ip, bits = ip4, 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
 }
 
 // lineOf returns the line of key in mapping node n, or n's own line.

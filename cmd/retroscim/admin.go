@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -49,28 +52,41 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer store.Close()
 	own := ownTables(cfg)
-	created, err := store.Migrate(ctx, own)
+	done, err := store.Migrate(ctx, own)
 	if err != nil {
 		return err
 	}
-	if len(created) == 0 {
+	if len(done) == 0 {
 		fmt.Fprintf(stdout, "retroscim's tables %s and %s are up to date.\n", own.Tokens(), own.Audit())
 		return nil
 	}
-	fmt.Fprintf(stdout, "created %s\n", strings.Join(created, " and "))
+	for _, d := range done {
+		fmt.Fprintln(stdout, d)
+	}
 	return nil
 }
 
-// needOwnTables fails with what to do when migrate has not run.
+// needOwnTables fails with what to do when migrate has not run (or not
+// since an upgrade).
 func needOwnTables(ctx context.Context, store *legacy.Store, own legacy.OwnTables) error {
-	ok, err := store.OwnTablesExist(ctx, own)
-	if err != nil {
-		return err
+	return store.CheckOwnTables(ctx, own)
+}
+
+// cliActor is who runs a token command, for the audit trail: "cli", the
+// operating system's user and host, and an id for the command's entries.
+func cliActor() legacy.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	} else if u := os.Getenv("USER"); u != "" {
+		name = u
 	}
-	if !ok {
-		return fmt.Errorf("retroscim's tables %s and %s do not exist yet: run retroscim migrate first", own.Tokens(), own.Audit())
+	if h, err := os.Hostname(); err == nil && h != "" {
+		name += "@" + h
 	}
-	return nil
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return legacy.Actor{Prefix: "cli", Name: name, RequestID: hex.EncodeToString(b)}
 }
 
 const tokenUsage = `usage:
@@ -143,7 +159,7 @@ func token(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		if err != nil {
 			return err
 		}
-		tok, t, err := store.CreateToken(ctx, own, *name, *tenant, life)
+		tok, t, err := store.CreateToken(ctx, own, cliActor(), *name, *tenant, life)
 		if err != nil {
 			return err
 		}
@@ -165,7 +181,7 @@ func token(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		for _, t := range tokens {
 			prefixes = append(prefixes, t.Prefix)
 		}
-		n, err := store.RevokeToken(ctx, own, prefixes...)
+		n, err := store.RevokeToken(ctx, own, cliActor(), prefixes...)
 		if err != nil {
 			return err
 		}
@@ -190,21 +206,17 @@ func token(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		if err != nil {
 			return err
 		}
-		tok, t, err := store.CreateToken(ctx, own, old.Name, old.Tenant, life)
+		g, err := parseLifetime(*grace)
+		if err != nil {
+			return err
+		}
+		tok, t, oldExpires, err := store.RotateToken(ctx, own, cliActor(), old, life, g)
 		if err != nil {
 			return err
 		}
 		printNewToken(stdout, tok, t)
-		if *grace != "" {
-			g, err := parseLifetime(*grace)
-			if err != nil {
-				return err
-			}
-			at := time.Now().Add(g)
-			if err := store.ExpireToken(ctx, own, old.Prefix, at); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "The old token %s stays valid until %s, then expires.\n", old.Prefix, at.UTC().Format(time.RFC3339))
+		if g > 0 {
+			fmt.Fprintf(stdout, "The old token %s stays valid until %s, then expires.\n", old.Prefix, oldExpires.UTC().Format(time.RFC3339))
 		} else {
 			fmt.Fprintf(stdout, "The old token %s stays valid alongside the new one: once the identity provider uses the new token, run\n  retroscim token revoke %s\n", old.Prefix, old.Prefix)
 		}
@@ -306,6 +318,7 @@ func audit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tenant := fs.String("tenant", "", "only this tenant")
 	typ := fs.String("type", "", "only User or Group")
 	id := fs.String("id", "", "only this resource id")
+	outcome := fs.String("outcome", "", "only committed, refused (4xx) or failed (5xx) writes")
 	limit := fs.Int("limit", 1000, "at most this many entries")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	if err := parseFlags(fs, args); err != nil {
@@ -324,25 +337,51 @@ func audit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := needOwnTables(ctx, store, own); err != nil {
 		return err
 	}
-	entries, err := store.AuditEntries(ctx, own, legacy.AuditQuery{Since: time.Now().Add(-back), Tenant: *tenant, ResourceType: *typ, ResourceID: *id, Limit: *limit})
+	switch *outcome {
+	case "", "committed", "refused", "failed":
+	default:
+		return usageError{msg: fmt.Sprintf("--outcome %q: use committed, refused or failed", *outcome)}
+	}
+	entries, err := store.AuditEntries(ctx, own, legacy.AuditQuery{Since: time.Now().Add(-back), Tenant: *tenant, ResourceType: *typ, ResourceID: *id, Outcome: *outcome, Limit: *limit})
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		if *asJSON {
 			line, _ := json.Marshal(map[string]any{"at": e.At.UTC().Format(time.RFC3339Nano), "request_id": e.RequestID,
-				"token": e.TokenPrefix, "token_name": e.TokenName, "tenant": e.Tenant, "resource": e.ResourceType,
-				"id": e.ResourceID, "op": e.Operation, "changes": json.RawMessage(e.Changes)})
+				"client_request_id": e.ClientRequestID, "token": e.TokenPrefix, "token_name": e.TokenName, "tenant": e.Tenant,
+				"resource": e.ResourceType, "id": e.ResourceID, "op": e.Operation, "changes": json.RawMessage(e.Changes),
+				"outcome": e.Outcome(), "status": e.Status, "scim_type": e.SCIMType, "detail": e.Detail})
 			fmt.Fprintln(stdout, string(line))
 			continue
 		}
-		fmt.Fprintf(stdout, "%s  %s (%s)  tenant %s  %s %s  %s  %s\n", e.At.UTC().Format(time.RFC3339), e.TokenName, e.TokenPrefix,
-			dash(e.Tenant), e.ResourceType, e.ResourceID, e.Operation, describeChanges(e.Changes))
+		what := describeChanges(e.Changes)
+		if e.Outcome() != "committed" {
+			what = fmt.Sprintf("%s %d", e.Outcome(), e.Status)
+			if e.SCIMType != "" {
+				what += " " + e.SCIMType
+			}
+			what += ": " + e.Detail
+		}
+		fmt.Fprintf(stdout, "%s  %s (%s)  tenant %s  %s %s  %s  %s  %s\n", e.At.UTC().Format(time.RFC3339), e.TokenName, e.TokenPrefix,
+			dash(e.Tenant), e.ResourceType, dash(e.ResourceID), e.Operation, what, describeRequest(e))
 	}
 	if len(entries) == 0 {
 		fmt.Fprintf(stderr, "no writes recorded in the last %s\n", *since)
 	}
 	return nil
+}
+
+// describeRequest names the request an entry came from: retroscim's id,
+// and the client's when it sent one.
+func describeRequest(e legacy.AuditEntry) string {
+	if e.RequestID == "" {
+		return ""
+	}
+	if e.ClientRequestID != "" {
+		return "(request " + e.RequestID + ", client's " + e.ClientRequestID + ")"
+	}
+	return "(request " + e.RequestID + ")"
 }
 
 // describeChanges renders the changes JSON as attribute: before -> after.

@@ -27,6 +27,7 @@ import (
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve SCIM on")
+	adminListen := fs.String("admin-listen", "", "address to serve /healthz, /readyz and /metrics on (default: the configuration's server.admin_listen)")
 	token := fs.String("token", "", "bearer token to accept (default: a random one)")
 	configPath := fs.String("config", "", "serve this configuration instead of the sample app; its schema.sql is loaded from the same directory")
 	verbose := fs.Bool("v", false, "log every request")
@@ -77,11 +78,13 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, nil)
+	metrics := adapter.NewMetrics()
+	store, err := openStore(ctx, cfg, metrics)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	metrics.WatchPool(store.Stats)
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
@@ -94,9 +97,22 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		logOut = stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
+	if *adminListen != "" {
+		cfg.Server.AdminListen = *adminListen
+	}
+	srv := adapter.New(cfg, store, adapter.Options{Log: log, Own: &own, Metrics: metrics, SeparateAdmin: cfg.Server.AdminListen != ""})
+	health := "http://" + ln.Addr().String()
+	if cfg.Server.AdminListen != "" {
+		addr, stop, err := serveAdmin(cfg.Server.AdminListen, srv)
+		if err != nil {
+			return fmt.Errorf("%w (choose another address with --admin-listen)", err)
+		}
+		defer stop()
+		health = "http://" + addr
+	}
 	base := "http://" + ln.Addr().String() + cfg.Server.BasePath
-	printDemoBanner(stdout, db, base, *token, configName, cfg)
-	err = runHTTP(ctx, ln, adapter.New(cfg, store, adapter.Options{Log: log, Own: &own}), log)
+	printDemoBanner(stdout, db, base, health, *token, configName, cfg)
+	err = runHTTP(ctx, ln, srv, log)
 	fmt.Fprintln(stderr, "retroscim demo: stopped; the throwaway database is deleted.")
 	return err
 }
@@ -135,7 +151,7 @@ func loadDemoDatabase(ctx context.Context, serverDSN, schema string) (string, er
 	return cfg.FormatDSN(), nil
 }
 
-func printDemoBanner(w io.Writer, db *tempdb.Server, base, token, configName string, cfg *mapping.Config) {
+func printDemoBanner(w io.Writer, db *tempdb.Server, base, health, token, configName string, cfg *mapping.Config) {
 	auth := "-H 'Authorization: Bearer " + token + "'"
 	filter := `userName eq "alice@acme.test"`
 	if cfg.Users.Table != "users" || !strings.Contains(configName, "built in") {
@@ -146,6 +162,7 @@ retroscim demo
   app:           %s on a throwaway MariaDB (127.0.0.1:%d, deleted on exit)
   SCIM base URL: %s
   bearer token:  %s
+  health:        %s/readyz (and /healthz, /metrics: no token)
 
 Try:
   curl -s %s '%s/Users?filter=%s'
@@ -153,7 +170,7 @@ Try:
   curl -s %s '%s/ServiceProviderConfig'
 
 Press Ctrl-C to stop.
-`, configName, db.Port, base, token,
+`, configName, db.Port, base, token, health,
 		auth, base, strings.ReplaceAll(url.QueryEscape(filter), "+", "%20"),
 		auth, base,
 		auth, base)

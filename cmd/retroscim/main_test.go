@@ -135,6 +135,7 @@ func TestServe(t *testing.T) {
 	dsn := legacytest.NewDatabase(t, sample.Schema)
 	t.Setenv("RETROSCIM_DSN", dsn)
 	t.Setenv("RETROSCIM_TOKEN", "serve-test-token-0123456789")
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int)
@@ -142,6 +143,15 @@ func TestServe(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--config", "../../config.yaml", "--listen", "127.0.0.1:0"}, nil, io.Discard, &stderr)
 	}()
 	addr := waitFor(t, &stderr, regexp.MustCompile(`"msg":"serving SCIM","address":"([^"]+)"`))
+	// The shipped configuration serves health and metrics on their own
+	// listener: they answer without a token.
+	admin := waitFor(t, &stderr, regexp.MustCompile(`"msg":"serving health and metrics","address":"([^"]+)"`))
+	if status, body := get(t, "http://"+admin+"/readyz", ""); status != 200 || body["status"] != "ready" {
+		t.Errorf("admin /readyz = %d %v", status, body)
+	}
+	if status, _ := get(t, "http://"+addr+"/readyz", ""); status != 404 {
+		t.Errorf("/readyz on the API's address = %d, want 404", status)
+	}
 	status, body := get(t, "http://"+addr+"/scim/v2/Users?filter=userName%20eq%20%22ALICE@acme.test%22", "serve-test-token-0123456789")
 	if status != 200 || body["totalResults"] != float64(1) {
 		t.Errorf("lookup = %d %v", status, body)
@@ -171,10 +181,21 @@ func TestDemo(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
 	}()
 	base := waitFor(t, &stdout, regexp.MustCompile(`SCIM base URL: (\S+)`))
 	token := waitFor(t, &stdout, regexp.MustCompile(`bearer token:  (\S+)`))
+	// Health and metrics answer on their own listener, not on the API's.
+	ready := waitFor(t, &stdout, regexp.MustCompile(`health: +(\S+/readyz)`))
+	if status, body := get(t, ready, ""); status != 200 || body["status"] != "ready" {
+		t.Errorf("GET %s = %d %v", ready, status, body)
+	}
+	if status, _ := get(t, strings.TrimSuffix(ready, "/readyz")+"/metrics", ""); status != 200 {
+		t.Errorf("demo /metrics = %d", status)
+	}
+	if status, _ := get(t, strings.TrimSuffix(base, "/scim/v2")+"/metrics", ""); status != 404 {
+		t.Errorf("demo /metrics on the SCIM address = %d, want 404", status)
+	}
 	curls := regexp.MustCompile(`curl -s -H 'Authorization: Bearer \S+' '([^']+)'`).FindAllStringSubmatch(stdout.String(), -1)
 	if len(curls) != 3 {
 		t.Fatalf("banner has %d curl commands, want 3:\n%s", len(curls), stdout.String())
@@ -219,7 +240,7 @@ func TestAdminCommands(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "token", "list", "--config", cfg); code != 1 || !strings.Contains(errOut, "run retroscim migrate first") {
 		t.Errorf("token list before migrate: %d %q", code, errOut)
 	}
-	if code, out, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 || !strings.Contains(out, "created `retroscim_tokens` and `retroscim_audit`") {
+	if code, out, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 || out != "created `retroscim_tokens`\ncreated `retroscim_audit`\n" {
 		t.Fatalf("migrate: %d %q %q", code, out, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "migrate", "--config", cfg); code != 0 || !strings.Contains(out, "up to date") {
@@ -236,6 +257,7 @@ func TestAdminCommands(t *testing.T) {
 	prefix := tok[:12]
 
 	// serve accepts the stored token (the configuration has none).
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr syncBuffer
 	done := make(chan int)
@@ -289,12 +311,103 @@ func TestAdminCommands(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "token", "revoke", "nope", "--config", cfg); code != 1 || !strings.Contains(errOut, `no token "nope"`) {
 		t.Errorf("revoke unknown: %d %q", code, errOut)
 	}
+	// The token commands are in the audit trail, with who ran them.
+	code, out, _ = runCmd(t, "", "audit", "--since", "1h", "--type", "Token", "--config", cfg)
+	ops := regexp.MustCompile(`(?m)^\S+  \S+ \(cli\)  tenant 1  Token (rsk_[0-9a-f]{8})  (\w+)  `).FindAllStringSubmatch(out, -1)
+	var got []string
+	for _, m := range ops {
+		got = append(got, m[2]+" "+m[1])
+	}
+	want := []string{"create " + prefix, "rotate " + newTok[:12], "expire " + prefix, "revoke " + prefix}
+	if code != 0 || strings.Join(got, ", ") != strings.Join(want, ", ") || strings.Contains(out, tok[13:]) || strings.Contains(out, newTok[13:]) {
+		t.Errorf("audit of token commands = %q, want %q:\n%s", got, want, out)
+	}
+}
+
+// TestAuditCommandOutcomes: retroscim audit shows refused writes with
+// their outcome, and both request ids; --outcome selects them.
+func TestAuditCommandOutcomes(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema)
+	t.Setenv("RETROSCIM_DSN", dsn)
+	t.Setenv("RETROSCIM_TOKEN", "audit-test-token-0123456789")
+	cfg := "../../config.yaml"
+	if code, _, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	addr, _, stop := startServe(t, "--config", cfg)
+	send := func(body, clientID string) {
+		req, _ := http.NewRequest(http.MethodPatch, "http://"+addr+"/scim/v2/Users/2", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer audit-test-token-0123456789")
+		req.Header.Set("X-Request-Id", clientID)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send(`{"Operations":[{"op":"replace","path":"title","value":"CTO"}]}`, "okta-1")
+	send(`{"Operations":[{"op":"replace","path":"title","value":"`+strings.Repeat("x", 101)+`"}]}`, "okta-2")
+	stop()
+
+	code, out, _ := runCmd(t, "", "audit", "--since", "1h", "--config", cfg)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 {
+		t.Fatalf("audit: %d %q", code, out)
+	}
+	if !regexp.MustCompile(`User 2  update  title: "Staff Engineer" -> "CTO"  \(request [0-9a-f]{16}, client's okta-1\)$`).MatchString(lines[0]) {
+		t.Errorf("committed line = %q", lines[0])
+	}
+	if !regexp.MustCompile(`User 2  update  refused 400 invalidValue: title .+  \(request [0-9a-f]{16}, client's okta-2\)$`).MatchString(lines[1]) {
+		t.Errorf("refused line = %q", lines[1])
+	}
+	code, out, _ = runCmd(t, "", "audit", "--since", "1h", "--outcome", "refused", "--json", "--config", cfg)
+	var e map[string]any
+	if code != 0 || strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &e) != nil {
+		t.Fatalf("audit --outcome refused --json: %d %q", code, out)
+	}
+	if e["outcome"] != "refused" || e["status"] != float64(400) || e["scim_type"] != "invalidValue" || e["client_request_id"] != "okta-2" || e["detail"] == "" {
+		t.Errorf("refused entry = %v", e)
+	}
+	if code, _, errOut := runCmd(t, "", "audit", "--outcome", "lost", "--config", cfg); code != 2 || !strings.Contains(errOut, "use committed, refused or failed") {
+		t.Errorf("--outcome lost: %d %q", code, errOut)
+	}
+}
+
+// TestServeNeedsUpgradedTables: serve refuses to start on an audit table
+// from an earlier version, saying to run migrate, which upgrades it.
+func TestServeNeedsUpgradedTables(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, sample.Schema, `CREATE TABLE retroscim_tokens (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  prefix VARCHAR(32) NOT NULL, secret_sha256 BINARY(32) NOT NULL, name VARCHAR(100) NOT NULL, tenant VARCHAR(64) NOT NULL DEFAULT '',
+  created_at DATETIME(6) NOT NULL, last_used_at DATETIME(6) NULL, expires_at DATETIME(6) NULL, revoked_at DATETIME(6) NULL, UNIQUE KEY uq_prefix (prefix));
+CREATE TABLE retroscim_audit (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, at DATETIME(6) NOT NULL, request_id VARCHAR(64) NOT NULL,
+  token_prefix VARCHAR(32) NOT NULL, token_name VARCHAR(100) NOT NULL, tenant VARCHAR(64) NOT NULL DEFAULT '', resource_type VARCHAR(16) NOT NULL,
+  resource_id VARCHAR(255) NOT NULL, operation VARCHAR(32) NOT NULL, changes MEDIUMTEXT NOT NULL);`)
+	t.Setenv("RETROSCIM_DSN", dsn)
+	t.Setenv("RETROSCIM_TOKEN", "upgrade-test-token-0123456789")
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
+	cfg := "../../config.yaml"
+	code, _, errOut := runCmd(t, "", "serve", "--config", cfg, "--listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, "lacks the columns client_request_id, status, scim_type, detail: run retroscim migrate") {
+		t.Errorf("serve on old tables: %d %q", code, errOut)
+	}
+	code, out, errOut := runCmd(t, "", "migrate", "--config", cfg)
+	if code != 0 || out != "upgraded `retroscim_audit` (added client_request_id, status, scim_type, detail)\n" {
+		t.Errorf("migrate: %d %q %q", code, out, errOut)
+	}
+	addr, _, stop := startServe(t, "--config", cfg)
+	if status, _ := get(t, "http://"+addr+"/scim/v2/Users?count=1", "upgrade-test-token-0123456789"); status != 200 {
+		t.Errorf("serve after migrate: %d", status)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
 }
 
 // startServe runs `retroscim serve` in the background and returns its
 // address, its log and a function that stops it and returns its exit code.
 func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
 	t.Helper()
+	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	var log syncBuffer
 	done := make(chan int, 1)

@@ -61,19 +61,29 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	srv := adapter.New(cfg, store, opts)
 	if cfg.Server.AdminListen != "" {
-		aln, err := net.Listen("tcp", cfg.Server.AdminListen)
+		addr, stop, err := serveAdmin(cfg.Server.AdminListen, srv)
 		if err != nil {
-			return fmt.Errorf("listen on %s (server.admin_listen): %w", cfg.Server.AdminListen, err)
+			return err
 		}
-		admin := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = admin.Serve(aln) }()
-		defer admin.Close()
-		log.Info("serving health and metrics", "address", aln.Addr().String())
+		defer stop()
+		log.Info("serving health and metrics", "address", addr)
 	}
 	stopReload := reloadOnHUP(ctx, *configPath, *listen, srv, store, metrics, log)
 	defer stopReload()
 	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","))
 	return runHTTP(ctx, ln, srv, log)
+}
+
+// serveAdmin serves /healthz, /readyz and /metrics on their own listener
+// (server.admin_listen) and returns the address it listens on.
+func serveAdmin(addr string, srv *adapter.Server) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s (server.admin_listen): %w", addr, err)
+	}
+	admin := &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = admin.Serve(ln) }()
+	return ln.Addr().String(), func() { admin.Close() }, nil
 }
 
 // reloadOnHUP reloads the configuration on SIGHUP. The new file is
@@ -129,6 +139,13 @@ func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store
 	exists, err := store.OwnTablesExist(ctx, own)
 	if err != nil {
 		return adapter.Options{}, err
+	}
+	if exists {
+		// Tables an earlier version created lack what this one writes:
+		// serving would fail every write.
+		if err := store.CheckOwnTables(ctx, own); err != nil {
+			return adapter.Options{}, err
+		}
 	}
 	if !exists {
 		if len(cfg.Auth.BearerTokens) == 0 {

@@ -1,0 +1,100 @@
+package legacy
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/retroscim/retroscim/legacy/legacytest"
+)
+
+// countCounter is an Observer counting the COUNT(*) statements run.
+type countCounter struct {
+	nopObserver
+	n atomic.Int64
+}
+
+func (c *countCounter) Query(op string, _ time.Duration, _ string) {
+	if op == "count" {
+		c.n.Add(1)
+	}
+}
+
+// TestListTotalsFollowWrites: a total is never lower than what the client
+// can page to, and counting is not more frequent than that needs.
+func TestListTotalsFollowWrites(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, itemsSchema)
+	counts := &countCounter{}
+	s, err := Open(context.Background(), dsn, Options{CountTTL: time.Hour, Observer: counts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	fillItems(t, dsn, 30)
+	ctx := context.Background()
+	list := func(partition string, offset, limit int) Page {
+		t.Helper()
+		p, err := s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "`kind` = ?", Args: []any{"a"},
+			Order: []OrderKey{{Expr: "`id`"}}, Offset: offset, Limit: limit, Partition: partition})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	counted := func() int64 { return counts.n.Swap(0) }
+
+	// A page that ends the list, even a full one, needs no COUNT.
+	if p := list("1", 10, 5); p.Total != 15 || len(p.Rows) != 5 {
+		t.Fatalf("last page = %d rows, total %d; want 5 of 15", len(p.Rows), p.Total)
+	}
+	counted()
+	if p := list("1", 0, 15); p.Total != 15 || counted() != 0 {
+		t.Errorf("one full page of the whole list: total %d, want 15 without a COUNT", p.Total)
+	}
+	// A first page with rows after it counts once; the count is reused.
+	s.ForgetCounts("1")
+	list("1", 0, 5)
+	list("1", 5, 5)
+	if n := counted(); n != 1 {
+		t.Errorf("two pages counted %d times, want once", n)
+	}
+
+	// Another connection adds rows. Pages before the cached total may
+	// keep it; the page that reaches it, with rows after, counts again.
+	legacytest.MustExec(t, dsn, "INSERT INTO items (id, kind) VALUES (101, 'a'), (102, 'a'), (103, 'a')")
+	if p := list("1", 0, 5); p.Total != 15 {
+		t.Errorf("first page after outside inserts: total %d, want the cached 15", p.Total)
+	}
+	if p := list("1", 10, 5); p.Total != 18 {
+		t.Errorf("page reaching the cached total: total %d, want 18", p.Total)
+	}
+	// A page starting at or past the cached total counts again.
+	legacytest.MustExec(t, dsn, "INSERT INTO items (id, kind) VALUES (104, 'a')")
+	if p := list("1", 18, 5); p.Total != 19 || len(p.Rows) != 1 {
+		t.Errorf("page at the cached total: %d rows, total %d; want 1 of 19", len(p.Rows), p.Total)
+	}
+	counted()
+
+	// This process's own write forgets the partition's counts, and only
+	// that partition's.
+	list("2", 0, 5)
+	counted()
+	legacytest.MustExec(t, dsn, "INSERT INTO items (id, kind) VALUES (105, 'a')")
+	s.ForgetCounts("1")
+	if p := list("1", 0, 5); p.Total != 20 || counted() != 1 {
+		t.Errorf("after ForgetCounts(1): total %d, want 20, counted again", p.Total)
+	}
+	if p := list("2", 0, 5); p.Total != 19 || counted() != 0 {
+		t.Errorf("partition 2 after ForgetCounts(1): total %d, want its cached 19 without a COUNT", p.Total)
+	}
+	// A count under way when a write lands is stored with the generation
+	// it started in, and not used afterwards.
+	q := ListQuery{Table: "items", Where: "`kind` = ?", Args: []any{"a"}, Partition: "2"}
+	started := s.countGens.of("2")
+	s.ForgetCounts("2")
+	s.counts.Add(q.countKey(), countEntry{n: 19, gen: started})
+	if _, ok := s.cachedCount(q.countKey(), s.countGens.of("2")); ok {
+		t.Error("a count from before the write is still used")
+	}
+}
