@@ -24,7 +24,9 @@ CREATE TABLE audit (id INT PRIMARY KEY);`)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	role, inner, idle := "rs_role_"+hex.EncodeToString(suffix), "rs_inner_"+hex.EncodeToString(suffix), "rs_idle_"+hex.EncodeToString(suffix)
-	t.Cleanup(func() { legacytest.MustExec(t, dsn, "DROP ROLE IF EXISTS "+role, "DROP ROLE IF EXISTS "+inner, "DROP ROLE IF EXISTS "+idle) })
+	t.Cleanup(func() {
+		legacytest.MustExec(t, dsn, "DROP ROLE IF EXISTS "+role, "DROP ROLE IF EXISTS "+inner, "DROP ROLE IF EXISTS "+idle)
+	})
 	cfg, _ := mysql.ParseDSN(dsn)
 	other := "rs_other_" + hex.EncodeToString(suffix)
 	pattern := strings.ReplaceAll(other[:len(other)-4], "_", `\_`) + "%" // rs\_other\_ab%: matches other
@@ -70,7 +72,7 @@ CREATE TABLE audit (id INT PRIMARY KEY);`)
 		{"DELETE", "user_roles", "", true}, // through the role granted to the default role
 		{"SELECT", "audit", "", false},
 		{"SELECT", cfg.DBName + ".roles", "", true},
-		{"CREATE", other + ".tokens", "", true}, // the wildcard database grant
+		{"CREATE", other + ".tokens", "", true},                        // the wildcard database grant
 		{"CREATE", other[:8] + "X" + other[9:] + ".tokens", "", false}, // \_ is a literal underscore
 		{"CREATE", "users", "", false},
 	}
