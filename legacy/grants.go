@@ -271,7 +271,7 @@ func parseGrant(line string) []grantRule {
 }
 
 // grantTokens splits a GRANT line into words, commas, backquoted or quoted
-// names (unquoted, “ doubled to `), and parenthesised column lists (kept
+// names (a doubled quote inside is one quote), and parenthesised column lists (kept
 // whole, with their parentheses). The target `db`.`t` stays one token.
 func grantTokens(s string) []string {
 	var out []string
