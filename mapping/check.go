@@ -24,7 +24,7 @@ const (
 type Finding struct {
 	Severity Severity `json:"severity"`
 	// Check names the rule: table, column, type, create, max_length,
-	// collation, index, scope.
+	// collation, index, scope, privileges.
 	Check   string `json:"check"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -57,6 +57,14 @@ type SchemaFacts struct {
 	Columns map[string][]Column
 	Indexes map[string][]Index
 	Rows    map[string]RowCount
+	// Privileges, when set, are the grants of the account check connects
+	// with (the one retroscim serve uses); Account names it for a GRANT
+	// ('retroscim'@'%') and Database is the connection's database.
+	Privileges Privileges
+	Account    string
+	Database   string
+	// Own describes retroscim's own tables.
+	Own OwnTableFacts
 }
 
 // Scope advice applies from this many rows, when at most 1/selectiveScope
@@ -77,7 +85,8 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		out = append(out, Finding{Severity: sev, Check: check, File: c.File, Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
 		return &out[len(out)-1]
 	}
-	if err := c.bindKnowing(facts.Columns, facts.Tables); err != nil {
+	bindErr := c.bindKnowing(facts.Columns, facts.Tables)
+	if err := bindErr; err != nil {
 		var ces ConfigErrors
 		if errors.As(err, &ces) {
 			for _, e := range ces {
@@ -91,9 +100,12 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 				add(SevError, check, e.Line, e.Key, "%s", e.Msg)
 			}
 		}
-		if c.Users == nil || c.Users.columns == nil {
-			return sortFindings(out)
-		}
+	}
+	// Grants first: a table or column the account may not read is
+	// invisible, and the binding above reports it missing.
+	c.checkPrivileges(facts, add)
+	if bindErr != nil && (c.Users == nil || c.Users.columns == nil) {
+		return sortFindings(out)
 	}
 	for _, r := range []*Resource{c.Users, c.Groups} {
 		if r == nil || r.columns == nil {

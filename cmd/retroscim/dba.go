@@ -92,6 +92,9 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				facts.Rows[c.Resource] = rc
 			}
 		}
+		if err := accountFacts(ctx, cfg, store, &facts); err != nil {
+			return err
+		}
 		findings = cfg.Check(facts)
 	}
 	var errs, warns int
@@ -122,6 +125,24 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case warns > 0:
 		return exitCode(2)
 	}
+	return nil
+}
+
+// accountFacts adds to facts what check needs to judge the database
+// account's grants: the grants, and retroscim's own tables.
+func accountFacts(ctx context.Context, cfg *mapping.Config, store *legacy.Store, facts *mapping.SchemaFacts) error {
+	grants, err := store.Grants(ctx)
+	if err != nil {
+		return err
+	}
+	facts.Privileges, facts.Account, facts.Database = grants, grants.Account, grants.Database
+	own := ownTables(cfg)
+	exist, err := store.OwnTablesExist(ctx, own)
+	if err != nil {
+		return err
+	}
+	unquote := func(s string) string { return strings.ReplaceAll(s, "`", "") }
+	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), Exist: exist}
 	return nil
 }
 
