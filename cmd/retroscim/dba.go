@@ -95,6 +95,9 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := accountFacts(ctx, cfg, store, &facts); err != nil {
 			return err
 		}
+		if err := ddlFacts(ctx, store, &facts); err != nil {
+			return err
+		}
 		findings = cfg.Check(facts)
 	}
 	var errs, warns int
@@ -143,6 +146,31 @@ func accountFacts(ctx context.Context, cfg *mapping.Config, store *legacy.Store,
 	}
 	unquote := func(s string) string { return strings.ReplaceAll(s, "`", "") }
 	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), Exist: exist}
+	return nil
+}
+
+// ddlFacts adds what check's fixes are written from: the server's own
+// definition of every table check found, and its character sets.
+func ddlFacts(ctx context.Context, store *legacy.Store, facts *mapping.SchemaFacts) error {
+	charsets, err := store.Charsets(ctx)
+	if err != nil {
+		return err
+	}
+	facts.Charsets = map[string]mapping.Charset{}
+	for name, cs := range charsets {
+		facts.Charsets[name] = mapping.Charset{MaxLen: cs.MaxLen, DefaultCollation: cs.DefaultCollation, Collations: cs.Collations}
+	}
+	facts.Definitions = map[string]mapping.TableDefinition{}
+	for t := range facts.Columns {
+		def, err := store.TableDefinition(ctx, t)
+		if errors.Is(err, legacy.ErrDenied) {
+			continue // SHOW CREATE TABLE needs a privilege on the table, not just on columns: no fix needs it then
+		}
+		if err != nil {
+			return err
+		}
+		facts.Definitions[t] = mapping.TableDefinition{Columns: def.Columns, KeyBytes: def.KeyBytes, ColumnBytes: def.ColumnBytes}
+	}
 	return nil
 }
 
