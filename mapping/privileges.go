@@ -53,10 +53,10 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			if t == "" {
 				t = r.Table
 			}
-			add("SELECT", t, ref.column, ref.line, ref.key, "every request reads it")
+			add("SELECT", t, ref.column, ref.line, ref.key, "read by every request")
 		}
 		plural := strings.ToLower(r.Type) + "s"
-		writes := fmt.Sprintf("PATCH and PUT of %s write it", plural)
+		writes := fmt.Sprintf("written by PATCH and PUT of %s", plural)
 		var updated bool
 		for _, a := range r.Attributes {
 			if a.Mutability == ReadOnly || a.Column == "" {
@@ -66,18 +66,18 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			updated = true
 		}
 		if a := r.Active; a != nil && a.Column != "" {
-			add("UPDATE", r.Table, a.Column, r.activeLine, r.key+".active.column", "deactivation and reactivation write it")
+			add("UPDATE", r.Table, a.Column, r.activeLine, r.key+".active.column", "written by deactivation and reactivation")
 			updated = true
 		}
 		if updated {
-			r.bumpNeeds(add, fmt.Sprintf("every write of %s sets it", plural))
+			r.bumpNeeds(add, fmt.Sprintf("set by every write of %s", plural))
 		}
 		if a := r.Active; a != nil && a.DeleteOnFalse {
 			add("DELETE", r.Table, "", r.activeLine, r.key+".active.deactivate", "deactivation deletes the row (deactivate: delete)")
 		}
 		if r.Create == CreateAllow {
 			for _, col := range r.insertColumns() {
-				add("INSERT", r.Table, col, r.createLine, r.key+".create", fmt.Sprintf("POST /%s inserts it (create: allow)", r.Type+"s"))
+				add("INSERT", r.Table, col, r.createLine, r.key+".create", fmt.Sprintf("written by POST /%s (create: allow)", r.Type+"s"))
 			}
 		}
 		if r.Delete == DeleteRow {
@@ -85,7 +85,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		}
 	}
 	if m := c.Members; m != nil && c.Groups != nil {
-		const why = "adding and removing group members write it"
+		const why = "written when group members are added and removed"
 		if j := m.Join; j != nil {
 			key := "groups.members.join"
 			for _, col := range append([]string{j.User, j.Group}, columnNames(j.Defaults)...) {
@@ -94,7 +94,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			add("DELETE", j.Table, "", m.line, key, "removing group members deletes rows")
 		} else if m.Column != "" {
 			add("UPDATE", m.Users.Table, m.Column, m.line, "groups.members.column", why)
-			m.Users.bumpNeeds(add, "every write of users sets it")
+			m.Users.bumpNeeds(add, "set by every write of users")
 		}
 	}
 	if own.Exist {

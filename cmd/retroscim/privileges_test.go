@@ -62,9 +62,9 @@ func TestCheckPrivileges(t *testing.T) {
 			config: checkConfig,
 			grants: []string{"GRANT SELECT ON {db}.* TO {account}", "GRANT UPDATE (`login`, `email`) ON {db}.`accounts` TO {account}"},
 			want: []wantFinding{
-				{mapping.SevError, "privileges", "externalId:", "users.attributes.externalId", "has no UPDATE privilege on columns ext_id, enabled of accounts: PATCH and PUT of users write it; deactivation and reactivation write it", "GRANT UPDATE (`ext_id`, `enabled`) ON {db}.`accounts` TO {account};"},
-				{mapping.SevError, "privileges", "displayName:", "groups.attributes.displayName", "has no UPDATE privilege on column title of teams: PATCH and PUT of groups write it", "GRANT UPDATE (`title`) ON {db}.`teams` TO {account};"},
-				{mapping.SevError, "privileges", "join: {", "groups.members.join", "has no INSERT privilege on columns account_id, team_id of team_members: adding and removing group members write it", "GRANT INSERT (`account_id`, `team_id`) ON {db}.`team_members` TO {account};"},
+				{mapping.SevError, "privileges", "externalId:", "users.attributes.externalId", "has no UPDATE privilege on columns ext_id, enabled of accounts: written by PATCH and PUT of users; written by deactivation and reactivation", "GRANT UPDATE (`ext_id`, `enabled`) ON {db}.`accounts` TO {account};"},
+				{mapping.SevError, "privileges", "displayName:", "groups.attributes.displayName", "has no UPDATE privilege on column title of teams: written by PATCH and PUT of groups", "GRANT UPDATE (`title`) ON {db}.`teams` TO {account};"},
+				{mapping.SevError, "privileges", "join: {", "groups.members.join", "has no INSERT privilege on columns account_id, team_id of team_members: written when group members are added and removed", "GRANT INSERT (`account_id`, `team_id`) ON {db}.`team_members` TO {account};"},
 				{mapping.SevError, "privileges", "join: {", "groups.members.join", "has no DELETE privilege on team_members: removing group members deletes rows", "GRANT DELETE ON {db}.`team_members` TO {account};"},
 			},
 		},
@@ -73,9 +73,9 @@ func TestCheckPrivileges(t *testing.T) {
 			config: policies,
 			grants: []string{"GRANT SELECT, UPDATE ON {db}.* TO {account}", "GRANT INSERT, DELETE ON {db}.`team_members` TO {account}"},
 			want: []wantFinding{
-				{mapping.SevError, "privileges", "create: allow", "users.create", "has no INSERT privilege on columns login, email, ext_id, plan, source, org_id, enabled, created_at of accounts: POST /Users inserts it (create: allow)", "GRANT INSERT (`login`, `email`, `ext_id`, `plan`, `source`, `org_id`, `enabled`, `created_at`) ON {db}.`accounts` TO {account};"},
+				{mapping.SevError, "privileges", "create: allow", "users.create", "has no INSERT privilege on columns login, email, ext_id, plan, source, org_id, enabled, created_at of accounts: written by POST /Users (create: allow)", "GRANT INSERT (`login`, `email`, `ext_id`, `plan`, `source`, `org_id`, `enabled`, `created_at`) ON {db}.`accounts` TO {account};"},
 				{mapping.SevError, "privileges", "delete: delete", "users.delete", "has no DELETE privilege on accounts: DELETE /Users/{id} deletes the row (delete: delete)", "GRANT DELETE ON {db}.`accounts` TO {account};"},
-				{mapping.SevError, "privileges", "  create: allow\n  delete: delete\n  attributes:\n    displayName", "groups.create", "has no INSERT privilege on columns title, org_id of teams: POST /Groups inserts it (create: allow)", "GRANT INSERT (`title`, `org_id`) ON {db}.`teams` TO {account};"},
+				{mapping.SevError, "privileges", "  create: allow\n  delete: delete\n  attributes:\n    displayName", "groups.create", "has no INSERT privilege on columns title, org_id of teams: written by POST /Groups (create: allow)", "GRANT INSERT (`title`, `org_id`) ON {db}.`teams` TO {account};"},
 				{mapping.SevError, "privileges", "  delete: delete\n  attributes:\n    displayName", "groups.delete", "has no DELETE privilege on teams: DELETE /Groups/{id} deletes the row (delete: delete)", "GRANT DELETE ON {db}.`teams` TO {account};"},
 			},
 		},
@@ -85,7 +85,7 @@ func TestCheckPrivileges(t *testing.T) {
 			schema: "ALTER TABLE accounts ADD team_id INT UNSIGNED NULL",
 			grants: []string{"GRANT SELECT ON {db}.* TO {account}", "GRANT UPDATE (`login`, `email`, `ext_id`, `enabled`) ON {db}.`accounts` TO {account}", "GRANT UPDATE ON {db}.`teams` TO {account}"},
 			want: []wantFinding{
-				{mapping.SevError, "privileges", "column: team_id", "groups.members.column", "has no UPDATE privilege on column team_id of accounts: adding and removing group members write it", "GRANT UPDATE (`team_id`) ON {db}.`accounts` TO {account};"},
+				{mapping.SevError, "privileges", "column: team_id", "groups.members.column", "has no UPDATE privilege on column team_id of accounts: written when group members are added and removed", "GRANT UPDATE (`team_id`) ON {db}.`accounts` TO {account};"},
 			},
 		},
 		{
@@ -93,7 +93,7 @@ func TestCheckPrivileges(t *testing.T) {
 			config: checkConfig,
 			grants: []string{"GRANT SELECT, UPDATE ON {db}.`accounts` TO {account}", "GRANT SELECT, INSERT, DELETE ON {db}.`team_members` TO {account}"},
 			want: []wantFinding{
-				{mapping.SevError, "privileges", "id: id\n  tenant: org_id\n  scope: all", "groups.id", "has no SELECT privilege on columns id, org_id, title of teams: every request reads it; until it is granted those requests fail with 500 (with no privilege at all on a table, the account cannot see it, and check reports it missing)", "GRANT SELECT (`id`, `org_id`, `title`) ON {db}.`teams` TO {account};"},
+				{mapping.SevError, "privileges", "id: id\n  tenant: org_id\n  scope: all", "groups.id", "has no SELECT privilege on columns id, org_id, title of teams: read by every request; until it is granted those requests fail with 500 (with no privilege at all on a table, the account cannot see it, and check reports it missing)", "GRANT SELECT (`id`, `org_id`, `title`) ON {db}.`teams` TO {account};"},
 				{mapping.SevError, "privileges", "displayName:", "groups.attributes.displayName", "has no UPDATE privilege on column title of teams", "GRANT UPDATE (`title`) ON {db}.`teams` TO {account};"},
 			},
 		},
