@@ -263,7 +263,8 @@ func Row(tb testing.TB, dsn, query string, args ...any) []string {
 // database of dsn. Each statement runs as the server's administrator,
 // with {account} standing for the new account ('rs_…'@'%') and {db} for
 // the quoted database name: "GRANT SELECT ON {db}.`users` TO {account}".
-// The account is dropped when tb ends.
+// The account is dropped when tb ends. The test server's account must be
+// allowed to create users and to grant (WITH GRANT OPTION), as root is.
 func NewAccount(tb testing.TB, dsn string, stmts ...string) string {
 	tb.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
