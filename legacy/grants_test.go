@@ -39,7 +39,7 @@ CREATE TABLE audit (id INT PRIMARY KEY);`)
 		"GRANT "+inner+" TO "+role,
 		"GRANT UPDATE ON {db}.`roles` TO "+idle,
 		"GRANT "+role+" TO {account}", "GRANT "+idle+" TO {account}",
-		"SET DEFAULT ROLE "+role+" FOR {account}",
+		setDefaultRole(t, dsn, role),
 		"GRANT ALL PRIVILEGES ON `"+pattern+"`.* TO {account}",
 	)
 	s, err := Open(context.Background(), account, Options{})
@@ -114,4 +114,13 @@ func TestParseGrant(t *testing.T) {
 			}
 		}
 	}
+}
+
+// setDefaultRole is SET DEFAULT ROLE in the server's dialect: MariaDB's
+// ... FOR account, MySQL 8's ... TO account.
+func setDefaultRole(t *testing.T, dsn, role string) string {
+	if v := legacytest.Row(t, dsn, "SELECT VERSION()"); !strings.Contains(strings.ToLower(v[0]), "mariadb") {
+		return "SET DEFAULT ROLE " + role + " TO {account}"
+	}
+	return "SET DEFAULT ROLE " + role + " FOR {account}"
 }
