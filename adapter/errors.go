@@ -39,6 +39,10 @@ type Error struct {
 	RetryAfter int
 }
 
+// deniedDetail answers a request the database refused for a missing
+// privilege.
+const deniedDetail = "the database account this server connects with is not allowed to do what this request needs; nothing was changed; the operator can run retroscim check to see which privileges are missing"
+
 // releaseHint ends the detail of a delete that foreign keys refuse.
 const releaseHint = "the application must release those rows first (or its foreign keys must say ON DELETE CASCADE or SET NULL)"
 
@@ -85,6 +89,10 @@ func toSCIMError(err error) *Error {
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
 	case errors.Is(err, legacy.ErrTimeout):
 		return &Error{Status: http.StatusGatewayTimeout, Detail: "the application database did not answer in time; retry later", Err: err}
+	case errors.Is(err, legacy.ErrDenied):
+		// 500, not 503: the database is up and a retry cannot succeed until
+		// a DBA changes the grants. The detail names no table or account.
+		return &Error{Status: http.StatusInternalServerError, Detail: deniedDetail, Err: err}
 	case errors.Is(err, legacy.ErrUnavailable):
 		retry := 5
 		var ue *legacy.UnavailableError

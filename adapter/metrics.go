@@ -42,7 +42,7 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
 		dbDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "retroscim_db_operation_duration_seconds", Help: "Database operations by kind and outcome (ok, not_found, constraint, timeout, unavailable, breaker_open, error).",
+			Name: "retroscim_db_operation_duration_seconds", Help: "Database operations by kind and outcome (ok, not_found, constraint, timeout, unavailable, denied, breaker_open, error).",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"op", "outcome"}),
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -33,6 +33,9 @@ func TestUsersGolden(t *testing.T) {
 		{"filter_injection", "/Users?filter=" + q(`userName eq "x' OR '1'='1"`), nil},
 		{"filter_unmapped", "/Users?filter=" + q(`nickName eq "bob"`), nil},
 		{"filter_syntax", "/Users?filter=" + q(`userName eq bob`), nil},
+		// A user without a familyName (id 5) sorts last ascending and first
+		// descending (RFC 7644 §3.4.2.3).
+		{"sort_asc", "/Users?sortBy=name.familyName&attributes=name.familyName", nil},
 		{"sort_desc", "/Users?sortBy=name.familyName&sortOrder=descending&attributes=name.familyName", nil},
 		{"page_2", "/Users?startIndex=3&count=2&attributes=userName", nil},
 		{"count_zero", "/Users?count=0", nil},

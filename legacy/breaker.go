@@ -18,7 +18,7 @@ import (
 type Observer interface {
 	// Query reports one database operation: its name, how long it took and
 	// how it ended ("ok", "not_found", "constraint", "timeout",
-	// "unavailable", "breaker_open", "error").
+	// "unavailable", "denied", "breaker_open", "error").
 	Query(op string, took time.Duration, outcome string)
 	// Cache reports a lookup in one of the store's caches.
 	Cache(cache string, hit bool)
@@ -105,6 +105,24 @@ func (b *breaker) retryAfter() time.Duration {
 	return max(time.Until(b.openedAt.Add(b.openFor)), time.Second)
 }
 
+// ErrDenied means the database refused a statement because the account
+// retroscim connects with lacks a privilege on a table, a column or the
+// database. The server is healthy and retrying does not help: the grants
+// must change (retroscim check lists what is missing).
+var ErrDenied = errors.New("the database account lacks a privilege")
+
+// deniedError classifies the server's privilege refusals: 1142 (SELECT,
+// INSERT, UPDATE or DELETE command denied for a table), 1143 (for a
+// column) and 1044 (access to the database denied, as a new connection
+// meets it after a REVOKE). It returns nil for any other error.
+func deniedError(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1142 || me.Number == 1143 || me.Number == 1044) {
+		return fmt.Errorf("%w: %v", ErrDenied, me)
+	}
+	return nil
+}
+
 // isDatabaseFailure tells the failures that say the database is unwell
 // (unreachable, too slow, server errors) from the outcomes of a healthy
 // database: not found, constraint violations, errors of the request
@@ -117,7 +135,7 @@ func isDatabaseFailure(err error) bool {
 	var me *mysql.MySQLError
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrNotFound), errors.As(err, &ce), errors.Is(err, context.Canceled):
+	case errors.Is(err, ErrNotFound), errors.As(err, &ce), errors.Is(err, context.Canceled), errors.Is(err, ErrDenied):
 		return false
 	case errors.Is(err, ErrTimeout), errors.Is(err, ErrUnavailable), errors.Is(err, driver.ErrBadConn),
 		errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
@@ -142,6 +160,8 @@ func outcome(err error) string {
 		return "timeout"
 	case errors.Is(err, ErrUnavailable):
 		return "unavailable"
+	case errors.Is(err, ErrDenied):
+		return "denied"
 	case !isDatabaseFailure(err):
 		return "ok" // the operation's own outcome (a refused request), not the database's
 	}

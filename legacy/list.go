@@ -15,6 +15,13 @@ import (
 // OrderKey is one ORDER BY key: a SQL expression over the table's columns.
 // The last key of a list must be unique (the primary key) so that the order
 // is total.
+//
+// A Nullable key sorts the rows where it is NULL last in ascending order and
+// first in descending order, as RFC 7644 §3.4.2.3 wants rows without a
+// value sorted, whatever the server's own NULL ordering (MySQL and MariaDB
+// put NULL first in ascending order): the ORDER BY gets an `Expr IS NULL`
+// term before the key. A key that cannot be NULL gets no such term, so an
+// index on it still gives the order.
 type OrderKey struct {
 	Expr     string
 	Desc     bool
@@ -242,15 +249,7 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 		args = append(args, kargs...)
 	}
 	b.WriteString(" ORDER BY ")
-	for i, k := range q.Order {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(k.Expr)
-		if k.Desc {
-			b.WriteString(" DESC")
-		}
-	}
+	b.WriteString(orderBy(q.Order))
 	// One row more than the page: whether it comes says if the list goes on.
 	b.WriteString(" LIMIT ?")
 	args = append(args, q.Limit+1)
@@ -292,11 +291,33 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	return rows, more, nil
 }
 
+// orderBy renders the ORDER BY list of the keys. A nullable key is preceded
+// by `Expr IS NULL` in the key's direction: 0 (a value) before 1 (NULL) in
+// ascending order, 1 before 0 in descending order. (Neither MySQL nor
+// MariaDB has the standard NULLS FIRST / NULLS LAST.)
+func orderBy(order []OrderKey) string {
+	var b strings.Builder
+	for i, k := range order {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		dir := ""
+		if k.Desc {
+			dir = " DESC"
+		}
+		if k.Nullable {
+			b.WriteString(k.Expr + " IS NULL" + dir + ", ")
+		}
+		b.WriteString(k.Expr + dir)
+	}
+	return b.String()
+}
+
 // keysetAfter builds the predicate "the row sorts after key" for the order
 // keys. When every key has one direction and none is nullable, it is a row
 // comparison, (a, b) > (?, ?), which MySQL and MariaDB turn into an index
-// range scan; otherwise it is spelled out, with NULLs sorting first in
-// ascending order as MySQL sorts them.
+// range scan; otherwise it is spelled out, with NULLs sorting last in
+// ascending order and first in descending order, as orderBy sorts them.
 func keysetAfter(order []OrderKey, key []any) (string, []any) {
 	simple := true
 	for _, k := range order {
@@ -349,20 +370,21 @@ func keysetAfter(order []OrderKey, key []any) (string, []any) {
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
-// afterOne is "k sorts strictly after v" for one key; possible is false
-// when nothing can (v is NULL and NULLs sort last).
+// afterOne is "k sorts strictly after v" for one key, NULL sorting after
+// every value in ascending order and before every value in descending
+// order; possible is false when nothing can (v is NULL, ascending).
 func afterOne(k OrderKey, v any) (sql string, args []any, possible bool) {
 	switch {
 	case v == nil && !k.Desc:
-		return k.Expr + " IS NOT NULL", nil, true
-	case v == nil:
 		return "", nil, false
-	case !k.Desc:
-		return k.Expr + " > ?", []any{v}, true
-	case k.Nullable:
-		return "(" + k.Expr + " < ? OR " + k.Expr + " IS NULL)", []any{v}, true
-	default:
+	case v == nil:
+		return k.Expr + " IS NOT NULL", nil, true
+	case k.Desc:
 		return k.Expr + " < ?", []any{v}, true
+	case k.Nullable:
+		return "(" + k.Expr + " > ? OR " + k.Expr + " IS NULL)", []any{v}, true
+	default:
+		return k.Expr + " > ?", []any{v}, true
 	}
 }
 

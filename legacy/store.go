@@ -263,7 +263,8 @@ func (s *Store) queryContext(ctx context.Context) (context.Context, context.Canc
 }
 
 // wrap classifies a database error: a statement cut off by the query
-// timeout is ErrTimeout, an unreachable server ErrUnavailable.
+// timeout is ErrTimeout, an unreachable server ErrUnavailable, a missing
+// privilege ErrDenied.
 func (s *Store) wrap(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
@@ -279,6 +280,9 @@ func (s *Store) wrap(ctx context.Context, err error) error {
 	// 1969: MariaDB max_statement_time; 3024: MySQL max_execution_time.
 	if errors.As(err, &me) && (me.Number == 1969 || me.Number == 3024) {
 		return fmt.Errorf("%w after %s", ErrTimeout, s.opts.QueryTimeout)
+	}
+	if de := deniedError(err); de != nil {
+		return de
 	}
 	return safeErr(err)
 }

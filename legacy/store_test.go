@@ -153,11 +153,14 @@ func TestListMatchesOffset(t *testing.T) {
 			where, args := "`id` <> ?", []any{7}
 			var orderSQL []string
 			for _, k := range order {
-				e := k.Expr
+				dir := ""
 				if k.Desc {
-					e += " DESC"
+					dir = " DESC"
 				}
-				orderSQL = append(orderSQL, e)
+				if k.Nullable {
+					orderSQL = append(orderSQL, "ISNULL("+k.Expr+")"+dir)
+				}
+				orderSQL = append(orderSQL, k.Expr+dir)
 			}
 			for _, pageSize := range []int{1, 7, 100} {
 				for offset := 0; offset < 260; offset += pageSize {

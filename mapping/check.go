@@ -24,7 +24,7 @@ const (
 type Finding struct {
 	Severity Severity `json:"severity"`
 	// Check names the rule: table, column, type, create, max_length,
-	// collation, index, scope.
+	// collation, index, scope, privileges.
 	Check   string `json:"check"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -57,6 +57,19 @@ type SchemaFacts struct {
 	Columns map[string][]Column
 	Indexes map[string][]Index
 	Rows    map[string]RowCount
+	// Privileges, when set, are the grants of the account check connects
+	// with (the one retroscim serve uses); Account names it for a GRANT
+	// ('retroscim'@'%') and Database is the connection's database.
+	Privileges Privileges
+	Account    string
+	Database   string
+	// Own describes retroscim's own tables.
+	Own OwnTableFacts
+	// Definitions are the tables' definitions and Charsets the server's
+	// character sets, for the DDL of fixes; a fix that needs what is not
+	// known is not proposed.
+	Definitions map[string]TableDefinition
+	Charsets    map[string]Charset
 }
 
 // Scope advice applies from this many rows, when at most 1/selectiveScope
@@ -77,7 +90,8 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		out = append(out, Finding{Severity: sev, Check: check, File: c.File, Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
 		return &out[len(out)-1]
 	}
-	if err := c.bindKnowing(facts.Columns, facts.Tables); err != nil {
+	bindErr := c.bindKnowing(facts.Columns, facts.Tables)
+	if err := bindErr; err != nil {
 		var ces ConfigErrors
 		if errors.As(err, &ces) {
 			for _, e := range ces {
@@ -91,21 +105,25 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 				add(SevError, check, e.Line, e.Key, "%s", e.Msg)
 			}
 		}
-		if c.Users == nil || c.Users.columns == nil {
-			return sortFindings(out)
-		}
 	}
+	// Grants first: a table or column the account may not read is
+	// invisible, and the binding above reports it missing.
+	c.checkPrivileges(facts, add)
+	if bindErr != nil && (c.Users == nil || c.Users.columns == nil) {
+		return sortFindings(out)
+	}
+	fx := newFixer(&facts)
 	for _, r := range []*Resource{c.Users, c.Groups} {
 		if r == nil || r.columns == nil {
 			continue
 		}
 		r.checkTypes(add)
 		r.checkLengths(add)
-		r.checkCollations(add)
-		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add)
+		r.checkCollations(add, fx)
+		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
-		c.Members.checkIndexes(facts.Indexes, add)
+		c.Members.checkIndexes(facts.Indexes, add, fx)
 	}
 	return sortFindings(out)
 }
@@ -208,7 +226,7 @@ func (r *Resource) checkLengths(add addFunc) {
 
 // checkCollations says how each string attribute will be compared in
 // filters, and when case folding costs the index.
-func (r *Resource) checkCollations(add addFunc) {
+func (r *Resource) checkCollations(add addFunc, fx *fixer) {
 	for _, a := range r.Attributes {
 		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Mutability == WriteOnly || (a.Def.Type != TypeString && a.Def.Type != TypeReference) {
 			continue
@@ -228,31 +246,22 @@ func (r *Resource) checkCollations(add addFunc) {
 			}
 		case !a.CaseExact:
 			f := add(SevWarning, "collation", a.Line, r.attrKey(a), "%s uses %s, which is case-sensitive: retroscim folds case with LOWER() on both sides so that %s matches case-insensitively, and LOWER(%s) cannot use an index on the column", a.Column, coll, a.Path(), a.Column)
-			f.Fix = fmt.Sprintf("ALTER TABLE %s MODIFY %s %s CHARACTER SET %s COLLATE %s_general_ci%s;  -- or keep the collation and index LOWER(%s) (MySQL 8: CREATE INDEX ... ((LOWER(%s)))); check the app does not rely on case-sensitive logins first",
-				quoteIdent(r.Table), quoteIdent(a.Column), strings.ToUpper(col.ColumnType), charsetOr(col.Charset), charsetOr(col.Charset), notNull(col), a.Column, a.Column)
+			if f.Fix = fx.modifyCollation(r.Table, col); f.Fix != "" {
+				f.Message += "; the fix gives the column a case-insensitive collation and keeps the rest of its definition (check first that the app does not rely on case-sensitive values"
+				if col.kind() == kindBinary {
+					f.Message += "; it also turns the bytes column into text of the same size, so every stored value must be valid UTF-8: in strict mode the ALTER fails on the first that is not"
+				}
+				f.Message += ")"
+			}
 		case a.CaseExact && col.CaseInsensitive():
 			add(SevNote, "collation", a.Line, r.attrKey(a), "%s uses %s but %s is case-exact: filters compare it under %s after the index narrows the rows", a.Column, coll, a.Path(), col.binCollation())
 		}
 	}
 }
 
-func charsetOr(cs string) string {
-	if cs == "" {
-		return "utf8mb4"
-	}
-	return cs
-}
-
-func notNull(c *Column) string {
-	if c.Nullable {
-		return " NULL"
-	}
-	return " NOT NULL"
-}
-
 // checkIndexes advises an index for every attribute Okta and Entra filter
 // on, for the tenant and for keyset paging.
-func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFunc) {
+func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFunc, fx *fixer) {
 	idx := all[r.Table]
 	prefix := []string{}
 	if r.TenantColumn != "" {
@@ -266,10 +275,15 @@ func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFu
 			bound = append(bound, t.Column)
 		}
 	}
+	// Proposed indexes lead with the columns every statement fixes (the
+	// tenant, then the single-valued scope terms): (org_id, type, login)
+	// serves WHERE org_id = ? AND type = ? AND login = ? better than
+	// (org_id, login), and indexAfter accepts either.
+	lead := func(col string) []string { return append(append([]string{}, bound...), col) }
 	// Keyset paging: WHERE tenant = ? AND id > ? ORDER BY id.
 	if r.TenantColumn != "" && !indexAfter(idx, bound, r.TenantColumn, r.IDColumn) {
 		f := add(SevWarning, "index", r.tenantLine, r.key+".tenant", "no index starts with (%s, %s): every page of a tenant's list reads past other tenants' rows (measured on 1M rows: 3-4x slower per page)", r.TenantColumn, r.IDColumn)
-		f.Fix = createIndex(r.Table, r.TenantColumn, r.IDColumn)
+		fx.indexFix(f, r.Table, lead(r.IDColumn)...)
 	}
 	// A selective scope: paging in id order reads past every row out of
 	// scope unless an index leads with the scope's single-valued columns.
@@ -277,7 +291,7 @@ func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFu
 		cols := bound
 		if keyset := append(cols, r.IDColumn); len(cols) > len(prefix) && !hasIndexPrefix(idx, keyset) {
 			f := add(SevWarning, "index", r.scopeLine, r.key+".scope", "%d of %d rows are in scope: without an index on (%s), every page of the list reads past the rows out of scope", rows.InScope, rows.Total, strings.Join(keyset, ", "))
-			f.Fix = createIndex(r.Table, keyset...)
+			fx.indexFix(f, r.Table, keyset...)
 		}
 	}
 	var filtered []*Attribute
@@ -307,9 +321,12 @@ func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFu
 		if indexAfter(idx, bound, "", a.Column) {
 			continue
 		}
-		cols := append(append([]string{}, prefix...), a.Column)
-		f := add(SevWarning, "index", a.Line, r.attrKey(a), "%s is looked up by Okta or Entra (%s eq \"...\"), but no index starts with %s: each lookup scans the table", a.Path(), a.Path(), strings.Join(cols, ", "))
-		f.Fix = createIndex(r.Table, cols...)
+		after := ""
+		if len(bound) > 0 {
+			after = ", alone or after " + strings.Join(bound, ", ") + " (which every lookup fixes)"
+		}
+		f := add(SevWarning, "index", a.Line, r.attrKey(a), "%s is looked up by Okta or Entra (%s eq \"...\"), but no index starts with %s%s: each lookup scans the table", a.Path(), a.Path(), a.Column, after)
+		fx.indexFix(f, r.Table, lead(a.Column)...)
 	}
 	for _, a := range r.Attributes {
 		if a.Lookup == nil {
@@ -322,20 +339,20 @@ func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFu
 		}
 		if !hasIndexPrefix(all[l.Table], cols) && !hasIndexPrefix(all[l.Table], []string{l.Match}) {
 			f := add(SevWarning, "index", a.Line, r.attrKey(a)+".lookup", "%s.%s is how values are looked up, but no index starts with %s", l.Table, l.Match, strings.Join(cols, ", "))
-			f.Fix = createIndex(l.Table, cols...)
+			fx.indexFix(f, l.Table, cols...)
 		}
 	}
 }
 
 // checkIndexes advises indexes for reading a group's members and a user's
 // groups through the join table.
-func (m *Membership) checkIndexes(all map[string][]Index, add addFunc) {
+func (m *Membership) checkIndexes(all map[string][]Index, add addFunc, fx *fixer) {
 	j := m.Join
 	idx := all[j.Table]
 	for _, cols := range [][]string{{j.Group, j.User}, {j.User, j.Group}} {
 		if !hasIndexPrefix(idx, cols[:1]) {
 			f := add(SevWarning, "index", m.line, "groups.members.join", "no index on %s starts with %s: listing %s scans the table", j.Table, cols[0], map[bool]string{true: "a group's members", false: "a user's groups"}[cols[0] == j.Group])
-			f.Fix = createIndex(j.Table, cols...)
+			fx.indexFix(f, j.Table, cols...)
 		}
 	}
 }
@@ -380,18 +397,6 @@ func hasIndexPrefix(idx []Index, cols []string) bool {
 		}
 	}
 	return false
-}
-
-func createIndex(table string, cols ...string) string {
-	name := "ix_" + strings.ReplaceAll(table, ".", "_") + "_" + strings.Join(cols, "_")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = quoteIdent(c)
-	}
-	return "CREATE INDEX " + quoteIdent(name) + " ON " + quoteIdent(table) + " (" + strings.Join(q, ", ") + ");"
 }
 
 // ScopeCountQuery counts, per tenant, the rows SCIM sees and all rows: one

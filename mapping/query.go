@@ -106,6 +106,9 @@ func (r *Resource) IDPredicate(id string) (p Predicate, ok bool) {
 }
 
 // OrderKey is one ORDER BY key: a SQL expression over the table's columns.
+// Nullable says, from the live schema, that the expression can be NULL: the
+// list then sorts those rows last ascending and first descending (RFC 7644
+// §3.4.2.3). Keys of NOT NULL columns stay bare so an index gives the order.
 type OrderKey struct {
 	SQL      string
 	Desc     bool

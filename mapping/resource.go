@@ -89,9 +89,9 @@ type Resource struct {
 	views []*schemaView
 	line  int
 	key   string
-	// activeLine, tenantLine, scopeLine and createLine locate those keys
-	// for findings.
-	activeLine, tenantLine, scopeLine, createLine int
+	// activeLine, tenantLine, scopeLine, createLine and deleteLine locate
+	// those keys for findings.
+	activeLine, tenantLine, scopeLine, createLine, deleteLine int
 }
 
 // ScopeTerm is one condition on a column that every SCIM-visible row meets.
@@ -464,6 +464,7 @@ func scalarValue(n *yaml.Node) (any, bool) {
 
 func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems) {
 	r.createLine = lineOf(n, "create")
+	r.deleteLine = lineOf(n, "delete")
 	switch CreatePolicy(spec.Create) {
 	case "":
 		r.Create = CreateDeny

@@ -220,25 +220,25 @@ func TestCheckFindings(t *testing.T) {
 			schema: [2]string{"login      VARCHAR(100) NOT NULL", "login      VARCHAR(100) COLLATE utf8mb4_bin NOT NULL"},
 			want: []wantFinding{{mapping.SevWarning, "collation", "userName:", "users.attributes.userName",
 				"login uses utf8mb4_bin, which is case-sensitive: retroscim folds case with LOWER() on both sides so that userName matches case-insensitively, and LOWER(login) cannot use an index on the column",
-				"ALTER TABLE `accounts` MODIFY `login` VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL;  -- or keep the collation and index LOWER(login) (MySQL 8: CREATE INDEX ... ((LOWER(login)))); check the app does not rely on case-sensitive logins first"}},
+				"ALTER TABLE `accounts` MODIFY `login` varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL;"}},
 		},
 		{
 			name:   "no index for userName",
 			schema: [2]string{"UNIQUE KEY uq_accounts_login (org_id, login),", ""},
-			want: []wantFinding{{mapping.SevWarning, "index", "userName:", "users.attributes.userName", `userName is looked up by Okta or Entra (userName eq "..."), but no index starts with org_id, login`,
-				"CREATE INDEX `ix_accounts_org_id_login` ON `accounts` (`org_id`, `login`);"}},
+			want: []wantFinding{{mapping.SevWarning, "index", "userName:", "users.attributes.userName", `userName is looked up by Okta or Entra (userName eq "..."), but no index starts with login, alone or after org_id, source (which every lookup fixes)`,
+				"CREATE INDEX `ix_accounts_org_id_source_login` ON `accounts` (`org_id`, `source`, `login`);"}},
 		},
 		{
 			name:   "no index for emails",
 			schema: [2]string{"KEY ix_accounts_email (org_id, email)", "KEY ix_other (plan)"},
-			want: []wantFinding{{mapping.SevWarning, "index", "emails[", `users.attributes.emails[type eq "work"].value`, "no index starts with org_id, email",
-				"CREATE INDEX `ix_accounts_org_id_email` ON `accounts` (`org_id`, `email`);"}},
+			want: []wantFinding{{mapping.SevWarning, "index", "emails[", `users.attributes.emails[type eq "work"].value`, "no index starts with email, alone or after org_id, source",
+				"CREATE INDEX `ix_accounts_org_id_source_email` ON `accounts` (`org_id`, `source`, `email`);"}},
 		},
 		{
 			name:   "no index for the tenant's pages",
 			schema: [2]string{"KEY ix_accounts_org_id (org_id, id),", ""},
 			want: []wantFinding{{mapping.SevWarning, "index", "tenant: org_id", "users.tenant", "no index starts with (org_id, id)",
-				"CREATE INDEX `ix_accounts_org_id_id` ON `accounts` (`org_id`, `id`);"}},
+				"CREATE INDEX `ix_accounts_org_id_source_id` ON `accounts` (`org_id`, `source`, `id`);"}},
 		},
 		{
 			name:  "selective scope without an index",
@@ -254,7 +254,7 @@ func TestCheckFindings(t *testing.T) {
 		{
 			name:   "no index for group displayName",
 			schema: [2]string{", KEY ix_teams_title (org_id, title)", ""},
-			want: []wantFinding{{mapping.SevWarning, "index", "displayName:", "groups.attributes.displayName", "no index starts with org_id, title",
+			want: []wantFinding{{mapping.SevWarning, "index", "displayName:", "groups.attributes.displayName", "no index starts with title, alone or after org_id",
 				"CREATE INDEX `ix_teams_org_id_title` ON `teams` (`org_id`, `title`);"}},
 		},
 		{

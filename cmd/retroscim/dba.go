@@ -92,6 +92,12 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				facts.Rows[c.Resource] = rc
 			}
 		}
+		if err := accountFacts(ctx, cfg, store, &facts); err != nil {
+			return err
+		}
+		if err := ddlFacts(ctx, store, &facts); err != nil {
+			return err
+		}
 		findings = cfg.Check(facts)
 	}
 	var errs, warns int
@@ -121,6 +127,49 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return exitCode(1)
 	case warns > 0:
 		return exitCode(2)
+	}
+	return nil
+}
+
+// accountFacts adds to facts what check needs to judge the database
+// account's grants: the grants, and retroscim's own tables.
+func accountFacts(ctx context.Context, cfg *mapping.Config, store *legacy.Store, facts *mapping.SchemaFacts) error {
+	grants, err := store.Grants(ctx)
+	if err != nil {
+		return err
+	}
+	facts.Privileges, facts.Account, facts.Database = grants, grants.Account, grants.Database
+	own := ownTables(cfg)
+	exist, err := store.OwnTablesExist(ctx, own)
+	if err != nil {
+		return err
+	}
+	unquote := func(s string) string { return strings.ReplaceAll(s, "`", "") }
+	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), Exist: exist}
+	return nil
+}
+
+// ddlFacts adds what check's fixes are written from: the server's own
+// definition of every table check found, and its character sets.
+func ddlFacts(ctx context.Context, store *legacy.Store, facts *mapping.SchemaFacts) error {
+	charsets, err := store.Charsets(ctx)
+	if err != nil {
+		return err
+	}
+	facts.Charsets = map[string]mapping.Charset{}
+	for name, cs := range charsets {
+		facts.Charsets[name] = mapping.Charset{MaxLen: cs.MaxLen, DefaultCollation: cs.DefaultCollation, Collations: cs.Collations}
+	}
+	facts.Definitions = map[string]mapping.TableDefinition{}
+	for t := range facts.Columns {
+		def, err := store.TableDefinition(ctx, t)
+		if errors.Is(err, legacy.ErrDenied) {
+			continue // SHOW CREATE TABLE needs a privilege on the table, not just on columns: no fix needs it then
+		}
+		if err != nil {
+			return err
+		}
+		facts.Definitions[t] = mapping.TableDefinition{Columns: def.Columns, KeyBytes: def.KeyBytes, ColumnBytes: def.ColumnBytes}
 	}
 	return nil
 }

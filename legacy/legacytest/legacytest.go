@@ -257,3 +257,39 @@ func Row(tb testing.TB, dsn, query string, args ...any) []string {
 	}
 	return out
 }
+
+// NewAccount creates a database account for the test with only the
+// privileges stmts give it, and returns a DSN that logs in as it to the
+// database of dsn. Each statement runs as the server's administrator,
+// with {account} standing for the new account ('rs_…'@'%') and {db} for
+// the quoted database name: "GRANT SELECT ON {db}.`users` TO {account}".
+// The account is dropped when tb ends. The test server's account must be
+// allowed to create users and to grant (WITH GRANT OPTION), as root is.
+func NewAccount(tb testing.TB, dsn string, stmts ...string) string {
+	tb.Helper()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	user, password := "rs_"+hex.EncodeToString(suffix), "pw-"+hex.EncodeToString(suffix)
+	account := "'" + user + "'@'%'"
+	MustExec(tb, dsn, "CREATE USER "+account+" IDENTIFIED BY '"+password+"'")
+	tb.Cleanup(func() {
+		db, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec("DROP USER IF EXISTS " + account); err != nil {
+			tb.Errorf("drop test account %s: %v", account, err)
+		}
+	})
+	r := strings.NewReplacer("{account}", account, "{db}", "`"+strings.ReplaceAll(cfg.DBName, "`", "``")+"`")
+	for _, s := range stmts {
+		MustExec(tb, dsn, r.Replace(s))
+	}
+	cfg.User, cfg.Passwd = user, password
+	return cfg.FormatDSN()
+}
