@@ -19,6 +19,7 @@ import (
 // SCIM error types a request can earn (RFC 7644 §3.12).
 const (
 	ScimInvalidValue  = "invalidValue"
+	ScimInvalidFilter = "invalidFilter"
 	ScimInvalidSyntax = "invalidSyntax"
 	ScimInvalidPath   = "invalidPath"
 	ScimNoTarget      = "noTarget"
@@ -411,6 +412,9 @@ func (d *Draft) applyComplex(op string, def *AttrDef, subs []*Attribute, sub str
 // entries by their type, an untyped value to the primary (first) entry.
 func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path, value any, explicit bool) error {
 	if p.Filter != nil {
+		if a := hiddenIn(p.Filter, va.allAttrs()); a != nil {
+			return requestErr(ScimInvalidFilter, "%s", writeOnlyMsg(a))
+		}
 		for i, e := range va.entries {
 			match, err := d.entryMatches(p.Filter, def, e, i == 0)
 			if err != nil {
@@ -519,6 +523,37 @@ func (d *Draft) setEntry(op string, def *AttrDef, e *entry, value any, explicit 
 		}
 		if err := d.setLeaf(a, op, v, explicit); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// hiddenIn returns a hidden (write-only) attribute among all that the
+// value filter e names, or nil. It looks at the whole filter before any of
+// it is evaluated, so that the answer never depends on stored values.
+func hiddenIn(e filter.Expr, all []*Attribute) *Attribute {
+	var name string
+	switch x := e.(type) {
+	case *filter.And:
+		if a := hiddenIn(x.Left, all); a != nil {
+			return a
+		}
+		return hiddenIn(x.Right, all)
+	case *filter.Or:
+		if a := hiddenIn(x.Left, all); a != nil {
+			return a
+		}
+		return hiddenIn(x.Right, all)
+	case *filter.Not:
+		return hiddenIn(x.X, all)
+	case *filter.Compare:
+		name = x.Attr.Name
+	case *filter.Present:
+		name = x.Attr.Name
+	}
+	for _, a := range all {
+		if name != "" && strings.EqualFold(a.Sub, name) && a.Hidden() {
+			return a
 		}
 	}
 	return nil

@@ -1,0 +1,117 @@
+package adapter
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/retroscim/retroscim/legacy/legacytest"
+)
+
+// withPassword is the shipped config.yaml with the password mapped.
+func withPassword(t *testing.T, hash string) string {
+	t.Helper()
+	src := string(mustReadFile(t, "../config.yaml"))
+	line := "    userName:                     { column: login }\n"
+	if !strings.Contains(src, line) {
+		t.Fatal("config.yaml has no userName line")
+	}
+	return strings.Replace(src, line, line+"    password:                     { column: password_hash, hash: "+hash+" }\n", 1)
+}
+
+// TestPasswordIsNoOracle maps the password (as cleartext and as bcrypt)
+// and tries every way a filter, sortBy or attributes could test it. Each
+// is refused with 400, and the answers are byte for byte the same whatever
+// the stored value is: nothing can be learnt about it, one character at a
+// time or otherwise.
+func TestPasswordIsNoOracle(t *testing.T) {
+	requests := []struct {
+		query    string
+		scimType string
+	}{
+		{"filter=" + q(`password sw "a"`), "invalidFilter"},
+		{"filter=" + q(`password eq "alpha-secret"`), "invalidFilter"},
+		{"filter=" + q(`password co "s"`), "invalidFilter"},
+		{"filter=" + q(`password gt "m"`), "invalidFilter"},
+		{"filter=" + q(`password pr`), "invalidFilter"},
+		{"filter=" + q(`not (password eq "x")`), "invalidFilter"},
+		{"filter=" + q(`userName eq "alice@acme.test" and password sw "$2"`), "invalidFilter"},
+		{"filter=" + q(`title pr or password eq null`), "invalidFilter"},
+		{"filter=" + q(`urn:ietf:params:scim:schemas:core:2.0:User:password sw "a"`), "invalidFilter"},
+		{"sortBy=password", "invalidValue"},
+		{"sortBy=password&sortOrder=descending", "invalidValue"},
+		{"attributes=password", "invalidValue"},
+		{"attributes=userName,password", "invalidValue"},
+	}
+	for _, hash := range []string{"none", "bcrypt"} {
+		t.Run(hash, func(t *testing.T) {
+			e := newEnvYAML(t, withPassword(t, hash))
+			answers := map[string]string{}
+			for _, stored := range []string{"alpha-secret", "$2a$12$zzzzzzzzzzzzzzzzzzzzzu"} {
+				legacytest.MustExec(t, e.dsn, "UPDATE users SET password_hash = '"+stored+"' WHERE id = 2")
+				for _, rq := range requests {
+					r := e.get("/Users?" + rq.query)
+					body := r.json(t)
+					if r.Status != http.StatusBadRequest || body["scimType"] != rq.scimType {
+						t.Errorf("GET /Users?%s = %d %s, want 400 %s", rq.query, r.Status, r.Body, rq.scimType)
+					}
+					if d, _ := body["detail"].(string); !strings.Contains(d, "password is write-only") {
+						t.Errorf("GET /Users?%s: detail %q does not say password is write-only", rq.query, d)
+					}
+					if strings.Contains(string(r.Body), stored) {
+						t.Errorf("GET /Users?%s quotes the stored password: %s", rq.query, r.Body)
+					}
+					if prev, ok := answers[rq.query]; ok && prev != string(r.Body) {
+						t.Errorf("GET /Users?%s answers differently for another stored password:\n%s\n%s", rq.query, prev, r.Body)
+					}
+					answers[rq.query] = string(r.Body)
+				}
+			}
+			// Excluding what is never returned is simply true.
+			if r := e.get("/Users?excludedAttributes=password"); r.Status != http.StatusOK || strings.Contains(string(r.Body), "password") {
+				t.Errorf("excludedAttributes=password = %d %s", r.Status, r.Body)
+			}
+			// The password stays writable, and /Schemas says it is write-only.
+			if r := e.do(http.MethodPatch, "/Users/2", `{"Operations":[{"op":"replace","path":"password","value":"n3w-Passw0rd"}]}`); r.Status != http.StatusOK || strings.Contains(string(r.Body), "n3w-Passw0rd") {
+				t.Errorf("PATCH password = %d %s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestWriteOnlyInValuePaths marks a sub-attribute of a multi-valued
+// attribute write-only: a filter's value path, a whole-attribute pr and a
+// PATCH value filter cannot name it either.
+func TestWriteOnlyInValuePaths(t *testing.T) {
+	src := strings.Replace(string(mustReadFile(t, "../config.yaml")),
+		`'phoneNumbers[type eq "work"].value': { column: phone }`,
+		`'phoneNumbers[type eq "work"].value': { column: phone, mutability: writeOnly }`, 1)
+	e := newEnvYAML(t, src)
+	for _, f := range []string{
+		`phoneNumbers[value sw "+1"]`,
+		`phoneNumbers[type eq "work" and value pr]`,
+		`phoneNumbers.value eq "+1 555 0100"`,
+		`phoneNumbers pr`,
+		`not (phoneNumbers[value eq "x"])`,
+	} {
+		r := e.get("/Users?filter=" + q(f))
+		if r.Status != http.StatusBadRequest || r.json(t)["scimType"] != "invalidFilter" || !strings.Contains(string(r.Body), "is write-only") {
+			t.Errorf("filter %s = %d %s, want 400 invalidFilter", f, r.Status, r.Body)
+		}
+	}
+	sum := legacytest.Checksum(t, e.dsn, "users")
+	r := e.do(http.MethodPatch, "/Users/2", `{"Operations":[{"op":"replace","path":"phoneNumbers[value sw \"+1\"].value","value":"+1 555 0199"}]}`)
+	if r.Status != http.StatusBadRequest || r.json(t)["scimType"] != "invalidFilter" {
+		t.Errorf("PATCH with a write-only value filter = %d %s", r.Status, r.Body)
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != sum {
+		t.Error("a refused PATCH changed the table")
+	}
+	// Writing it is what write-only is for.
+	if r := e.do(http.MethodPatch, "/Users/2", `{"Operations":[{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"+1 555 0199"}]}`); r.Status != http.StatusOK {
+		t.Errorf("PATCH of the write-only phone = %d %s", r.Status, r.Body)
+	}
+	if got := e.query("SELECT phone FROM users WHERE id = 2")[0]; got != "+1 555 0199" {
+		t.Errorf("phone = %q", got)
+	}
+}
