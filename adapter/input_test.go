@@ -115,3 +115,51 @@ func TestWriteOnlyInValuePaths(t *testing.T) {
 		t.Errorf("phone = %q", got)
 	}
 }
+
+// TestLookupPerTenant: with lookup.tenant, each tenant sees only its own
+// roles, in error messages and in what can be stored, and the lookup
+// cache never hands one tenant's key to another. Both tenants have a role
+// named Admin (1 for Acme, 4 for Globex).
+func TestLookupPerTenant(t *testing.T) {
+	src := strings.Replace(string(mustReadFile(t, "testdata/write.yaml")),
+		`    - { name: okta, token: "${RETROSCIM_TOKEN}", tenant: "1" }`,
+		`    - { name: okta, token: "${RETROSCIM_TOKEN}", tenant: "1" }
+    - { name: globex, token: "`+globexToken+`", tenant: "2" }`, 1)
+	e := newEnvYAML(t, src)
+	role := func(tenant, id, value string, headers ...string) response {
+		return e.do(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"replace","path":"pantherRole","value":"`+value+`"}]}`, headers...)
+	}
+	sum := legacytest.Checksum(t, e.dsn, "users")
+	for _, tt := range []struct {
+		who, id, value, known string
+		headers               []string
+	}{
+		{"Acme", "2", "Viewer", "Admin, Analyst, Developer", nil},
+		{"Globex", "8", "Analyst", "Admin, Viewer", asGlobex()},
+		{"Globex", "8", "Developer", "Admin, Viewer", asGlobex()},
+	} {
+		r := role(tt.who, tt.id, tt.value, tt.headers...)
+		want := `pantherRole: "` + tt.value + `" is not a known value; known values: ` + tt.known + `; nothing was changed`
+		if d, _ := r.json(t)["detail"].(string); r.Status != http.StatusBadRequest || !strings.HasSuffix(d, want) {
+			t.Errorf("%s sets %s = %d %s, want 400 %q", tt.who, tt.value, r.Status, r.Body, want)
+		}
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != sum {
+		t.Error("a refused role changed the table")
+	}
+	// Admin resolves per tenant, cached or not.
+	for _, tt := range []struct {
+		id, want string
+		headers  []string
+	}{{"2", "1", nil}, {"8", "4", asGlobex()}, {"4", "1", nil}, {"8", "4", asGlobex()}} {
+		if r := role("", tt.id, "Admin", tt.headers...); r.Status != http.StatusOK {
+			t.Fatalf("PATCH user %s pantherRole Admin = %d %s", tt.id, r.Status, r.Body)
+		}
+		if got := e.query("SELECT role_id FROM users WHERE id = ?", tt.id)[0]; got != tt.want {
+			t.Errorf("user %s has role %s after pantherRole Admin, want %s", tt.id, got, tt.want)
+		}
+	}
+	if r := role("", "8", "Viewer", asGlobex()...); r.Status != http.StatusOK || e.query("SELECT role_id FROM users WHERE id = 8")[0] != "5" {
+		t.Errorf("Globex sets its own Viewer = %d %s", r.Status, r.Body)
+	}
+}

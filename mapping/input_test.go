@@ -79,3 +79,25 @@ func TestHiddenAttributes(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedLookup: a multi-tenant app whose lookup table is the same for
+// every tenant says so with shared: true; the lookup then has no tenant.
+func TestSharedLookup(t *testing.T) {
+	cfg, err := Parse("t.yaml", []byte(`database: { dsn: x }
+users:
+  table: users
+  scope: all
+  tenant: org_id
+  attributes:
+    userName: { column: login }
+    urn:ietf:params:scim:schemas:core:2.0:User:role:
+      lookup: { table: roles, match: name, column: role_id, shared: true }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.Users.find(UserSchema, "role", "", "")
+	if a == nil || a.Lookup == nil || a.Lookup.Tenant != "" {
+		t.Fatalf("role = %+v, want a lookup without tenant", a)
+	}
+}
