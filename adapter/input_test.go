@@ -1,6 +1,7 @@
 package adapter
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -161,5 +162,89 @@ func TestLookupPerTenant(t *testing.T) {
 	}
 	if r := role("", "8", "Viewer", asGlobex()...); r.Status != http.StatusOK || e.query("SELECT role_id FROM users WHERE id = 8")[0] != "5" {
 		t.Errorf("Globex sets its own Viewer = %d %s", r.Status, r.Body)
+	}
+}
+
+// TestEqualityIsExact is Okta's and Entra's account linking: userName eq
+// must find the user whose userName differs at most in case, on every
+// collation a user table has. utf8mb4_general_ci and _unicode_ci also
+// ignore accents ("josé" = "jose") and, like every PAD SPACE collation
+// (utf8mb4_bin included), trailing spaces; neither may link the wrong
+// person. Uniqueness on write compares the same way.
+func TestEqualityIsExact(t *testing.T) {
+	for _, coll := range []string{"utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_unicode_520_ci", "utf8mb4_bin", "latin1_swedish_ci"} {
+		t.Run(coll, func(t *testing.T) {
+			cs := coll[:strings.IndexByte(coll, '_')]
+			e := newEnv(t,
+				"ALTER TABLE users DROP INDEX uq_users_org_login",
+				"ALTER TABLE users MODIFY login VARCHAR(190) CHARACTER SET "+cs+" COLLATE "+coll+" NOT NULL",
+				"ALTER TABLE users MODIFY okta_id VARCHAR(64) CHARACTER SET "+cs+" COLLATE "+coll+" NULL",
+				"INSERT INTO users (id, org_id, login, auth_source, okta_id) VALUES (20, 1, 'jose.n@x.com', 'saml', '00uJose')")
+			find := func(f string) []string {
+				t.Helper()
+				r := e.get("/Users?attributes=userName&filter=" + q(f))
+				if r.Status != http.StatusOK {
+					t.Fatalf("filter %s = %d %s", f, r.Status, r.Body)
+				}
+				var ids []string
+				for _, res := range r.json(t)["Resources"].([]any) {
+					ids = append(ids, res.(map[string]any)["id"].(string))
+				}
+				return ids
+			}
+			for f, want := range map[string]string{
+				`userName eq "jose.n@x.com"`:                            "[20]",
+				`userName eq "JOSE.N@X.com"`:                            "[20]",
+				`userName eq "josé.n@x.com"`:                            "[]",
+				`userName eq "jose.n@x.com "`:                           "[]",
+				`userName eq "JOSÉ.N@x.com"`:                            "[]",
+				`userName ne "jose.n@x.com "`:                           "[2 3 4 5 7 20]",
+				`externalId eq "00uJose"`:                               "[20]",
+				`externalId eq "00ujose"`:                               "[]",
+				`externalId eq "00uJose "`:                              "[]",
+				`externalId eq "00uJosé"`:                               "[]",
+				`emails[type eq "work"] and userName eq "jose.n@x.com"`: "[20]",
+			} {
+				if got := fmt.Sprint(find(f)); got != want {
+					t.Errorf("filter %s finds %s, want %s", f, got, want)
+				}
+			}
+			// Uniqueness: another case is taken, another accent or a
+			// trailing space is not.
+			rename := func(id, login string) response {
+				return e.do(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"replace","path":"userName","value":"`+login+`"}]}`)
+			}
+			sum := legacytest.Checksum(t, e.dsn, "users")
+			if r := rename("3", "JOSE.N@x.com"); r.Status != http.StatusConflict || r.json(t)["scimType"] != "uniqueness" {
+				t.Errorf("rename to another case of a taken userName = %d %s", r.Status, r.Body)
+			}
+			if legacytest.Checksum(t, e.dsn, "users") != sum {
+				t.Error("a refused rename changed the table")
+			}
+			if r := rename("5", "josé.n@x.com"); r.Status != http.StatusOK {
+				t.Errorf("rename to josé.n@x.com = %d %s", r.Status, r.Body)
+			}
+			if got := fmt.Sprint(find(`userName eq "josé.n@x.com"`)); got != "[5]" {
+				t.Errorf("after the rename, josé.n@x.com finds %s, want [5]", got)
+			}
+			if got := fmt.Sprint(find(`userName eq "jose.n@x.com"`)); got != "[20]" {
+				t.Errorf("after the rename, jose.n@x.com finds %s, want [20]", got)
+			}
+		})
+	}
+}
+
+// TestEqualityAndTheAppsUniqueKey: where the app's own unique key ignores
+// accents (utf8mb4_general_ci), it refuses what retroscim's check allows,
+// and the answer is a 409 that changes nothing, not a 500.
+func TestEqualityAndTheAppsUniqueKey(t *testing.T) {
+	e := newEnv(t, "INSERT INTO users (id, org_id, login, auth_source) VALUES (20, 1, 'jose.n@x.com', 'saml')")
+	sum := legacytest.Checksum(t, e.dsn, "users")
+	r := e.do(http.MethodPatch, "/Users/5", `{"Operations":[{"op":"replace","path":"userName","value":"josé.n@x.com"}]}`)
+	if r.Status != http.StatusConflict || r.json(t)["scimType"] != "uniqueness" || !strings.Contains(string(r.Body), "uq_users_org_login") {
+		t.Errorf("rename onto the app's unique key = %d %s", r.Status, r.Body)
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != sum {
+		t.Error("a refused rename changed the table")
 	}
 }

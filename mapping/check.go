@@ -102,6 +102,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkTypes(add)
 		r.checkLengths(add)
 		r.checkCollations(add)
+		r.checkEquality(facts.Indexes, add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add)
 	}
 	if c.Members != nil && c.Members.Join != nil {
@@ -223,15 +224,11 @@ func (r *Resource) checkCollations(add addFunc) {
 		}
 		switch {
 		case !a.CaseExact && col.CaseInsensitive():
-			if a.Name == "userName" {
-				add(SevNote, "collation", a.Line, r.attrKey(a), "%s uses %s: userName matches case-insensitively as stored, and an index on it can be used", a.Column, coll)
-			}
+			// checkEquality says what equality does on such a column.
 		case !a.CaseExact:
 			f := add(SevWarning, "collation", a.Line, r.attrKey(a), "%s uses %s, which is case-sensitive: retroscim folds case with LOWER() on both sides so that %s matches case-insensitively, and LOWER(%s) cannot use an index on the column", a.Column, coll, a.Path(), a.Column)
 			f.Fix = fmt.Sprintf("ALTER TABLE %s MODIFY %s %s CHARACTER SET %s COLLATE %s_general_ci%s;  -- or keep the collation and index LOWER(%s) (MySQL 8: CREATE INDEX ... ((LOWER(%s)))); check the app does not rely on case-sensitive logins first",
 				quoteIdent(r.Table), quoteIdent(a.Column), strings.ToUpper(col.ColumnType), charsetOr(col.Charset), charsetOr(col.Charset), notNull(col), a.Column, a.Column)
-		case a.CaseExact && col.CaseInsensitive():
-			add(SevNote, "collation", a.Line, r.attrKey(a), "%s uses %s but %s is case-exact: filters compare it under %s after the index narrows the rows", a.Column, coll, a.Path(), col.binCollation())
 		}
 	}
 }

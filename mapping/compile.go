@@ -766,6 +766,15 @@ func article(t AttrType) string {
 // index stays usable; otherwise both sides are folded with LOWER().
 // Case-exact attributes on a case-insensitive column are compared under the
 // binary collation, next to a plain equality that can use the index.
+//
+// Equality is exact beyond that. A _ci collation (utf8mb4_general_ci,
+// _unicode_ci, MySQL 8's _0900_ai_ci) also ignores accents, so "josé"
+// equals "jose", and a PAD SPACE collation (every MariaDB collation but
+// the _nopad_ ones, utf8mb4_bin included) ignores trailing spaces. An
+// identity provider links accounts with userName eq, so that would link
+// the wrong person. The plain equality narrows the rows through the
+// index; then both sides are compared as bytes (exactText), with case
+// folded for a case-insensitive attribute and nothing else.
 func compareText(t target, col *Column, op filter.Operator, s string) cond {
 	qc := t.sqlCol()
 	fold := !t.caseExact && !col.CaseInsensitive()
@@ -783,13 +792,34 @@ func compareText(t target, col *Column, op filter.Operator, s string) cond {
 	case filter.Co, filter.Sw, filter.Ew:
 		return sqlCond(expr+" LIKE "+arg+" ESCAPE '!'", likePattern(op, s))
 	case filter.Eq:
-		if exact {
-			return sqlCond("("+qc+" = ? AND "+expr+" = ?)", s, s)
+		switch {
+		case t.caseExact && col.kind() == kindBinary:
+			return sqlCond(qc+" = ?", s) // bytes already
+		case fold && col.kind() == kindBinary:
+			// No index can serve the narrowing: compare exactly at once.
+			return sqlCond(exactText(qc, true)+" = "+exactText("?", true), s)
 		}
-		return sqlCond(expr+" = "+arg, s)
+		narrow := expr + " = " + arg
+		if exact {
+			narrow = qc + " = ?"
+		}
+		return cond{sql: narrow + " AND " + exactText(qc, !t.caseExact) + " = " + exactText("?", !t.caseExact), args: []any{s, s}, chain: 'a'}
 	default:
 		return sqlCond(expr+" "+sqlOps[op]+" "+arg, s)
 	}
+}
+
+// exactText is the byte form of a text expression: converted to utf8mb4
+// (so both sides of a comparison share one character set and one case
+// mapping, whatever the column's and the connection's are), lower-cased
+// when fold is set, and cast to binary, which compares byte by byte:
+// accents and trailing spaces count.
+func exactText(expr string, fold bool) string {
+	e := "CONVERT(" + expr + " USING utf8mb4)"
+	if fold {
+		e = "LOWER(" + e + ")"
+	}
+	return "CAST(" + e + " AS BINARY)"
 }
 
 // likePattern builds the LIKE pattern for co, sw or ew.

@@ -279,7 +279,9 @@ func TestStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.SQL != "`org_id` = ? AND `login` = ? AND NOT (`id` = ?)" || !cmp.Equal(p.Args, []any{int64(1), "New@X.io", int64(7)}) {
+	// Uniqueness compares as the filter does: case folded, accents and
+	// trailing spaces significant.
+	if p.SQL != "`org_id` = ? AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args, []any{int64(1), "New@X.io", "New@X.io", int64(7)}) {
 		t.Errorf("UniquePredicate = %s %v", p.SQL, p.Args)
 	}
 }
@@ -314,9 +316,9 @@ users:
 func TestLookupFilter(t *testing.T) {
 	r := writeResource(t)
 	for f, want := range map[string]string{
-		`pantherRole eq "Admin"`: "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE `roles`.`name` = ? AND `roles`.`org_id` = `users`.`org_id`)",
+		`pantherRole eq "Admin"`: "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)",
 		`pantherRole pr`:         "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE TRUE AND `roles`.`org_id` = `users`.`org_id`)",
-		`pantherRole ne "Admin"`: "(`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE `roles`.`name` = ? AND `roles`.`org_id` = `users`.`org_id`)) IS NOT TRUE",
+		`pantherRole ne "Admin"`: "(`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)) IS NOT TRUE",
 	} {
 		p, err := r.CompileFilter(f)
 		if err != nil || p.SQL != want {
