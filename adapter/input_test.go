@@ -248,3 +248,52 @@ func TestEqualityAndTheAppsUniqueKey(t *testing.T) {
 		t.Error("a refused rename changed the table")
 	}
 }
+
+// noActive is the shipped config.yaml for an app without an active flag
+// (several real ones have none): no active key, and delete: deny.
+func noActive(t *testing.T) string {
+	t.Helper()
+	src := string(mustReadFile(t, "../config.yaml"))
+	for _, l := range []string{"  delete: deactivate\n", "  active: { column: is_active, true: 1, false: 0 }\n"} {
+		if !strings.Contains(src, l) {
+			t.Fatalf("config.yaml has no %q", l)
+		}
+		src = strings.Replace(src, l, "", 1)
+	}
+	return src
+}
+
+// TestDeactivationWithoutActive: a mapping that cannot deactivate never
+// answers 200 to a deactivation (Okta and Entra would believe the user
+// lost access): every shape of it is refused and nothing changes, while
+// active=true, which every user of such a mapping is, succeeds.
+func TestDeactivationWithoutActive(t *testing.T) {
+	e := newEnvYAML(t, noActive(t))
+	sum := legacytest.Checksum(t, e.dsn, "users")
+	for _, tt := range []struct{ name, method, body string }{
+		{"okta", http.MethodPatch, request(t, "okta_deactivate")},
+		{"entra", http.MethodPatch, request(t, "entra_disable_string_boolean")},
+		{"with a profile change", http.MethodPatch, `{"Operations":[{"op":"replace","path":"title","value":"Gone"},{"op":"replace","path":"active","value":false}]}`},
+		{"put", http.MethodPut, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice@acme.test","active":false}`},
+	} {
+		r := e.do(tt.method, "/Users/2", tt.body)
+		d, _ := r.json(t)["detail"].(string)
+		if r.Status != http.StatusBadRequest || r.json(t)["scimType"] != "mutability" || !strings.Contains(d, "no way to deactivate") || !strings.Contains(d, "add users.active: {") || !strings.Contains(d, "nothing was changed") {
+			t.Errorf("%s deactivation = %d %s", tt.name, r.Status, r.Body)
+		}
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != sum {
+		t.Error("a refused deactivation changed the table")
+	}
+	for _, body := range []string{request(t, "okta_reactivate"), `{"Operations":[{"op":"Replace","path":"active","value":"True"}]}`} {
+		if r := e.do(http.MethodPatch, "/Users/2", body); r.Status != http.StatusOK {
+			t.Errorf("active=true = %d %s", r.Status, r.Body)
+		}
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != sum {
+		t.Error("active=true changed the table")
+	}
+	if r := e.do(http.MethodDelete, "/Users/2", ""); r.Status != http.StatusForbidden || strings.Contains(string(r.Body), "PATCH active=false") {
+		t.Errorf("DELETE = %d %s; it must not send the client to a deactivation that is refused", r.Status, r.Body)
+	}
+}

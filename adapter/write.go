@@ -290,6 +290,9 @@ func (s *Server) deleteUser(c echo.Context) error {
 	id := pathParam(c, "id")
 	switch r.Delete {
 	case mapping.DeleteDeny:
+		if r.Active == nil {
+			return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny), and this mapping cannot deactivate them either (users has no active key)")
+		}
 		return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny); deactivate them instead with PATCH active=false")
 	case mapping.DeleteDeactivate:
 		return s.deactivate(c, r, id)

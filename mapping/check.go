@@ -103,6 +103,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkLengths(add)
 		r.checkCollations(add)
 		r.checkEquality(facts.Indexes, add)
+		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add)
 	}
 	if c.Members != nil && c.Members.Join != nil {

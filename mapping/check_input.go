@@ -7,7 +7,8 @@ import (
 )
 
 // This file holds the findings about how requests are read: what a
-// column's collation makes of the equality that links accounts.
+// column's collation makes of the equality that links accounts, and a
+// users mapping that cannot deactivate.
 
 // collationRules says what a collation ignores when it compares strings.
 type collationRules struct {
@@ -112,4 +113,14 @@ func joinWith(list []string, word string) string {
 		return list[0]
 	}
 	return strings.Join(list[:len(list)-1], ", ") + " " + word + " " + list[len(list)-1]
+}
+
+// checkDeactivation flags a users mapping with no way to deactivate:
+// Okta and Entra deactivate by setting active to false, which such a
+// mapping refuses with 400 (see refuseDeactivation).
+func (r *Resource) checkDeactivation(add addFunc) {
+	if r.Type != "User" || r.Active != nil {
+		return
+	}
+	add(SevWarning, "deactivate", r.line, r.key+".active", "Okta and Entra deactivate a user by setting active to false, which is answered 400 mutability: %s", noDeactivation)
 }

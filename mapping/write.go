@@ -663,9 +663,6 @@ func (d *Draft) setLeaf(a *Attribute, op string, value any, explicit bool) error
 }
 
 func (d *Draft) setActive(op string, value any) error {
-	if d.r.Active == nil {
-		return nil // the app has no notion of active
-	}
 	if op == "remove" || value == nil {
 		return requestErr(ScimInvalidValue, "active cannot be removed: set it to true or false")
 	}
@@ -673,8 +670,29 @@ func (d *Draft) setActive(op string, value any) error {
 	if err != nil {
 		return err
 	}
+	if d.r.Active == nil {
+		if b {
+			return nil // every user of such a mapping is active: nothing to do
+		}
+		return refuseDeactivation()
+	}
 	d.active, d.activeTouched = b, true
 	return nil
+}
+
+// noDeactivation says why a users mapping without active: cannot
+// deactivate, and what to add.
+const noDeactivation = "this mapping has no way to deactivate a user (users has no active key), so every user is active and active cannot become false; " +
+	"add users.active: { column: <the flag column>, true: 1, false: 0 }, or active: { deactivate: delete } if deactivating should delete the row"
+
+// refuseDeactivation is the one place where active=false is refused for a
+// mapping that cannot deactivate (PATCH in Okta's and Entra's shapes, PUT,
+// POST and DELETE with delete: deactivate all come here). Answering 200
+// would make the identity provider believe the user lost access. The
+// error is mutability: without an active key, active is in effect a
+// read-only attribute whose value is always true.
+func refuseDeactivation() error {
+	return requestErr(ScimMutability, "%s; nothing was changed", noDeactivation)
 }
 
 // coerce converts a JSON value to the attribute's SCIM type: string,

@@ -53,3 +53,27 @@ func TestCheckExplainsEquality(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFlagsNoDeactivation: a users mapping without active: is
+// served, but check warns that Okta's and Entra's deactivations will be
+// refused.
+func TestCheckFlagsNoDeactivation(t *testing.T) {
+	config := strings.Replace(checkConfig, "  delete: deactivate\n  active: { column: enabled, true: Y, false: N }\n", "  delete: deny\n", 1)
+	if config == checkConfig {
+		t.Fatal("checkConfig has no active line")
+	}
+	code, rep, _ := runCheck(t, checkSchema, config)
+	var found []mapping.Finding
+	for _, f := range rep.Findings {
+		if f.Check == "deactivate" {
+			found = append(found, f)
+		}
+	}
+	if len(found) != 1 || found[0].Severity != mapping.SevWarning || found[0].Key != "users.active" || found[0].Line != lineIn(config, "table: accounts") ||
+		!strings.Contains(found[0].Message, "answered 400 mutability: this mapping has no way to deactivate a user") || !strings.Contains(found[0].Message, "active: { deactivate: delete }") {
+		t.Errorf("deactivate findings = %s", describeFindings(found))
+	}
+	if code != 2 {
+		t.Errorf("exit code %d, want 2", code)
+	}
+}
