@@ -297,3 +297,105 @@ func TestDeactivationWithoutActive(t *testing.T) {
 		t.Errorf("DELETE = %d %s; it must not send the client to a deactivation that is refused", r.Status, r.Body)
 	}
 }
+
+// TestLaxInputRefused: what a client sends must be what the schema says.
+// Each bad body is refused with the error that names the problem, and
+// nothing is written.
+func TestLaxInputRefused(t *testing.T) {
+	e := newWriteEnv(t)
+	const core = `"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]`
+	grace := func(extra string) string {
+		return strings.Replace(request(t, "okta_create"), `"userName": "Grace.Hopper@acme.test",`, extra, 1)
+	}
+	patch := func(ops string) string { return `{"Operations":[` + ops + `]}` }
+	users, roles := legacytest.Checksum(t, e.dsn, "users"), legacytest.Checksum(t, e.dsn, "roles")
+	for _, tt := range []struct {
+		name, method, path, body, scimType, detail string
+	}{
+		{"number for userName", http.MethodPost, "/Users", grace(`"userName": 123,`), "invalidValue", "userName must be a string, got 123"},
+		{"boolean for userName", http.MethodPut, "/Users/2", `{` + core + `,"userName":true}`, "invalidValue", "userName must be a string, got true"},
+		{"number in a path-less PATCH", http.MethodPatch, "/Users/2", patch(`{"op":"replace","value":{"title":42}}`), "invalidValue", "title must be a string, got 42"},
+		{"unknown schema on POST", http.MethodPost, "/Users", strings.Replace(request(t, "okta_create"), `"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]`, `"schemas": ["urn:hostile:nope"]`, 1), "invalidSyntax", `schemas: "urn:hostile:nope" is not a schema of Users on this server`},
+		{"unknown schema on PUT", http.MethodPut, "/Users/2", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:hostile:nope"],"userName":"alice@acme.test"}`, "invalidSyntax", `"urn:hostile:nope" is not a schema of Users`},
+		{"no core schema", http.MethodPut, "/Users/2", `{"schemas":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"alice@acme.test"}`, "invalidSyntax", "schemas must contain urn:ietf:params:scim:schemas:core:2.0:User"},
+		{"no schemas", http.MethodPut, "/Users/2", `{"userName":"alice@acme.test"}`, "invalidSyntax", "the body has no schemas"},
+		{"group schema on a user", http.MethodPost, "/Users", strings.Replace(request(t, "okta_create"), "core:2.0:User\"]", "core:2.0:Group\"]", 1), "invalidSyntax", "is not a schema of Users"},
+		{"user schema on a group", http.MethodPost, "/Groups", `{` + core + `,"displayName":"Ops"}`, "invalidSyntax", "is not a schema of Groups"},
+		{"NUL in userName", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"userName","value":"alice\u0000@acme.test"}`), "invalidValue", "userName contains the control character U+0000 (NUL), which is not accepted"},
+		{"NUL in a POST", http.MethodPost, "/Users", grace(`"userName": "grace\u0000@acme.test",`), "invalidValue", "U+0000 (NUL)"},
+		{"escape sequence in a name", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"name.givenName","value":"Al\u001b[2Jice"}`), "invalidValue", "U+001B"},
+		{"newline in a title", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"title","value":"Staff\nEngineer"}`), "invalidValue", "U+000A"},
+		{"control character in a group name", http.MethodPatch, "/Groups/2", patch(`{"op":"replace","path":"displayName","value":"Ana\u0007lyst"}`), "invalidValue", "U+0007"},
+		{"filter on a type not stored", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"emails[type eq \"home\"].value","value":"alice@home.test"}`), "noTarget", `emails[type eq "home"] matches no value this server stores: it stores emails of type work; nothing was changed`},
+		{"Entra's add of a type not stored", http.MethodPatch, "/Users/2", patch(`{"op":"Add","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555 0111"}`), "noTarget", `phoneNumbers[type eq "mobile"] matches no value`},
+		{"filter on a value not stored", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"emails[value eq \"old@acme.test\"].value","value":"new@acme.test"}`), "noTarget", `emails[value eq "old@acme.test"] matches no value`},
+		{"noTarget rolls back earlier operations", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"title","value":"Lead"},{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y.z"}`), "noTarget", "nothing was changed"},
+	} {
+		r := e.do(tt.method, tt.path, tt.body)
+		body := r.json(t)
+		if d, _ := body["detail"].(string); r.Status != http.StatusBadRequest || body["scimType"] != tt.scimType || !strings.Contains(d, tt.detail) {
+			t.Errorf("%s: %s %s = %d %s, want 400 %s %q", tt.name, tt.method, tt.path, r.Status, r.Body, tt.scimType, tt.detail)
+		}
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != users || legacytest.Checksum(t, e.dsn, "roles") != roles {
+		t.Error("a refused request changed the tables")
+	}
+	// Removing a value the app does not store removes nothing, successfully.
+	if r := e.do(http.MethodPatch, "/Users/2", patch(`{"op":"remove","path":"emails[type eq \"home\"]"}`)); r.Status != http.StatusOK {
+		t.Errorf("remove of a type not stored = %d %s", r.Status, r.Body)
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != users {
+		t.Error("a remove of nothing changed the users table")
+	}
+}
+
+// TestAddIfMissing: Okta and Entra set a typed value with a filtered
+// path whether or not the user has one yet (Entra's documented
+// add-if-missing behaviour). Dave has no e-mail and no phone.
+func TestAddIfMissing(t *testing.T) {
+	e := newWriteEnv(t)
+	for _, tt := range []struct{ body, column, want string }{
+		{`{"Operations":[{"op":"Add","path":"emails[type eq \"work\"].value","value":"dave@acme.test"}]}`, "email", "dave@acme.test"},
+		{`{"Operations":[{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"+1 555 0105"}]}`, "phone", "+1 555 0105"},
+	} {
+		if r := e.do(http.MethodPatch, "/Users/5", tt.body); r.Status != http.StatusOK {
+			t.Errorf("PATCH %s = %d %s", tt.body, r.Status, r.Body)
+		}
+		if got := e.query("SELECT " + tt.column + " FROM users WHERE id = 5")[0]; got != tt.want {
+			t.Errorf("%s = %q, want %q", tt.column, got, tt.want)
+		}
+	}
+}
+
+// TestClientSchemasAccepted: the schema lists Okta and Entra really send
+// are accepted, the enterprise URN included where nothing of it is
+// mapped, and Entra's Microsoft URN when it creates a group.
+func TestClientSchemasAccepted(t *testing.T) {
+	src := string(mustReadFile(t, "testdata/write.yaml"))
+	for _, l := range []string{
+		"    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department':     { column: department, values: [Engineering, Finance, Design, IT] }\n",
+		"    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': { column: employee_no }\n",
+	} {
+		if !strings.Contains(src, l) {
+			t.Fatalf("write.yaml has no %q", l)
+		}
+		src = strings.Replace(src, l, "", 1)
+	}
+	e := newEnvYAML(t, src)
+	entraUser := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+		"externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1","active":true,
+		"emails":[{"primary":true,"type":"work","value":"Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"}],
+		"meta":{"resourceType":"User"},"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"}}`
+	if r := e.do(http.MethodPost, "/Users", entraUser); r.Status != http.StatusCreated {
+		t.Errorf("Entra's POST /Users = %d %s", r.Status, r.Body)
+	}
+	if r := e.do(http.MethodPut, "/Users/2", request(t, "okta_put")); r.Status != http.StatusOK {
+		t.Errorf("Okta's PUT = %d %s", r.Status, r.Body)
+	}
+	entraGroup := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+		"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"Entra Group","meta":{"resourceType":"Group"}}`
+	if r := e.do(http.MethodPost, "/Groups", entraGroup); r.Status != http.StatusCreated {
+		t.Errorf("Entra's POST /Groups = %d %s", r.Status, r.Body)
+	}
+}

@@ -576,14 +576,27 @@ func (r *Resource) unknownAttr(p filter.AttrPath, pos int) error {
 	return &FilterError{Pos: pos, Msg: fmt.Sprintf("unknown attribute %q; mapped attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
 }
 
-// knownUnmapped reports whether p names an RFC 7643 attribute that this
-// mapping leaves out.
+// knownUnmapped reports whether p names an RFC 7643 attribute of this
+// resource type (of its core schema or, for users, of the enterprise
+// extension, named short or by URN) that this mapping leaves out.
 func knownUnmapped(p filter.AttrPath, r *Resource) bool {
-	s := knownSchemas[strings.ToLower(r.Schema.ID)]
-	if p.URI != "" {
-		s = knownSchemas[strings.ToLower(p.URI)]
+	for _, s := range r.rfcSchemas() {
+		if (p.URI == "" || strings.EqualFold(p.URI, s.ID)) && s.Attr(p.Name) != nil {
+			return true
+		}
 	}
-	return s != nil && s.Attr(p.Name) != nil
+	return false
+}
+
+// isRFCSchema reports whether uri is one of the RFC 7643 schemas of this
+// resource type, mapped or not.
+func (r *Resource) isRFCSchema(uri string) bool {
+	for _, s := range r.rfcSchemas() {
+		if strings.EqualFold(uri, s.ID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Resource) notMapped(p filter.AttrPath, pos int) error {

@@ -101,3 +101,123 @@ users:
 		t.Fatalf("role = %+v, want a lookup without tenant", a)
 	}
 }
+
+// TestCheckSchemas: a POST or PUT body lists its resource type's core
+// schema and only schemas this resource type knows. Okta and Entra list
+// the enterprise extension even when nothing of it is mapped, and Entra
+// lists a Microsoft URN when it creates a group; both are accepted.
+func TestCheckSchemas(t *testing.T) {
+	users := writeResource(t) // maps enterprise and urn:acme:scim:ext:1.0:User attributes
+	bare := hiddenResource(t) // maps no extension
+	groups := groupsConfig(t, "    join: { table: user_roles, user: user_id, group: role_id }\n").Groups
+	const core, ent = `"urn:ietf:params:scim:schemas:core:2.0:User"`, `"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+	for _, tt := range []struct {
+		r       *Resource
+		schemas string // the schemas member, or "" for none
+		want    string // substring of the error, or "" for accepted
+	}{
+		{users, `[` + core + `]`, ""},
+		{users, `[` + core + `,` + ent + `]`, ""},
+		{users, `["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER","urn:acme:scim:ext:1.0:User"]`, ""},
+		{bare, `[` + core + `,` + ent + `]`, ""},
+		{groups, `["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"]`, ""},
+		{users, ``, `the body has no schemas: send "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"] with a User`},
+		{users, `[]`, `schemas must be a non-empty array`},
+		{users, `"` + UserSchema + `"`, `schemas must be a non-empty array`},
+		{users, `[1]`, `schemas must hold strings`},
+		{users, `["urn:hostile:nope"]`, `schemas: "urn:hostile:nope" is not a schema of Users on this server; it knows urn:ietf:params:scim:schemas:core:2.0:User, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User, urn:acme:scim:ext:1.0:User`},
+		{users, `[` + core + `,"urn:hostile:nope"]`, `"urn:hostile:nope" is not a schema of Users`},
+		{bare, `[` + core + `,"urn:acme:scim:ext:1.0:User"]`, `it knows urn:ietf:params:scim:schemas:core:2.0:User, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`},
+		{users, `[` + ent + `]`, `schemas must contain urn:ietf:params:scim:schemas:core:2.0:User`},
+		{users, `["urn:ietf:params:scim:schemas:core:2.0:Group"]`, `is not a schema of Users`},
+		{groups, `["urn:ietf:params:scim:schemas:core:2.0:Group",` + ent + `]`, `is not a schema of Groups`},
+	} {
+		src := `{"displayName":"x"}`
+		if tt.schemas != "" {
+			src = `{"schemas":` + tt.schemas + `,"displayName":"x"}`
+		}
+		body, err := DecodeJSON([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tt.r.CheckSchemas(body)
+		var re *RequestError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s CheckSchemas(%s) = %v, want accepted", tt.r.Type, tt.schemas, err)
+		case tt.want != "" && (!errors.As(err, &re) || re.SCIMType != ScimInvalidSyntax || !strings.Contains(re.Msg, tt.want)):
+			t.Errorf("%s CheckSchemas(%s) = %v, want invalidSyntax %q", tt.r.Type, tt.schemas, err, tt.want)
+		}
+	}
+}
+
+// TestMultiLineValues: addresses' formatted and streetAddress may hold
+// line breaks (RFC 7643 §4.1.2); no other string may hold a control
+// character.
+func TestMultiLineValues(t *testing.T) {
+	cfg, err := Parse("t.yaml", []byte(`database: { dsn: x }
+users:
+  table: users
+  scope: all
+  attributes:
+    userName: { column: login }
+    'addresses[type eq "work"].formatted': { column: address }
+    'addresses[type eq "work"].streetAddress': { column: street }
+    'addresses[type eq "work"].locality': { column: city }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Users
+	for path, want := range map[string]string{
+		`addresses[type eq \"work\"].formatted`:     "",
+		`addresses[type eq \"work\"].streetAddress`: "",
+		`addresses[type eq \"work\"].locality`:      `contains the control character U+000D (carriage return`,
+	} {
+		d := r.NewDraft(make(Row, len(r.SelectExprs())))
+		err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"add","path":"`+path+`","value":"1 Main St\r\nSuite 2\tBack"}]}`))
+		if err == nil {
+			_, err = d.Changes()
+		}
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s with line breaks: %v, want %q", path, err, want)
+		}
+		d = r.NewDraft(make(Row, len(r.SelectExprs())))
+		_ = d.ApplyPatch(ops(t, `{"Operations":[{"op":"add","path":"`+path+`","value":"1 Main St\u0000"}]}`))
+		if _, err := d.Changes(); err == nil || !strings.Contains(err.Error(), "U+0000 (NUL)") {
+			t.Errorf("%s with NUL: %v", path, err)
+		}
+	}
+}
+
+// TestUnmappedPaths: an explicit PATCH path is judged the same way
+// whether it is short or qualified by its schema's URN, and whether or
+// not the mapping maps anything of that schema: an RFC 7643 attribute the
+// app does not store is ignored, a name that is no attribute of the
+// schema is invalidPath, and a schema this server cannot know is ignored.
+func TestUnmappedPaths(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
+	for _, r := range []*Resource{writeResource(t), hiddenResource(t)} {
+		for path, want := range map[string]string{
+			"nickName2": ScimInvalidPath,
+			"urn:ietf:params:scim:schemas:core:2.0:User:x": ScimInvalidPath,
+			ent + "nonsense": ScimInvalidPath,
+			"locale":         "",
+			"urn:ietf:params:scim:schemas:core:2.0:User:locale": "",
+			"costCenter":                "",
+			ent + "costCenter":          "",
+			ent + "manager.value":       "",
+			"urn:acme:other:1.0:User:x": "",
+		} {
+			d := r.NewDraft(make(Row, len(r.SelectExprs())))
+			err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"replace","path":"`+path+`","value":"v"}]}`))
+			var re *RequestError
+			switch {
+			case want == "" && err != nil:
+				t.Errorf("PATCH %s = %v, want ignored", path, err)
+			case want != "" && (!errors.As(err, &re) || re.SCIMType != want):
+				t.Errorf("PATCH %s = %v, want %s", path, err, want)
+			}
+		}
+	}
+}
