@@ -200,6 +200,9 @@ func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draf
 			if err := s.prepare(ctx, tx, g, ch, tenant, id); err != nil {
 				return err
 			}
+			g.DropUnchanged(ch, row)
+		}
+		if !ch.Empty() {
 			if _, err := tx.Update(ctx, legacy.Update{Table: g.Table, Set: legacyAssignments(g.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
 				return err
 			}

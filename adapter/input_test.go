@@ -399,3 +399,85 @@ func TestClientSchemasAccepted(t *testing.T) {
 		t.Errorf("Entra's POST /Groups = %d %s", r.Status, r.Body)
 	}
 }
+
+// noOpEnv is write.yaml over the sample schema with an integer version
+// column next to updated_at (which the sample declares ON UPDATE
+// CURRENT_TIMESTAMP(6)), and attributes whose stored form differs from
+// what a client sends: a dateTime, a decimal, a cleartext password.
+func noOpEnv(t *testing.T) *env {
+	t.Helper()
+	src := string(mustReadFile(t, "testdata/write.yaml"))
+	for old, new := range map[string]string{
+		"meta: { created: created_at, last_modified: updated_at, version: updated_at }": "meta: { created: created_at, last_modified: updated_at, version: row_version }",
+		"    userName: { column: login }\n": "    userName: { column: login }\n" +
+			"    password: { column: password_hash, hash: none }\n" +
+			"    'urn:acme:scim:ext:1.0:User:lastLogin': { column: last_login_at, type: dateTime }\n" +
+			"    'urn:acme:scim:ext:1.0:User:quota': { column: quota, type: decimal }\n",
+	} {
+		if !strings.Contains(src, old) {
+			t.Fatalf("write.yaml has no %q", old)
+		}
+		src = strings.Replace(src, old, new, 1)
+	}
+	return newEnvYAML(t, src,
+		"ALTER TABLE users ADD COLUMN row_version INT NOT NULL DEFAULT 0, ADD COLUMN quota DECIMAL(6,2) NULL",
+		"UPDATE users SET last_login_at = '2024-01-01 10:00:00', quota = 1.50, password_hash = 'secret-one' WHERE id = 2")
+}
+
+// TestNoOpWritesNothing sends requests whose effect is nil, in the shapes
+// Okta and Entra send them, and checks that each writes nothing: the
+// tables are byte for byte the same, the version and updated_at (ON
+// UPDATE CURRENT_TIMESTAMP) do not move, the ETag stays, no audit entry
+// appears. A real change afterwards shows the same checks see a write.
+func TestNoOpWritesNothing(t *testing.T) {
+	e := noOpEnv(t)
+	alice := e.get("/Users/2")
+	if alice.Status != http.StatusOK {
+		t.Fatalf("GET /Users/2 = %d %s", alice.Status, alice.Body)
+	}
+	put := string(alice.Body)
+	group := e.get("/Groups/1")
+	state := func() string {
+		return legacytest.Checksum(t, e.dsn, "users") + legacytest.Checksum(t, e.dsn, "user_roles") + legacytest.Checksum(t, e.dsn, "roles") +
+			strings.Join(e.query("SELECT row_version, updated_at FROM users WHERE id = 2"), "|") +
+			e.query("SELECT COUNT(*) FROM retroscim_audit")[0]
+	}
+	before := state()
+	patch := func(ops string) string { return `{"Operations":[` + ops + `]}` }
+	for _, tt := range []struct{ name, method, path, body string }{
+		{"same title", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"title","value":"Staff Engineer"}`)},
+		{"Okta's profile push, unchanged", http.MethodPatch, "/Users/2", patch(`{"op":"replace","value":{"name":{"givenName":"Alice","familyName":"Anders"},"emails":[{"primary":true,"value":"alice@acme.test","type":"work"}],"active":true}}`)},
+		{"Entra's active True", http.MethodPatch, "/Users/2", patch(`{"op":"Replace","path":"active","value":"True"}`)},
+		{"Entra's add of the same e-mail", http.MethodPatch, "/Users/2", patch(`{"op":"Add","path":"emails[type eq \"work\"].value","value":"alice@acme.test"}`)},
+		{"a role in another case", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"pantherRole","value":"admin"}`)},
+		{"a time with more precision than the column", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"urn:acme:scim:ext:1.0:User:lastLogin","value":"2024-01-01T10:00:00.2Z"}`)},
+		{"the same time in another zone", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"urn:acme:scim:ext:1.0:User:lastLogin","value":"2024-01-01T12:00:00+02:00"}`)},
+		{"a decimal written another way", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"urn:acme:scim:ext:1.0:User:quota","value":"1.5"}`)},
+		{"the same cleartext password", http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"password","value":"secret-one"}`)},
+		{"removing what is not there", http.MethodPatch, "/Users/5", patch(`{"op":"remove","path":"title"}`)},
+		{"PUT of the resource as read", http.MethodPut, "/Users/2", put},
+		{"adding an existing member", http.MethodPatch, "/Groups/1", patch(`{"op":"add","path":"members","value":[{"value":"2"}]}`)},
+		{"removing a non-member", http.MethodPatch, "/Groups/1", patch(`{"op":"remove","path":"members[value eq \"4\"]"}`)},
+		{"renaming to the same name", http.MethodPatch, "/Groups/1", patch(`{"op":"replace","value":{"id":"1","displayName":"Admin"}}`)},
+		{"PUT of the group as read", http.MethodPut, "/Groups/1", string(group.Body)},
+	} {
+		r := e.do(tt.method, tt.path, tt.body)
+		if r.Status != http.StatusOK && r.Status != http.StatusNoContent {
+			t.Errorf("%s: %s %s = %d %s", tt.name, tt.method, tt.path, r.Status, r.Body)
+			continue
+		}
+		if after := state(); after != before {
+			t.Errorf("%s wrote something:\n%s\n%s", tt.name, before, after)
+			before = after
+		}
+		if tt.path == "/Users/2" && tt.method == http.MethodPatch && r.Header.Get("ETag") != alice.Header.Get("ETag") {
+			t.Errorf("%s: ETag %s, was %s", tt.name, r.Header.Get("ETag"), alice.Header.Get("ETag"))
+		}
+	}
+	if r := e.do(http.MethodPatch, "/Users/2", patch(`{"op":"replace","path":"title","value":"Lead"}`)); r.Status != http.StatusOK || r.Header.Get("ETag") == alice.Header.Get("ETag") {
+		t.Fatalf("a real change = %d, ETag %s", r.Status, r.Header.Get("ETag"))
+	}
+	if state() == before {
+		t.Error("a real change left the same state: the checks above see nothing")
+	}
+}

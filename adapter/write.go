@@ -160,6 +160,10 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		if err := s.prepare(ctx, tx, r, ch, tenant, id); err != nil {
 			return err
 		}
+		if r.DropUnchanged(ch, row); ch.Empty() {
+			out = row // the request changes nothing: nothing is written
+			return nil
+		}
 		if _, err := tx.Update(ctx, legacy.Update{Table: r.Table, Set: legacyAssignments(r.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
 			return err
 		}

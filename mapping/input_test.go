@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hiddenResource maps a password and a write-only work phone.
@@ -218,6 +219,54 @@ func TestUnmappedPaths(t *testing.T) {
 			case want != "" && (!errors.As(err, &re) || re.SCIMType != want):
 				t.Errorf("PATCH %s = %v, want %s", path, err, want)
 			}
+		}
+	}
+}
+
+// TestDropUnchanged: writes the row already holds, in its stored form,
+// are dropped with their audit entries; real changes stay.
+func TestDropUnchanged(t *testing.T) {
+	r := writeResource(t)
+	row := writeRow(r)
+	roleKey := r.colIndex["role_id"]
+	row[roleKey] = int64(1)
+	attr := func(path string) *Attribute {
+		for _, a := range r.Attributes {
+			if a.Path() == path {
+				return a
+			}
+		}
+		t.Fatalf("no attribute %s", path)
+		return nil
+	}
+	hired, level, title, role := attr("urn:acme:scim:ext:1.0:User:hired"), attr("urn:acme:scim:ext:1.0:User:level"), attr("title"), attr("urn:ietf:params:scim:schemas:core:2.0:User:pantherRole")
+	for _, tt := range []struct {
+		a    Assignment
+		same bool
+	}{
+		{Assignment{Column: "hired_at", Value: time.Date(2020, 5, 1, 9, 0, 0, 400e6, time.UTC), Attr: hired}, true}, // DATETIME rounds to seconds
+		{Assignment{Column: "hired_at", Value: time.Date(2020, 5, 1, 9, 0, 0, 600e6, time.UTC), Attr: hired}, false},
+		{Assignment{Column: "hired_at", Value: time.Date(2020, 5, 1, 11, 0, 0, 0, time.FixedZone("", 7200)), Attr: hired}, true},
+		{Assignment{Column: "level", Value: int64(3), Attr: level}, true},
+		{Assignment{Column: "level", Value: int64(4), Attr: level}, false},
+		{Assignment{Column: "title", Value: "Boss", Attr: title}, true},
+		{Assignment{Column: "title", Value: "boss", Attr: title}, false}, // a change of case is a change
+		{Assignment{Column: "title", Value: "Boss ", Attr: title}, false},
+		{Assignment{Column: "title", Value: nil, Attr: title}, false},
+		{Assignment{Column: "home_email", Value: nil}, true},
+		{Assignment{Column: "role_id", Value: int64(1), Attr: role}, true},
+		{Assignment{Column: "role_id", Value: int64(2), Attr: role}, false},
+		{Assignment{Column: "is_active", Value: int64(2)}, true},
+		{Assignment{Column: "title", SQL: "DEFAULT", Attr: title}, false},
+		{Assignment{Column: "not_selected", Value: "x"}, false},
+	} {
+		ch := &Change{Set: []Assignment{tt.a}, Changed: []string{"x"}, Diff: []AttrChange{{Attribute: "x"}}}
+		if tt.a.Attr != nil {
+			ch.Changed, ch.Diff = []string{tt.a.Attr.Path()}, []AttrChange{{Attribute: tt.a.Attr.Path()}}
+		}
+		r.DropUnchanged(ch, row)
+		if got := ch.Empty() && len(ch.Diff) == 0 && len(ch.Changed) == 0; got != tt.same {
+			t.Errorf("%s = %v over the stored %v: dropped %v, want %v", tt.a.Column, tt.a.Value, row[r.colIndex[tt.a.Column]], got, tt.same)
 		}
 	}
 }

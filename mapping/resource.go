@@ -1023,6 +1023,13 @@ func (r *Resource) buildSelect() {
 		r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
 		a.colIdx = len(r.selectExprs) - 1
 	}
+	// The keys lookups store, too: a write that resolves to the key
+	// already stored is no change (DropUnchanged).
+	for _, a := range r.Attributes {
+		if a.Lookup != nil {
+			add(a.Column)
+		}
+	}
 }
 
 // lookupValueSQL is the subquery that reads a lookup attribute's value
