@@ -481,3 +481,27 @@ func TestNoOpWritesNothing(t *testing.T) {
 		t.Error("a real change left the same state: the checks above see nothing")
 	}
 }
+
+// TestFirstWinsAddOfAHeldUser: with one group per user and first_wins, an
+// add of a user who already has another group leaves the user there; it
+// writes nothing and records no change.
+func TestFirstWinsAddOfAHeldUser(t *testing.T) {
+	e := newEnvYAML(t, singleColumnConfig(t, "first_wins"))
+	before := legacytest.Checksum(t, e.dsn, "users")
+	if r := e.do(http.MethodPatch, "/Groups/3", `{"Operations":[{"op":"add","path":"members","value":[{"value":"2"}]}]}`); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
+	}
+	if legacytest.Checksum(t, e.dsn, "users") != before || e.roleOf(2) != "1" {
+		t.Errorf("Alice's group moved or her row was written: role %s", e.roleOf(2))
+	}
+	if n := e.query("SELECT COUNT(*) FROM retroscim_audit")[0]; n != "0" {
+		t.Errorf("%s audit entries for an add that changed nothing", n)
+	}
+	// Dave has no group: he is added, and only he is recorded.
+	if r := e.do(http.MethodPatch, "/Groups/3", `{"Operations":[{"op":"add","path":"members","value":[{"value":"2"},{"value":"5"}]}]}`); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
+	}
+	if got := e.query("SELECT changes FROM retroscim_audit ORDER BY id DESC LIMIT 1")[0]; got != `{"added":["5"],"removed":[]}` {
+		t.Errorf("audit = %s, want Dave alone added", got)
+	}
+}
