@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -200,6 +201,9 @@ func (s *Server) updateGroup(c echo.Context, id string, apply func(*mapping.Draf
 			if err := s.prepare(ctx, tx, g, ch, tenant, id); err != nil {
 				return err
 			}
+			g.DropUnchanged(ch, row)
+		}
+		if !ch.Empty() {
 			if _, err := tx.Update(ctx, legacy.Update{Table: g.Table, Set: legacyAssignments(g.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
 				return err
 			}
@@ -267,6 +271,21 @@ func (s *Server) applyMembers(ctx context.Context, c echo.Context, tx *legacy.Tx
 		}
 	}
 	add, remove := mapping.DiffMembers(mo, current)
+	if keys, _ := m.UserKeys(add); len(keys) > 0 {
+		// Under first_wins a user who has another group stays there: that
+		// add changes nothing and must not be recorded as a change.
+		if q, ok := m.Unclaimed(keys, tenant); ok {
+			rows, err := tx.Query(ctx, q.SQL, q.Args, 1)
+			if err != nil {
+				return err
+			}
+			free := map[string]bool{}
+			for _, r := range rows {
+				free[mapping.KeyString(r[0])] = true
+			}
+			add = slices.DeleteFunc(add, func(id string) bool { return !free[id] })
+		}
+	}
 	removeKeys, _ := m.UserKeys(remove)
 	addKeys, _ := m.UserKeys(add)
 	for _, st := range append(m.RemoveMembers(groupKey, removeKeys, tenant), m.AddMembers(groupKey, addKeys, tenant)...) {

@@ -209,7 +209,7 @@ func TestGroupCreateDelete(t *testing.T) {
 	if r := e.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ADMIN"}`); r.Status != http.StatusConflict {
 		t.Errorf("duplicate displayName = %d %s", r.Status, r.Body)
 	}
-	if r := e.do(http.MethodPost, "/Groups", `{"displayName":"With bad member","members":[{"value":"1"}]}`); r.Status != http.StatusBadRequest {
+	if r := e.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"With bad member","members":[{"value":"1"}]}`); r.Status != http.StatusBadRequest {
 		t.Errorf("create with a local member = %d %s", r.Status, r.Body)
 	}
 	if legacytest.Checksum(t, e.dsn, "roles") != sum {
@@ -251,7 +251,7 @@ func TestGroupPut(t *testing.T) {
 		t.Errorf("members after PUT = %s", e.joinMembers(2))
 	}
 	// Without members, a PUT leaves them alone.
-	if r := e.do(http.MethodPut, "/Groups/2", `{"displayName":"Analysts"}`); r.Status != http.StatusOK || e.joinMembers(2) != "4" {
+	if r := e.do(http.MethodPut, "/Groups/2", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Analysts"}`); r.Status != http.StatusOK || e.joinMembers(2) != "4" {
 		t.Errorf("PUT without members = %d, members %s", r.Status, e.joinMembers(2))
 	}
 }

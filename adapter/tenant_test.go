@@ -86,21 +86,21 @@ func TestTenantIsolation(t *testing.T) {
 		t.Errorf("tenant 2's groups: %v", g["totalResults"])
 	}
 	// Inserts take the caller's tenant, whatever the body says.
-	r = e.do(http.MethodPost, "/Users", `{"userName":"grace@globex.test","urn:example:org":"1"}`, asGlobex()...)
+	r = e.do(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@globex.test","urn:example:org":"1"}`, asGlobex()...)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("POST as tenant 2 = %d %s", r.Status, r.Body)
 	}
 	if org := e.query("SELECT org_id FROM users WHERE login = 'grace@globex.test'")[0]; org != "2" {
 		t.Errorf("created user's org_id = %s, want 2", org)
 	}
-	if r := e.do(http.MethodPost, "/Groups", `{"displayName":"Analyst"}`, asGlobex()...); r.Status != http.StatusCreated {
+	if r := e.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Analyst"}`, asGlobex()...); r.Status != http.StatusCreated {
 		t.Errorf("POST /Groups Analyst as tenant 2 (tenant 1 has one) = %d %s", r.Status, r.Body)
 	}
 	// The same login in another tenant is no conflict; in the same one it is.
-	if r := e.do(http.MethodPost, "/Users", `{"userName":"alice@acme.test"}`, asGlobex()...); r.Status != http.StatusCreated {
+	if r := e.do(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice@acme.test"}`, asGlobex()...); r.Status != http.StatusCreated {
 		t.Errorf("tenant 2 creating alice@acme.test = %d %s", r.Status, r.Body)
 	}
-	if r := e.do(http.MethodPost, "/Users", `{"userName":"ALICE@acme.test"}`); r.Status != http.StatusConflict {
+	if r := e.do(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ALICE@acme.test"}`); r.Status != http.StatusConflict {
 		t.Errorf("tenant 1 creating ALICE@acme.test = %d %s", r.Status, r.Body)
 	}
 }

@@ -160,6 +160,10 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		if err := s.prepare(ctx, tx, r, ch, tenant, id); err != nil {
 			return err
 		}
+		if r.DropUnchanged(ch, row); ch.Empty() {
+			out = row // the request changes nothing: nothing is written
+			return nil
+		}
 		if _, err := tx.Update(ctx, legacy.Update{Table: r.Table, Set: legacyAssignments(r.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
 			return err
 		}
@@ -290,6 +294,9 @@ func (s *Server) deleteUser(c echo.Context) error {
 	id := pathParam(c, "id")
 	switch r.Delete {
 	case mapping.DeleteDeny:
+		if r.Active == nil {
+			return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny), and this mapping cannot deactivate them either (users has no active key)")
+		}
 		return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny); deactivate them instead with PATCH active=false")
 	case mapping.DeleteDeactivate:
 		return s.deactivate(c, r, id)

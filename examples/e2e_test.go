@@ -969,7 +969,7 @@ func TestPharosCloudOkta(t *testing.T) {
 	a.do(http.MethodPatch, nw+"/Groups/"+ops, patch(`{"op":"add","path":"members","value":`+members("7")+`}`)).
 		refused(t, http.StatusBadRequest, "invalidValue", `members not found: "7"`)
 	a.do(http.MethodPatch, nw+"/Groups/3", patch(`{"op":"add","path":"members","value":`+members(laura)+`}`)).refused(t, http.StatusNotFound, "", `Group "3" not found`)
-	a.do(http.MethodPost, "/t/contoso/Groups", `{"displayName":"Finance"}`, asContoso...).refused(t, http.StatusConflict, "uniqueness", "already taken")
+	a.do(http.MethodPost, "/t/contoso/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Finance"}`, asContoso...).refused(t, http.StatusConflict, "uniqueness", "already taken")
 	a.unchanged("cross-tenant group pushes", before, tables...)
 
 	// Deactivate Users (Okta), and the same from Entra ID; Janet, disabled

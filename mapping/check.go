@@ -120,6 +120,8 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkTypes(add)
 		r.checkLengths(add)
 		r.checkCollations(add, fx)
+		r.checkEquality(facts.Indexes, add)
+		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
@@ -241,9 +243,7 @@ func (r *Resource) checkCollations(add addFunc, fx *fixer) {
 		}
 		switch {
 		case !a.CaseExact && col.CaseInsensitive():
-			if a.Name == "userName" {
-				add(SevNote, "collation", a.Line, r.attrKey(a), "%s uses %s: userName matches case-insensitively as stored, and an index on it can be used", a.Column, coll)
-			}
+			// checkEquality says what equality does on such a column.
 		case !a.CaseExact:
 			f := add(SevWarning, "collation", a.Line, r.attrKey(a), "%s uses %s, which is case-sensitive: retroscim folds case with LOWER() on both sides so that %s matches case-insensitively, and LOWER(%s) cannot use an index on the column", a.Column, coll, a.Path(), a.Column)
 			if f.Fix = fx.modifyCollation(r.Table, col); f.Fix != "" {
@@ -253,8 +253,6 @@ func (r *Resource) checkCollations(add addFunc, fx *fixer) {
 				}
 				f.Message += ")"
 			}
-		case a.CaseExact && col.CaseInsensitive():
-			add(SevNote, "collation", a.Line, r.attrKey(a), "%s uses %s but %s is case-exact: filters compare it under %s after the index narrows the rows", a.Column, coll, a.Path(), col.binCollation())
 		}
 	}
 }

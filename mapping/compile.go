@@ -295,7 +295,7 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 				if a == nil {
 					return nil, r.notMapped(p, pos)
 				}
-				return []target{attrTarget(a)}, nil
+				return readTargets(pos, a)
 			}
 		case "meta":
 			return r.resolveMeta(p, pos)
@@ -322,7 +322,7 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 		if va == nil || va.simple == nil {
 			return nil, r.notMapped(p, pos)
 		}
-		return []target{attrTarget(va.simple)}, nil
+		return readTargets(pos, va.simple)
 	}
 	va := r.viewAttrOf(def)
 	if va == nil {
@@ -337,15 +337,11 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 			if !present {
 				return nil, &FilterError{Pos: pos, Msg: fmt.Sprintf("%s is complex: compare one of its sub-attributes, as in %s.%s", def.Name, def.Name, va.subs[0].Sub)}
 			}
-			var ts []target
-			for _, a := range va.subs {
-				ts = append(ts, attrTarget(a))
-			}
-			return ts, nil
+			return readableTargets(pos, va.subs)
 		}
 		for _, a := range va.subs {
 			if strings.EqualFold(a.Sub, p.Sub) {
-				return []target{attrTarget(a)}, nil
+				return readTargets(pos, a)
 			}
 		}
 		if def.Sub(p.Sub) == nil {
@@ -362,15 +358,12 @@ func (r *Resource) resolve(p filter.AttrPath, pos int, sc *scope, present bool) 
 		}
 	}
 	all := va.allAttrs()
+	if sub == "" { // emails pr: any entry with any value it shows
+		return readableTargets(pos, all)
+	}
 	var ts []target
 	for i, en := range va.entries {
 		sc := &scope{parent: def, entry: en, subs: en.subs, first: i == 0, all: all}
-		if sub == "" { // emails pr: any entry with any value
-			for _, a := range en.subs {
-				ts = append(ts, attrTarget(a))
-			}
-			continue
-		}
 		t, err := r.resolveInEntry(filter.AttrPath{Name: sub}, pos, sc)
 		if err != nil {
 			return nil, err
@@ -403,11 +396,14 @@ func (r *Resource) resolveInEntry(p filter.AttrPath, pos int, sc *scope) ([]targ
 	}
 	for _, a := range sc.subs {
 		if a.Sub == def.Name {
-			return []target{attrTarget(a)}, nil
+			return readTargets(pos, a)
 		}
 	}
 	for _, a := range sc.all {
 		if a.Sub == def.Name {
+			if a.Hidden() {
+				return nil, writeOnlyErr(a, pos)
+			}
 			// Mapped for another entry, unassigned in this one.
 			return []target{{absent: true, typ: def.Type, name: sc.parent.Name + "." + def.Name}}, nil
 		}
@@ -436,6 +432,49 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 		return nil, r.notMapped(p, pos)
 	}
 	return []target{{column: col, typ: TypeDateTime, caseExact: true, name: "meta." + p.Sub}}, nil
+}
+
+// Hidden reports whether the attribute is never read back: write-only (a
+// password) or returned: never. Such an attribute cannot be named in a
+// filter, a value path or sortBy either: each comparison would be an
+// oracle, and `password sw "a"`, then "ab", ... recovers a cleartext
+// password or a hash one character at a time.
+func (a *Attribute) Hidden() bool {
+	return a.Mutability == WriteOnly || a.Def.Returned == ReturnedNever
+}
+
+func writeOnlyErr(a *Attribute, pos int) error {
+	return &FilterError{Pos: pos, Msg: writeOnlyMsg(a)}
+}
+
+func writeOnlyMsg(a *Attribute) string {
+	return fmt.Sprintf("%s is write-only: it is never returned, so it cannot be filtered or sorted on", a.Path())
+}
+
+// readTargets is the target of one attribute a filter names, refused when
+// the attribute is hidden.
+func readTargets(pos int, a *Attribute) ([]target, error) {
+	if a.Hidden() {
+		return nil, writeOnlyErr(a, pos)
+	}
+	return []target{attrTarget(a)}, nil
+}
+
+// readableTargets are the targets of a complex attribute as a whole (name
+// pr, emails pr): the sub-attributes a client can see. Hidden ones are
+// left out, and an attribute with nothing but hidden sub-attributes
+// cannot be tested at all.
+func readableTargets(pos int, subs []*Attribute) ([]target, error) {
+	var ts []target
+	for _, a := range subs {
+		if !a.Hidden() {
+			ts = append(ts, attrTarget(a))
+		}
+	}
+	if len(ts) == 0 && len(subs) > 0 {
+		return nil, writeOnlyErr(subs[0], pos)
+	}
+	return ts, nil
 }
 
 func attrTarget(a *Attribute) target {
@@ -537,14 +576,27 @@ func (r *Resource) unknownAttr(p filter.AttrPath, pos int) error {
 	return &FilterError{Pos: pos, Msg: fmt.Sprintf("unknown attribute %q; mapped attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
 }
 
-// knownUnmapped reports whether p names an RFC 7643 attribute that this
-// mapping leaves out.
+// knownUnmapped reports whether p names an RFC 7643 attribute of this
+// resource type (of its core schema or, for users, of the enterprise
+// extension, named short or by URN) that this mapping leaves out.
 func knownUnmapped(p filter.AttrPath, r *Resource) bool {
-	s := knownSchemas[strings.ToLower(r.Schema.ID)]
-	if p.URI != "" {
-		s = knownSchemas[strings.ToLower(p.URI)]
+	for _, s := range r.rfcSchemas() {
+		if (p.URI == "" || strings.EqualFold(p.URI, s.ID)) && s.Attr(p.Name) != nil {
+			return true
+		}
 	}
-	return s != nil && s.Attr(p.Name) != nil
+	return false
+}
+
+// isRFCSchema reports whether uri is one of the RFC 7643 schemas of this
+// resource type, mapped or not.
+func (r *Resource) isRFCSchema(uri string) bool {
+	for _, s := range r.rfcSchemas() {
+		if strings.EqualFold(uri, s.ID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
@@ -555,7 +607,7 @@ func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
 func (r *Resource) FilterableAttributes() []string {
 	out := []string{"id"}
 	for _, a := range r.Attributes {
-		if a.Mutability != WriteOnly {
+		if !a.Hidden() {
 			out = append(out, a.Path())
 		}
 	}
@@ -727,6 +779,15 @@ func article(t AttrType) string {
 // index stays usable; otherwise both sides are folded with LOWER().
 // Case-exact attributes on a case-insensitive column are compared under the
 // binary collation, next to a plain equality that can use the index.
+//
+// Equality is exact beyond that. A _ci collation (utf8mb4_general_ci,
+// _unicode_ci, MySQL 8's _0900_ai_ci) also ignores accents, so "josé"
+// equals "jose", and a PAD SPACE collation (every MariaDB collation but
+// the _nopad_ ones, utf8mb4_bin included) ignores trailing spaces. An
+// identity provider links accounts with userName eq, so that would link
+// the wrong person. The plain equality narrows the rows through the
+// index; then both sides are compared as bytes (exactText), with case
+// folded for a case-insensitive attribute and nothing else.
 func compareText(t target, col *Column, op filter.Operator, s string) cond {
 	qc := t.sqlCol()
 	fold := !t.caseExact && !col.CaseInsensitive()
@@ -744,13 +805,34 @@ func compareText(t target, col *Column, op filter.Operator, s string) cond {
 	case filter.Co, filter.Sw, filter.Ew:
 		return sqlCond(expr+" LIKE "+arg+" ESCAPE '!'", likePattern(op, s))
 	case filter.Eq:
-		if exact {
-			return sqlCond("("+qc+" = ? AND "+expr+" = ?)", s, s)
+		switch {
+		case t.caseExact && col.kind() == kindBinary:
+			return sqlCond(qc+" = ?", s) // bytes already
+		case fold && col.kind() == kindBinary:
+			// No index can serve the narrowing: compare exactly at once.
+			return sqlCond(exactText(qc, true)+" = "+exactText("?", true), s)
 		}
-		return sqlCond(expr+" = "+arg, s)
+		narrow := expr + " = " + arg
+		if exact {
+			narrow = qc + " = ?"
+		}
+		return cond{sql: narrow + " AND " + exactText(qc, !t.caseExact) + " = " + exactText("?", !t.caseExact), args: []any{s, s}, chain: 'a'}
 	default:
 		return sqlCond(expr+" "+sqlOps[op]+" "+arg, s)
 	}
+}
+
+// exactText is the byte form of a text expression: converted to utf8mb4
+// (so both sides of a comparison share one character set and one case
+// mapping, whatever the column's and the connection's are), lower-cased
+// when fold is set, and cast to binary, which compares byte by byte:
+// accents and trailing spaces count.
+func exactText(expr string, fold bool) string {
+	e := "CONVERT(" + expr + " USING utf8mb4)"
+	if fold {
+		e = "LOWER(" + e + ")"
+	}
+	return "CAST(" + e + " AS BINARY)"
 }
 
 // likePattern builds the LIKE pattern for co, sw or ew.

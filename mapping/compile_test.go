@@ -40,6 +40,21 @@ func sampleColumns() []Column {
 	}
 }
 
+// exactCI is what `attr eq "…"` compiles to on a case-insensitive column:
+// the equality an index serves, then the exact comparison with case
+// folded (accents and trailing spaces count).
+func exactCI(col string) string { return col + " = ? AND " + exactBytes(col, true) }
+
+// exactCS is the same for a case-exact attribute (externalId, id).
+func exactCS(col string) string { return col + " = ? AND " + exactBytes(col, false) }
+
+func exactBytes(col string, fold bool) string {
+	if fold {
+		return "CAST(LOWER(CONVERT(" + col + " USING utf8mb4)) AS BINARY) = CAST(LOWER(CONVERT(? USING utf8mb4)) AS BINARY)"
+	}
+	return "CAST(CONVERT(" + col + " USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)"
+}
+
 func boundUsers(t *testing.T, change func([]Column)) *Resource {
 	t.Helper()
 	cfg := loadTestConfig(t)
@@ -62,10 +77,12 @@ func TestCompileFilter(t *testing.T) {
 		wantArgs []any
 	}{
 		// Every operator on a case-insensitive column: compared as stored, so indexes work.
-		{`userName eq "Alice@Example.com"`, "`login` = ?", []any{"Alice@Example.com"}},
-		{`USERNAME EQ "a"`, "`login` = ?", []any{"a"}},
-		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"`, "`login` = ?", []any{"a"}},
-		{`userName ne "a"`, "(`login` = ?) IS NOT TRUE", []any{"a"}},
+		// Equality narrows through the index, then compares exactly with
+		// case folded: accents and trailing spaces count.
+		{`userName eq "Alice@Example.com"`, exactCI("`login`"), []any{"Alice@Example.com", "Alice@Example.com"}},
+		{`USERNAME EQ "a"`, exactCI("`login`"), []any{"a", "a"}},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"`, exactCI("`login`"), []any{"a", "a"}},
+		{`userName ne "a"`, "(" + exactCI("`login`") + ") IS NOT TRUE", []any{"a", "a"}},
 		{`userName co "ali"`, "`login` LIKE ? ESCAPE '!'", []any{"%ali%"}},
 		{`userName sw "ali"`, "`login` LIKE ? ESCAPE '!'", []any{"ali%"}},
 		{`userName ew "@x.io"`, "`login` LIKE ? ESCAPE '!'", []any{"%@x.io"}},
@@ -79,16 +96,17 @@ func TestCompileFilter(t *testing.T) {
 		{`title eq null`, "((`title` IS NOT NULL AND `title` <> '')) IS NOT TRUE", nil},
 		{`title ne null`, "(`title` IS NOT NULL AND `title` <> '')", nil},
 		// Injection attempts are values, never SQL.
-		{`userName eq "x' OR '1'='1"`, "`login` = ?", []any{"x' OR '1'='1"}},
-		{`userName eq "\\'; DROP TABLE users; --"`, "`login` = ?", []any{`\'; DROP TABLE users; --`}},
+		{`userName eq "x' OR '1'='1"`, exactCI("`login`"), []any{"x' OR '1'='1", "x' OR '1'='1"}},
+		{`userName eq "\\'; DROP TABLE users; --"`, exactCI("`login`"), []any{`\'; DROP TABLE users; --`, `\'; DROP TABLE users; --`}},
 		// Logic.
-		{`userName eq "a" and title pr`, "`login` = ? AND (`title` IS NOT NULL AND `title` <> '')", []any{"a"}},
-		{`userName eq "a" or userName eq "b"`, "(`login` = ? OR `login` = ?)", []any{"a", "b"}},
-		{`userName eq "a" or userName eq "b" and title pr`, "(`login` = ? OR (`login` = ? AND (`title` IS NOT NULL AND `title` <> '')))", []any{"a", "b"}},
-		{`(userName eq "a" or userName eq "b") and title pr`, "(`login` = ? OR `login` = ?) AND (`title` IS NOT NULL AND `title` <> '')", []any{"a", "b"}},
-		{`not (userName eq "a" or title eq "b")`, "(`login` = ? OR `title` = ?) IS NOT TRUE", []any{"a", "b"}},
-		// externalId is caseExact: binary comparison beside the indexable one.
-		{`externalId eq "00uAbC"`, "(`okta_id` = ? AND `okta_id` COLLATE utf8mb4_bin = ?)", []any{"00uAbC", "00uAbC"}},
+		{`userName eq "a" and title pr`, exactCI("`login`") + " AND (`title` IS NOT NULL AND `title` <> '')", []any{"a", "a"}},
+		{`userName pr and userName eq "a"`, "`login` <> '' AND " + exactCI("`login`"), []any{"a", "a"}},
+		{`userName eq "a" or userName eq "b"`, "((" + exactCI("`login`") + ") OR (" + exactCI("`login`") + "))", []any{"a", "a", "b", "b"}},
+		{`userName eq "a" or userName eq "b" and title pr`, "((" + exactCI("`login`") + ") OR (" + exactCI("`login`") + " AND (`title` IS NOT NULL AND `title` <> '')))", []any{"a", "a", "b", "b"}},
+		{`(userName eq "a" or userName eq "b") and title pr`, "((" + exactCI("`login`") + ") OR (" + exactCI("`login`") + ")) AND (`title` IS NOT NULL AND `title` <> '')", []any{"a", "a", "b", "b"}},
+		{`not (userName eq "a" or title eq "b")`, "((" + exactCI("`login`") + ") OR (" + exactCI("`title`") + ")) IS NOT TRUE", []any{"a", "a", "b", "b"}},
+		// externalId is caseExact: compared as bytes beside the indexable equality.
+		{`externalId eq "00uAbC"`, exactCS("`okta_id`"), []any{"00uAbC", "00uAbC"}},
 		{`externalId sw "00u"`, "`okta_id` COLLATE utf8mb4_bin LIKE ? ESCAPE '!'", []any{"00u%"}},
 		// id on an integer key: parsed strictly.
 		{`id eq "42"`, "`id` = ?", []any{int64(42)}},
@@ -97,25 +115,25 @@ func TestCompileFilter(t *testing.T) {
 		{`id ne "42abc"`, "TRUE", nil},
 		{`id sw "4"`, "CAST(`id` AS CHAR) LIKE ? ESCAPE '!'", []any{"4%"}},
 		// Complex and multi-valued attributes.
-		{`name.givenName eq "Bo"`, "`first_name` = ?", []any{"Bo"}},
+		{`name.givenName eq "Bo"`, exactCI("`first_name`"), []any{"Bo", "Bo"}},
 		{`name pr`, "((`last_name` IS NOT NULL AND `last_name` <> '') OR (`first_name` IS NOT NULL AND `first_name` <> ''))", nil},
 		{`emails co "@x.io"`, "(`email` LIKE ? ESCAPE '!' OR `home_email` LIKE ? ESCAPE '!')", []any{"%@x.io%", "%@x.io%"}},
-		{`emails.value eq "a@x.io"`, "(`email` = ? OR `home_email` = ?)", []any{"a@x.io", "a@x.io"}},
+		{`emails.value eq "a@x.io"`, "((" + exactCI("`email`") + ") OR (" + exactCI("`home_email`") + "))", []any{"a@x.io", "a@x.io", "a@x.io", "a@x.io"}},
 		{`emails[type eq "work"]`, "TRUE", nil},
 		{`emails[type eq "work" and value co "@x.io"]`, "`email` LIKE ? ESCAPE '!'", []any{"%@x.io%"}},
-		{`emails[type eq "WORK" and value eq "a"]`, "`email` = ?", []any{"a"}},
+		{`emails[type eq "WORK" and value eq "a"]`, exactCI("`email`"), []any{"a", "a"}},
 		{`emails[type eq "home" or primary eq true]`, "TRUE", nil},
 		{`emails[type eq "other"]`, "FALSE", nil},
-		{`emails[primary eq true].value eq "a@x.io"`, "`email` = ?", []any{"a@x.io"}},
-		{`emails[type eq "work"].value eq "a@x.io"`, "`email` = ?", []any{"a@x.io"}},
+		{`emails[primary eq true].value eq "a@x.io"`, exactCI("`email`"), []any{"a@x.io", "a@x.io"}},
+		{`emails[type eq "work"].value eq "a@x.io"`, exactCI("`email`"), []any{"a@x.io", "a@x.io"}},
 		{`emails.type eq "home"`, "TRUE", nil},
 		{`emails pr`, "((`email` IS NOT NULL AND `email` <> '') OR (`home_email` IS NOT NULL AND `home_email` <> ''))", nil},
 		{`emails[not (type eq "work")].value pr`, "(`home_email` IS NOT NULL AND `home_email` <> '')", nil},
 		// Extensions, qualified or not, and custom attributes.
-		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Eng"`, "`department` = ?", []any{"Eng"}},
-		{`department eq "Eng"`, "`department` = ?", []any{"Eng"}},
-		{`pantherRole eq "Admin"`, "`role_name` = ?", []any{"Admin"}},
-		{`urn:ietf:params:scim:schemas:core:2.0:User:pantherRole eq "Admin"`, "`role_name` = ?", []any{"Admin"}},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Eng"`, exactCI("`department`"), []any{"Eng", "Eng"}},
+		{`department eq "Eng"`, exactCI("`department`"), []any{"Eng", "Eng"}},
+		{`pantherRole eq "Admin"`, exactCI("`role_name`"), []any{"Admin", "Admin"}},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:pantherRole eq "Admin"`, exactCI("`role_name`"), []any{"Admin", "Admin"}},
 		{`badge gt 5`, "`badge_no` > ?", []any{int64(5)}},
 		{`badge pr`, "`badge_no` IS NOT NULL", nil},
 		{`contractor eq true`, "`is_contractor` <> 0", nil},
@@ -168,12 +186,13 @@ func TestCompileFilterCaseSensitiveColumn(t *testing.T) {
 		wantSQL  string
 		wantArgs []any
 	}{
-		{`userName eq "Alice@Example.com"`, "LOWER(`login`) = LOWER(?)", []any{"Alice@Example.com"}},
+		// Equality still ignores neither accents nor trailing spaces.
+		{`userName eq "Alice@Example.com"`, "LOWER(`login`) = LOWER(?) AND " + exactBytes("`login`", true), []any{"Alice@Example.com", "Alice@Example.com"}},
 		{`userName sw "Al"`, "LOWER(`login`) LIKE LOWER(?) ESCAPE '!'", []any{"Al%"}},
 		{`userName gt "M"`, "LOWER(`login`) > LOWER(?)", []any{"M"}},
-		{`emails[type eq "work"].value eq "A@X.io"`, "LOWER(CONVERT(`email` USING utf8mb4)) = LOWER(?)", []any{"A@X.io"}},
-		// Already case-exact: compared as stored.
-		{`externalId eq "00uAbC"`, "`okta_id` = ?", []any{"00uAbC"}},
+		{`emails[type eq "work"].value eq "A@X.io"`, exactBytes("`email`", true), []any{"A@X.io"}},
+		// Already case-exact: compared as stored, then as bytes (utf8mb4_bin is PAD SPACE).
+		{`externalId eq "00uAbC"`, exactCS("`okta_id`"), []any{"00uAbC", "00uAbC"}},
 	}
 	for _, tt := range tests {
 		p, err := r.CompileFilter(tt.filter)

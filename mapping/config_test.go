@@ -91,6 +91,24 @@ func TestParseErrors(t *testing.T) {
   attributes:
     userName: { colum: login }
 `, `t.yaml:6: users.attributes.userName.colum: unknown key "colum", did you mean "column"?`},
+		{"lookup without tenant in a tenant resource", head + `users:
+  table: users
+  scope: all
+  tenant: org_id
+  attributes:
+    userName: { column: login }
+    urn:ietf:params:scim:schemas:core:2.0:User:role:
+      lookup: { table: roles, match: name, column: role_id }
+`, `t.yaml:9: users.attributes."urn:ietf:params:scim:schemas:core:2.0:User:role".lookup.tenant: missing: users.tenant is set, so the lookup must only see the caller's tenant's rows of roles: add tenant: <the column of roles that holds the tenant>, or shared: true`},
+		{"lookup both tenant and shared", head + `users:
+  table: users
+  scope: all
+  tenant: org_id
+  attributes:
+    userName: { column: login }
+    urn:ietf:params:scim:schemas:core:2.0:User:role:
+      lookup: { table: roles, match: name, column: role_id, tenant: org_id, shared: true }
+`, `lookup.shared: give tenant (the rows are per tenant) or shared: true (every tenant uses the same rows), not both`},
 		{"unknown attribute", head + `users:
   table: users
   scope: all

@@ -36,12 +36,12 @@ users:
 	}
 	// Output:
 	// userName eq "bjensen@example.com"
-	//   WHERE `auth_source` = ? AND `login` = ?
-	//   args [saml bjensen@example.com]
+	//   WHERE `auth_source` = ? AND `login` = ? AND CAST(LOWER(CONVERT(`login` USING utf8mb4)) AS BINARY) = CAST(LOWER(CONVERT(? USING utf8mb4)) AS BINARY)
+	//   args [saml bjensen@example.com bjensen@example.com]
 	// emails[type eq "work" and value ew "@example.com"] and active eq true
 	//   WHERE `auth_source` = ? AND `email` LIKE ? ESCAPE '!' AND `is_active` = ?
 	//   args [saml %@example.com 1]
 	// userName eq "x' OR '1'='1"
-	//   WHERE `auth_source` = ? AND `login` = ?
-	//   args [saml x' OR '1'='1]
+	//   WHERE `auth_source` = ? AND `login` = ? AND CAST(LOWER(CONVERT(`login` USING utf8mb4)) AS BINARY) = CAST(LOWER(CONVERT(? USING utf8mb4)) AS BINARY)
+	//   args [saml x' OR '1'='1 x' OR '1'='1]
 }

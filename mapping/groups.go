@@ -385,6 +385,20 @@ func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []Stmt {
 	return []Stmt{m.updateUsers(Assignment{Column: m.Column, Value: groupID}, c)}
 }
 
+// Unclaimed selects which of the given user keys an add can take into the
+// group: under first_wins with a group column, only users without a group
+// (a user keeps the group assigned first, and the add changes nothing for
+// the others). ok is false when every key can be added (a join table, or
+// last_wins) and there is nothing to ask.
+func (m *Membership) Unclaimed(keys []any, tenant string) (st Stmt, ok bool) {
+	if m.Join != nil || m.Rule != FirstWins || len(keys) == 0 {
+		return Stmt{}, false
+	}
+	u := m.Users
+	c := andCond(u.scopeCond("", u.tenantArg(tenant), ""), sqlCond(quoteIdent(u.IDColumn)+" IN ("+placeholders(len(keys))+") AND "+quoteIdent(m.Column)+" IS NULL", keys...))
+	return Stmt{SQL: "SELECT " + quoteIdent(u.IDColumn) + " FROM " + quoteIdent(u.Table) + " WHERE " + c.sql, Args: c.args}, true
+}
+
 // RemoveMembers returns the statements that take in-scope users out of a
 // group. Users outside the scope keep their memberships.
 func (m *Membership) RemoveMembers(groupID any, keys []any, tenant string) []Stmt {

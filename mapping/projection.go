@@ -99,6 +99,12 @@ func (r *Resource) pathTree(param, list string) (*pathTree, error) {
 		if err != nil {
 			return nil, requestErr(ScimInvalidValue, "%s: %q is not an attribute path", param, s)
 		}
+		// Asking for a password is refused rather than answered with
+		// nothing, so that the client learns it can never be read;
+		// excludedAttributes=password is simply true and stays accepted.
+		if a := r.hiddenAttr(ap); a != nil && param == "attributes" {
+			return nil, requestErr(ScimInvalidValue, "attributes: %s is write-only: it is never returned", a.Path())
+		}
 		t.add(r.memberNames(ap))
 	}
 	return t, nil
@@ -200,4 +206,29 @@ func mapMembers(v any, f func(Object) Object) (any, bool) {
 		return out, len(out) > 0
 	}
 	return nil, false
+}
+
+// hiddenAttr returns the hidden (write-only) attribute that the path
+// names, or nil.
+func (r *Resource) hiddenAttr(p filter.AttrPath) *Attribute {
+	def, _, err := r.lookupDef(p, 0)
+	if err != nil {
+		return nil
+	}
+	va := r.viewAttrOf(def)
+	switch {
+	case va == nil:
+		return nil
+	case va.simple != nil:
+		if va.simple.Hidden() {
+			return va.simple
+		}
+		return nil
+	}
+	for _, a := range va.allAttrs() {
+		if p.Sub != "" && strings.EqualFold(a.Sub, p.Sub) && a.Hidden() {
+			return a
+		}
+	}
+	return nil
 }

@@ -71,14 +71,14 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 	case va.active:
 		return r.isActiveRow(row), true
 	case va.simple != nil:
-		if va.simple.Mutability == WriteOnly || va.simple.Def.Returned == ReturnedNever {
+		if va.simple.Hidden() {
 			return nil, false
 		}
 		return scimValue(va.simple.Def.Type, row[va.simple.colIdx])
 	case len(va.subs) > 0:
 		var sub Object
 		for _, a := range va.subs {
-			if a.Mutability == WriteOnly {
+			if a.Hidden() {
 				continue
 			}
 			if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
@@ -91,7 +91,7 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 		for i, e := range va.entries {
 			var item Object
 			for _, a := range e.subs {
-				if a.Mutability == WriteOnly {
+				if a.Hidden() {
 					continue
 				}
 				if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {

@@ -256,6 +256,7 @@ type lookupSpec struct {
 	Match  string `yaml:"match"`
 	Column string `yaml:"column"`
 	Tenant string `yaml:"tenant"`
+	Shared bool   `yaml:"shared"`
 }
 
 // compileResource validates the users (or groups) section and builds the
@@ -666,8 +667,17 @@ func (r *Resource) attrColumn(a *Attribute, spec attrSpec, v *yaml.Node, ak stri
 		if !ok {
 			return false
 		}
-		if l.Tenant != "" && r.TenantColumn == "" {
+		switch {
+		case l.Tenant != "" && r.TenantColumn == "":
 			p.add(lineOf(ln, "tenant"), ak+".lookup.tenant", "%s.tenant is not set, so there is no tenant to match", r.key)
+			return false
+		case l.Tenant != "" && l.Shared:
+			p.add(lineOf(ln, "shared"), ak+".lookup.shared", "give tenant (the rows are per tenant) or shared: true (every tenant uses the same rows), not both")
+			return false
+		case l.Tenant == "" && r.TenantColumn != "" && !l.Shared:
+			// Without it, a tenant could store another tenant's key and
+			// an unknown value's error would list every tenant's values.
+			p.add(ln.Line, ak+".lookup.tenant", "missing: %s.tenant is set, so the lookup must only see the caller's tenant's rows of %s: add tenant: <the column of %s that holds the tenant>, or shared: true if every tenant uses the same rows", r.key, l.Table, l.Table)
 			return false
 		}
 		a.Column = l.Column
@@ -1013,6 +1023,13 @@ func (r *Resource) buildSelect() {
 		}
 		r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
 		a.colIdx = len(r.selectExprs) - 1
+	}
+	// The keys lookups store, too: a write that resolves to the key
+	// already stored is no change (DropUnchanged).
+	for _, a := range r.Attributes {
+		if a.Lookup != nil {
+			add(a.Column)
+		}
 	}
 }
 

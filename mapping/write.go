@@ -19,6 +19,7 @@ import (
 // SCIM error types a request can earn (RFC 7644 §3.12).
 const (
 	ScimInvalidValue  = "invalidValue"
+	ScimInvalidFilter = "invalidFilter"
 	ScimInvalidSyntax = "invalidSyntax"
 	ScimInvalidPath   = "invalidPath"
 	ScimNoTarget      = "noTarget"
@@ -249,6 +250,9 @@ func (d *Draft) ApplyPatch(ops []PatchOp) error {
 // write-only attributes (a password) the body leaves out keep their value,
 // and so does active.
 func (d *Draft) ReplaceWith(body map[string]any) error {
+	if err := d.r.CheckSchemas(body); err != nil {
+		return err
+	}
 	for i, a := range d.r.Attributes {
 		if a.Mutability == ReadOnly || (!d.create && (a.Mutability == Immutable || a.Mutability == WriteOnly)) {
 			continue
@@ -330,7 +334,11 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 	}
 	def, _, err := r.lookupDef(p.Attr, 0)
 	if err != nil {
-		known := p.Attr.URI == "" || r.schemaByID(p.Attr.URI) != nil
+		// A name in a schema this resource type has (short, or qualified
+		// by its URN, mapped or not) is either an RFC 7643 attribute the
+		// app does not store, ignored, or no attribute at all, an error.
+		// Names in other schemas are attributes this server cannot know.
+		known := p.Attr.URI == "" || r.schemaByID(p.Attr.URI) != nil || r.isRFCSchema(p.Attr.URI)
 		if explicit && known && !knownUnmapped(p.Attr, r) {
 			return requestErr(ScimInvalidPath, "%s names no attribute; mapped attributes are %s", p.Attr, strings.Join(r.FilterableAttributes(), ", "))
 		}
@@ -357,6 +365,14 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 	default:
 		return d.applyMulti(op, def, va, p, value, explicit)
 	}
+}
+
+func entryTypes(va *viewAttr) []string {
+	out := make([]string, len(va.entries))
+	for i, e := range va.entries {
+		out[i] = e.typ
+	}
+	return out
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -411,6 +427,10 @@ func (d *Draft) applyComplex(op string, def *AttrDef, subs []*Attribute, sub str
 // entries by their type, an untyped value to the primary (first) entry.
 func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path, value any, explicit bool) error {
 	if p.Filter != nil {
+		if a := hiddenIn(p.Filter, va.allAttrs()); a != nil {
+			return requestErr(ScimInvalidFilter, "%s", writeOnlyMsg(a))
+		}
+		matched := 0
 		for i, e := range va.entries {
 			match, err := d.entryMatches(p.Filter, def, e, i == 0)
 			if err != nil {
@@ -419,6 +439,7 @@ func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path,
 			if !match {
 				continue
 			}
+			matched++
 			if p.Sub != "" {
 				if err := d.applyComplex(op, def, e.subs, p.Sub, value, explicit); err != nil {
 					return err
@@ -429,7 +450,16 @@ func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path,
 				return err
 			}
 		}
-		return nil // no entry matches: a type this app does not store
+		if matched == 0 && op != "remove" {
+			// RFC 7644 §3.5.2.3: a value filter that matches nothing is
+			// noTarget. The mapping's entries are slots that exist even
+			// while empty, so emails[type eq "work"] always matches the
+			// work slot and sets it (Entra's add-if-missing); what fails is
+			// a type the app does not store, or a filter on values that no
+			// stored value meets. Removing what is not there is a no-op.
+			return requestErr(ScimNoTarget, "%s matches no value this server stores: it stores %s of type %s; nothing was changed", p.Attr.Name+"["+p.Filter.String()+"]", def.Name, joinOr(entryTypes(va)))
+		}
+		return nil
 	}
 	if p.Attr.Sub != "" { // emails.value: the primary entry's value
 		return d.applyComplex(op, def, va.entries[0].subs, p.Attr.Sub, value, explicit)
@@ -519,6 +549,37 @@ func (d *Draft) setEntry(op string, def *AttrDef, e *entry, value any, explicit 
 		}
 		if err := d.setLeaf(a, op, v, explicit); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// hiddenIn returns a hidden (write-only) attribute among all that the
+// value filter e names, or nil. It looks at the whole filter before any of
+// it is evaluated, so that the answer never depends on stored values.
+func hiddenIn(e filter.Expr, all []*Attribute) *Attribute {
+	var name string
+	switch x := e.(type) {
+	case *filter.And:
+		if a := hiddenIn(x.Left, all); a != nil {
+			return a
+		}
+		return hiddenIn(x.Right, all)
+	case *filter.Or:
+		if a := hiddenIn(x.Left, all); a != nil {
+			return a
+		}
+		return hiddenIn(x.Right, all)
+	case *filter.Not:
+		return hiddenIn(x.X, all)
+	case *filter.Compare:
+		name = x.Attr.Name
+	case *filter.Present:
+		name = x.Attr.Name
+	}
+	for _, a := range all {
+		if name != "" && strings.EqualFold(a.Sub, name) && a.Hidden() {
+			return a
 		}
 	}
 	return nil
@@ -628,9 +689,6 @@ func (d *Draft) setLeaf(a *Attribute, op string, value any, explicit bool) error
 }
 
 func (d *Draft) setActive(op string, value any) error {
-	if d.r.Active == nil {
-		return nil // the app has no notion of active
-	}
 	if op == "remove" || value == nil {
 		return requestErr(ScimInvalidValue, "active cannot be removed: set it to true or false")
 	}
@@ -638,8 +696,29 @@ func (d *Draft) setActive(op string, value any) error {
 	if err != nil {
 		return err
 	}
+	if d.r.Active == nil {
+		if b {
+			return nil // every user of such a mapping is active: nothing to do
+		}
+		return refuseDeactivation()
+	}
 	d.active, d.activeTouched = b, true
 	return nil
+}
+
+// noDeactivation says why a users mapping without active: cannot
+// deactivate, and what to add.
+const noDeactivation = "this mapping has no way to deactivate a user (users has no active key), so every user is active and active cannot become false; " +
+	"add users.active: { column: <the flag column>, true: 1, false: 0 }, or active: { deactivate: delete } if deactivating should delete the row"
+
+// refuseDeactivation is the one place where active=false is refused for a
+// mapping that cannot deactivate (PATCH in Okta's and Entra's shapes, PUT,
+// POST and DELETE with delete: deactivate all come here). Answering 200
+// would make the identity provider believe the user lost access. The
+// error is mutability: without an active key, active is in effect a
+// read-only attribute whose value is always true.
+func refuseDeactivation() error {
+	return requestErr(ScimMutability, "%s; nothing was changed", noDeactivation)
 }
 
 // coerce converts a JSON value to the attribute's SCIM type: string,
@@ -702,14 +781,13 @@ func coerce(a *Attribute, v any) (any, error) {
 		}
 		return b, nil
 	default: // string, reference
-		switch x := v.(type) {
-		case string:
+		// JSON strings only: a number for userName is a client bug
+		// (userName: 123 stored as "123"), not a value to convert.
+		if x, ok := v.(string); ok {
 			if x == "" {
 				return nil, nil
 			}
 			return x, nil
-		case json.Number:
-			return x.String(), nil
 		}
 		return nil, requestErr(ScimInvalidValue, "%s must be a string, got %s", name, describeJSON(v))
 	}
@@ -979,6 +1057,9 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 	s, isString := v.(string)
 	if !isString {
 		return nil
+	}
+	if err := checkControl(a, s); err != nil {
+		return err
 	}
 	col := r.column(a.Column)
 	if a.Lookup != nil {

@@ -117,7 +117,9 @@ func TestApplyPatch(t *testing.T) {
 		{"add emails keeps other entries", `{"Operations":[{"op":"add","path":"emails","value":[{"value":"h@x.io","type":"home"}]}]}`, []string{`home_email="h@x.io"`}, nil},
 		{"untyped single value is the primary", `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.io"}]}]}`, []string{`email="new@x.io"`}, nil},
 		{"value filter on the current value", `{"Operations":[{"op":"replace","path":"emails[value eq \"BJ@X.IO\"].value","value":"w@x.io"}]}`, []string{`email="w@x.io"`}, nil},
-		{"filter on an unmapped type is ignored", `{"Operations":[{"op":"replace","path":"emails[type eq \"other\"].value","value":"o@x.io"}]}`, nil, nil},
+		{"add to an empty entry sets it", `{"Operations":[{"op":"add","path":"emails[type eq \"home\"].value","value":"h@x.io"}]}`, []string{`home_email="h@x.io"`}, nil},
+		{"replace of an empty entry sets it", `{"Operations":[{"op":"Replace","path":"emails[type eq \"home\"].value","value":"h@x.io"}]}`, []string{`home_email="h@x.io"`}, nil},
+		{"removing what is not there", `{"Operations":[{"op":"remove","path":"emails[type eq \"other\"]"}]}`, nil, nil},
 		{"remove a multi-valued attribute", `{"Operations":[{"op":"remove","path":"emails"}]}`, []string{`email=null`}, nil},
 		{"remove with a default", `{"Operations":[{"op":"remove","path":"name.familyName"}]}`, []string{`last_name=""`}, nil},
 		{"lookup", `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:pantherRole","value":"Analyst"}]}`, nil, []string{"pantherRole=Analyst"}},
@@ -177,6 +179,16 @@ func TestApplyPatchErrors(t *testing.T) {
 		{"unknown sub-attribute", `{"Operations":[{"op":"replace","path":"name.nickName","value":"x"}]}`, ScimInvalidPath, `name has no sub-attribute "nickName"`},
 		{"filter on simple", `{"Operations":[{"op":"replace","path":"title[value eq \"x\"]","value":"x"}]}`, ScimInvalidPath, `title is a simple attribute`},
 		{"active removed", `{"Operations":[{"op":"remove","path":"active"}]}`, ScimInvalidValue, `active cannot be removed`},
+		{"filter on a type not stored", `{"Operations":[{"op":"replace","path":"emails[type eq \"other\"].value","value":"o@x.io"}]}`, ScimNoTarget, `emails[type eq "other"] matches no value this server stores: it stores emails of type work or home; nothing was changed`},
+		{"add to a type not stored", `{"Operations":[{"op":"add","path":"emails[type eq \"other\"].value","value":"o@x.io"}]}`, ScimNoTarget, `matches no value this server stores`},
+		{"filter on a value not stored", `{"Operations":[{"op":"replace","path":"emails[value eq \"old@x.io\"].value","value":"o@x.io"}]}`, ScimNoTarget, `emails[value eq "old@x.io"] matches no value`},
+		{"NUL in a string", `{"Operations":[{"op":"replace","path":"userName","value":"bj\u0000@x.io"}]}`, ScimInvalidValue, `userName contains the control character U+0000 (NUL), which is not accepted`},
+		{"escape in a name", `{"Operations":[{"op":"replace","path":"name.familyName","value":"J\u001b[31mensen"}]}`, ScimInvalidValue, `contains the control character U+001B`},
+		{"C1 control", `{"Operations":[{"op":"replace","path":"title","value":"a\u0085b"}]}`, ScimInvalidValue, `U+0085`},
+		{"newline in a one-line value", `{"Operations":[{"op":"replace","path":"title","value":"a\nb"}]}`, ScimInvalidValue, `U+000A (line feed`},
+		{"number for a string", `{"Operations":[{"op":"replace","path":"userName","value":123}]}`, ScimInvalidValue, `userName must be a string, got 123`},
+		{"boolean for a string", `{"Operations":[{"op":"replace","value":{"title":false}}]}`, ScimInvalidValue, `title must be a string, got false`},
+		{"number for a lookup", `{"Operations":[{"op":"replace","path":"pantherRole","value":2}]}`, ScimInvalidValue, `pantherRole must be a string, got 2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,7 +270,7 @@ func TestStatements(t *testing.T) {
 	}
 
 	create := r.NewDraft(nil)
-	body, _ := DecodeJSON([]byte(`{"userName":"new@x.io","name":{"familyName":"New"}}`))
+	body, _ := DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@x.io","name":{"familyName":"New"}}`))
 	if err := create.ReplaceWith(body); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +291,9 @@ func TestStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.SQL != "`org_id` = ? AND `login` = ? AND NOT (`id` = ?)" || !cmp.Equal(p.Args, []any{int64(1), "New@X.io", int64(7)}) {
+	// Uniqueness compares as the filter does: case folded, accents and
+	// trailing spaces significant.
+	if p.SQL != "`org_id` = ? AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args, []any{int64(1), "New@X.io", "New@X.io", int64(7)}) {
 		t.Errorf("UniquePredicate = %s %v", p.SQL, p.Args)
 	}
 }
@@ -314,9 +328,9 @@ users:
 func TestLookupFilter(t *testing.T) {
 	r := writeResource(t)
 	for f, want := range map[string]string{
-		`pantherRole eq "Admin"`: "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE `roles`.`name` = ? AND `roles`.`org_id` = `users`.`org_id`)",
+		`pantherRole eq "Admin"`: "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)",
 		`pantherRole pr`:         "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE TRUE AND `roles`.`org_id` = `users`.`org_id`)",
-		`pantherRole ne "Admin"`: "(`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE `roles`.`name` = ? AND `roles`.`org_id` = `users`.`org_id`)) IS NOT TRUE",
+		`pantherRole ne "Admin"`: "(`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)) IS NOT TRUE",
 	} {
 		p, err := r.CompileFilter(f)
 		if err != nil || p.SQL != want {
@@ -423,7 +437,7 @@ users:
 	}
 	// A PUT without a password keeps it; the password is never rendered.
 	d = r.NewDraft(row)
-	body, _ := DecodeJSON([]byte(`{"userName":"bj"}`))
+	body, _ := DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bj"}`))
 	if err := d.ReplaceWith(body); err != nil {
 		t.Fatal(err)
 	}
