@@ -226,10 +226,21 @@ func checkTag(t *testing.T, where string, got, acked, tried int) {
 	}
 }
 
-// checkAudit reads the audit trail (retroscim audit --json) and checks that
-// every acknowledged write is recorded once, and that the last recorded
-// write of each resource is the state it is in: the audit row and the write
-// commit together or not at all.
+// auditEntry is one line of `retroscim audit --json`.
+type auditEntry struct {
+	Resource  string          `json:"resource"`
+	ID        string          `json:"id"`
+	Op        string          `json:"op"`
+	RequestID string          `json:"request_id"`
+	Changes   json.RawMessage `json:"changes"`
+}
+
+// checkAudit reads the audit trail (retroscim audit --json), which records
+// each write in the transaction of the write, and checks that every
+// acknowledged write is recorded once, that the last recorded write of each
+// resource is the state it is in, and that no request in the whole history
+// applied half of a PATCH. The data alone cannot show the last: the next
+// PATCH of a client puts a group's member right again.
 func (l *writeLoad) checkAudit(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -238,15 +249,33 @@ func (l *writeLoad) checkAudit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("retroscim audit: %v\n%s", err, out)
 	}
-	recorded := map[string][]int{} // "user 12" -> tags in order
+	recorded := map[string][]int{}         // "User 12" -> tags in order
+	requests := map[string][]*groupWrite{} // "Group 7" -> its requests in order
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var e struct {
-			Resource string          `json:"resource"`
-			ID       string          `json:"id"`
-			Op       string          `json:"op"`
-			Changes  json.RawMessage `json:"changes"`
+		var e auditEntry
+		if line == "" {
+			continue
 		}
-		if line == "" || json.Unmarshal([]byte(line), &e) != nil || e.Op != "update" {
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.RequestID == "" {
+			t.Fatalf("audit line %q: %v (want resource, id, op, request_id, changes)", line, err)
+		}
+		key := e.Resource + " " + e.ID
+		if e.Resource == "Group" {
+			rs := requests[key]
+			if len(rs) == 0 || rs[len(rs)-1].request != e.RequestID {
+				rs = append(rs, &groupWrite{request: e.RequestID, tag: -1})
+				requests[key] = rs
+			}
+			w := rs[len(rs)-1]
+			if e.Op == "members" {
+				var m struct{ Added, Removed []string }
+				if json.Unmarshal(e.Changes, &m) != nil {
+					t.Fatalf("audit changes %s", e.Changes)
+				}
+				w.added, w.removed = append(w.added, m.Added...), append(w.removed, m.Removed...)
+			}
+		}
+		if e.Op != "update" {
 			continue
 		}
 		var diff []struct {
@@ -256,9 +285,24 @@ func (l *writeLoad) checkAudit(t *testing.T) {
 		if json.Unmarshal(e.Changes, &diff) != nil {
 			t.Fatalf("audit changes %s", e.Changes)
 		}
+		after := map[string]string{}
 		for _, d := range diff {
-			if s, ok := d.After.(string); ok && (d.Attribute == loadTitle || d.Attribute == "displayName") {
-				recorded[e.Resource+" "+e.ID] = append(recorded[e.Resource+" "+e.ID], tagOf(s))
+			if s, ok := d.After.(string); ok {
+				after[d.Attribute] = s
+			}
+		}
+		switch e.Resource {
+		case "User":
+			if v := after[loadTitle]; v != "" {
+				recorded[key] = append(recorded[key], tagOf(v))
+				if after["name.givenName"] != v || after[enterprise+":department"] != v {
+					t.Errorf("audit: request %s wrote half of a user PATCH: %v", e.RequestID, after)
+				}
+			}
+		case "Group":
+			if v := after["displayName"]; v != "" {
+				recorded[key] = append(recorded[key], tagOf(v))
+				requests[key][len(requests[key])-1].tag = tagOf(v)
 			}
 		}
 	}
@@ -291,7 +335,37 @@ func (l *writeLoad) checkAudit(t *testing.T) {
 				t.Errorf("audit: the writes recorded for %s end with %v, but it holds tag %d", r.key, tail(tags, 5), r.final)
 			}
 		}
+		// Replay the group's history: after each request that renamed it
+		// to tag n, the member must be there exactly when n is odd.
+		member := 0
+		for _, w := range requests["Group "+cl.group] {
+			if contains(w.added, cl.member) {
+				member = 1
+			}
+			if contains(w.removed, cl.member) {
+				member = 0
+			}
+			if w.tag >= 0 && member != w.tag%2 {
+				t.Errorf("audit: request %s applied half of a group PATCH: it renamed group %s to tag %d but left its member %s", w.request, cl.group, w.tag, map[int]string{0: "out", 1: "in"}[member])
+			}
+		}
 	}
+}
+
+// groupWrite is what one request recorded for a group.
+type groupWrite struct {
+	request        string
+	tag            int // the tag it renamed the group to; -1 for none
+	added, removed []string
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // summary describes the load: requests, failures by status, latencies.
