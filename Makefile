@@ -5,10 +5,10 @@ BIN       ?= bin/retroscim
 FUZZTIME  ?= 30s
 BENCHTIME ?= 5s
 
-.PHONY: help build run demo test bench fuzz lint clean testdb-stop
+.PHONY: help build run demo test test-cluster bench fuzz lint clean testdb-stop
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/retroscim
 	$(GO) build -trimpath -o $(BIN) ./cmd/retroscim
@@ -27,6 +27,10 @@ demo: build ## serve the sample app on a throwaway MariaDB (installs MariaDB whe
 
 test: ## run every test against a real MariaDB/MySQL (see README)
 	$(GO) test -race -count=1 ./...
+
+test-cluster: ## 3 Galera nodes, HAProxy and 3 replicas on this machine (installs galera-4, rsync, haproxy when missing)
+	@.ci/cluster-deps
+	RETROSCIM_CLUSTER=1 $(GO) test -count=1 -v -timeout 15m ./cluster/
 
 bench: ## benchmarks against a 1M-user database (built once, kept as retroscim_bench)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./adapter/ ./legacy/

@@ -87,6 +87,9 @@ func toSCIMError(err error) *Error {
 		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
 	case errors.Is(err, legacy.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
+	case errors.Is(err, legacy.ErrWriteConflict):
+		// Retried already (legacy.InTx); the client may try again at once.
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "concurrent writes to the same resource kept conflicting with this one, so nothing was changed; retry", Err: err, RetryAfter: 1}
 	case errors.Is(err, legacy.ErrTimeout):
 		return &Error{Status: http.StatusGatewayTimeout, Detail: "the application database did not answer in time; retry later", Err: err}
 	case errors.Is(err, legacy.ErrDenied):

@@ -17,8 +17,8 @@ import (
 // cheap and safe for concurrent use.
 type Observer interface {
 	// Query reports one database operation: its name, how long it took and
-	// how it ended ("ok", "not_found", "constraint", "timeout",
-	// "unavailable", "denied", "breaker_open", "error").
+	// how it ended ("ok", "not_found", "constraint", "conflict",
+	// "timeout", "unavailable", "denied", "breaker_open", "error").
 	Query(op string, took time.Duration, outcome string)
 	// Cache reports a lookup in one of the store's caches.
 	Cache(cache string, hit bool)
@@ -125,8 +125,9 @@ func deniedError(err error) error {
 
 // isDatabaseFailure tells the failures that say the database is unwell
 // (unreachable, too slow, server errors) from the outcomes of a healthy
-// database: not found, constraint violations, errors of the request
-// itself, and clients that went away. Only the former trip the breaker.
+// database: not found, constraint violations, write conflicts between
+// concurrent transactions, errors of the request itself, and clients that
+// went away. Only the former trip the breaker.
 func isDatabaseFailure(err error) bool {
 	if err == nil {
 		return false
@@ -135,7 +136,7 @@ func isDatabaseFailure(err error) bool {
 	var me *mysql.MySQLError
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrNotFound), errors.As(err, &ce), errors.Is(err, context.Canceled), errors.Is(err, ErrDenied):
+	case errors.Is(err, ErrNotFound), errors.As(err, &ce), errors.Is(err, context.Canceled), errors.Is(err, ErrDenied), errors.Is(err, ErrWriteConflict):
 		return false
 	case errors.Is(err, ErrTimeout), errors.Is(err, ErrUnavailable), errors.Is(err, driver.ErrBadConn),
 		errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
@@ -156,6 +157,8 @@ func outcome(err error) string {
 		return "not_found"
 	case errors.As(err, &ce):
 		return "constraint"
+	case errors.Is(err, ErrWriteConflict):
+		return "conflict"
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, ErrUnavailable):

@@ -264,7 +264,8 @@ func (s *Store) queryContext(ctx context.Context) (context.Context, context.Canc
 
 // wrap classifies a database error: a statement cut off by the query
 // timeout is ErrTimeout, an unreachable server ErrUnavailable, a missing
-// privilege ErrDenied.
+// privilege ErrDenied, a transaction rolled back for a concurrent one
+// ErrWriteConflict.
 func (s *Store) wrap(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
@@ -283,6 +284,9 @@ func (s *Store) wrap(ctx context.Context, err error) error {
 	}
 	if de := deniedError(err); de != nil {
 		return de
+	}
+	if errors.As(err, &me) && me.Number == 1213 {
+		return fmt.Errorf("%w: %w", ErrWriteConflict, me)
 	}
 	return safeErr(err)
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -85,21 +87,38 @@ type Tx struct {
 	s  *Store
 }
 
-// maxDeadlockRetries bounds how often a transaction the server chose as a
-// deadlock victim is run again.
-const maxDeadlockRetries = 3
+// ErrWriteConflict means the server rolled the transaction back because a
+// concurrent one wrote the same rows: an InnoDB deadlock victim, or on
+// Galera a certification failure at COMMIT or a local transaction aborted
+// for a replicated one (brute-force abort). All are MySQL error 1213, and
+// nothing of the transaction was applied. InTx runs such a transaction
+// again; callers see the error only once the attempts ran out.
+var ErrWriteConflict = errors.New("transaction rolled back by a concurrent write")
+
+// maxConflictAttempts bounds how often a transaction that ends in a write
+// conflict is run. Writers of one hot row on three Galera nodes need more
+// than a single retry (cluster/ measures it).
+const maxConflictAttempts = 5
+
+// conflictBackoff is the first retry's longest wait; each later retry may
+// wait twice as long. The wait is random (full jitter), so transactions
+// that collided do not collide again at once.
+const conflictBackoff = 10 * time.Millisecond
 
 // InTx runs fn in a transaction and commits it if fn returns nil. A
-// transaction rolled back as a deadlock victim (MySQL 1213) is retried, so
-// fn must be safe to run again.
+// transaction rolled back by a write conflict (ErrWriteConflict) is run
+// again, up to maxConflictAttempts times, so fn must be safe to run again.
 func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.do(ctx, "tx", false, func(ctx context.Context) error { return s.inTx(ctx, fn) })
-		var me *mysql.MySQLError
-		if errors.As(err, &me) && me.Number == 1213 && attempt < maxDeadlockRetries {
-			continue
+		if !errors.Is(err, ErrWriteConflict) || attempt == maxConflictAttempts {
+			return err
 		}
-		return err
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(rand.N(conflictBackoff << (attempt - 1))):
+		}
 	}
 }
 

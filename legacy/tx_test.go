@@ -143,6 +143,119 @@ func TestDeadlockRetried(t *testing.T) {
 	}
 }
 
+// TestDeadlockDoesNotOpenBreaker: a deadlock victim is an outcome of a
+// healthy database that InTx retries; even with a breaker that opens on
+// the first failure, both transactions of a real deadlock succeed.
+func TestDeadlockDoesNotOpenBreaker(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, txSchema)
+	obs := &outcomes{}
+	s, err := Open(context.Background(), dsn, Options{BreakerFailures: 1, BreakerOpenFor: time.Minute, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	var locked sync.WaitGroup
+	locked.Add(2)
+	for i := 0; i < 2; i++ {
+		var once sync.Once
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			first, second := 1+i, 2-i
+			errs[i] = s.InTx(ctx, func(tx *Tx) error {
+				if _, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{first}}, true); err != nil {
+					return err
+				}
+				once.Do(func() { locked.Done(); locked.Wait() })
+				_, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{second}}, true)
+				return err
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	if st := s.BreakerState(); st != "closed" {
+		t.Errorf("after a deadlock the breaker is %s", st)
+	}
+	if n := obs.count("tx", "conflict"); n != 1 {
+		t.Errorf("observer saw %d tx conflicts, want 1 (outcomes %v)", n, obs.all())
+	}
+}
+
+// TestWriteConflictAttempts: a transaction that keeps ending in a write
+// conflict (here a trigger that fails like a Galera certification failure,
+// error 1213) is run maxConflictAttempts times, then fails with
+// ErrWriteConflict, having changed nothing and leaving the breaker closed.
+func TestWriteConflictAttempts(t *testing.T) {
+	dsn := legacytest.NewDatabase(t, txSchema, "CREATE TRIGGER people_conflict BEFORE UPDATE ON people FOR EACH ROW "+
+		"SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock: wsrep aborted transaction'")
+	s, err := Open(context.Background(), dsn, Options{BreakerFailures: 1, BreakerOpenFor: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	attempts := 0
+	err = s.InTx(ctx, func(tx *Tx) error {
+		attempts++
+		if _, err := tx.Insert(ctx, Insert{Table: "badges", Set: []Assignment{{Column: "id", Value: 9}, {Column: "person", Value: 1}}}); err != nil {
+			return err
+		}
+		_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}})
+		return err
+	})
+	if !errors.Is(err, ErrWriteConflict) || attempts != maxConflictAttempts {
+		t.Errorf("InTx = %v after %d attempts, want ErrWriteConflict after %d", err, attempts, maxConflictAttempts)
+	}
+	if st := s.BreakerState(); st != "closed" {
+		t.Errorf("after write conflicts the breaker is %s", st)
+	}
+	rows, err := s.Query(ctx, "SELECT COUNT(*) FROM badges", nil, 1)
+	if err != nil || asString(rows[0][0]) != "1" {
+		t.Errorf("badges has %v rows (%v), want the 1 it had", rows, err)
+	}
+}
+
+// outcomes records the operations a Store reports.
+type outcomes struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (o *outcomes) Query(op string, _ time.Duration, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen = append(o.seen, op+" "+outcome)
+}
+
+func (o *outcomes) Cache(string, bool) {}
+func (o *outcomes) Breaker(string)     {}
+
+func (o *outcomes) count(op, outcome string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, s := range o.seen {
+		if s == op+" "+outcome {
+			n++
+		}
+	}
+	return n
+}
+
+func (o *outcomes) all() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.seen...)
+}
+
 func TestLookupCache(t *testing.T) {
 	dsn := legacytest.NewDatabase(t, txSchema)
 	s, err := Open(context.Background(), dsn, Options{LookupTTL: 200 * time.Millisecond})
