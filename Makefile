@@ -30,7 +30,7 @@ test: ## run every test against a real MariaDB/MySQL (see README)
 
 test-cluster: ## 3 Galera nodes, HAProxy and 3 replicas on this machine (installs galera-4, rsync, haproxy when missing)
 	@.ci/cluster-deps
-	RETROSCIM_CLUSTER=1 $(GO) test -count=1 -v -timeout 15m ./cluster/
+	RETROSCIM_CLUSTER=1 $(GO) test -count=1 -v -timeout 15m ./examples/cluster/
 
 bench: ## benchmarks against a 1M-user database (built once, kept as retroscim_bench)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./adapter/ ./legacy/

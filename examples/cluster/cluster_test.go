@@ -215,7 +215,7 @@ func startCluster(t *testing.T) *cluster {
 func (c *cluster) build(ctx context.Context) error {
 	c.bin = filepath.Join(c.dir, "retroscim")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", c.bin, "./cmd/retroscim")
-	cmd.Dir = ".."
+	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/retroscim: %w\n%s", err, out)
 	}
@@ -225,7 +225,7 @@ func (c *cluster) build(ctx context.Context) error {
 // loadSample creates the app database from examples/sample/schema.sql and
 // the account retroscim connects as.
 func (c *cluster) loadSample(t *testing.T, ctx context.Context) {
-	schema, err := os.ReadFile("../examples/sample/schema.sql")
+	schema, err := os.ReadFile("../sample/schema.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func (c *cluster) loadSample(t *testing.T, ctx context.Context) {
 // open period for a balancer that fails over within seconds, and health
 // and metrics on a listener of each replica's own.
 func (c *cluster) writeConfig() error {
-	b, err := os.ReadFile("../examples/sample/config.yaml")
+	b, err := os.ReadFile("../sample/config.yaml")
 	if err != nil {
 		return err
 	}

@@ -36,16 +36,16 @@ func readmeBlocks(t *testing.T) map[string]string {
 // check the cluster test runs, rendered for three database hosts. With
 // -update the test rewrites them.
 func TestREADMEShowsTheClusterConfig(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
 	for name, want := range readmeBlocks(t) {
-		re := regexp.MustCompile("(?s)<!-- cluster/testdata/" + regexp.QuoteMeta(name) + " -->\n```[a-z]*\n(.*?)```\n")
+		re := regexp.MustCompile("(?s)<!-- examples/cluster/testdata/" + regexp.QuoteMeta(name) + " -->\n```[a-z]*\n(.*?)```\n")
 		m := re.FindStringSubmatchIndex(readme)
 		if m == nil {
-			t.Errorf("README.md has no block after <!-- cluster/testdata/%s -->", name)
+			t.Errorf("README.md has no block after <!-- examples/cluster/testdata/%s -->", name)
 			continue
 		}
 		if got := readme[m[2]:m[3]]; got != want {
@@ -53,11 +53,11 @@ func TestREADMEShowsTheClusterConfig(t *testing.T) {
 				readme = readme[:m[2]] + want + readme[m[3]:]
 				continue
 			}
-			t.Errorf("README.md's copy of cluster/testdata/%s differs from what the cluster test runs (go test ./cluster -update rewrites it):\n--- README\n%s--- test\n%s", name, got, want)
+			t.Errorf("README.md's copy of examples/cluster/testdata/%s differs from what the cluster test runs (go test ./examples/cluster -update rewrites it):\n--- README\n%s--- test\n%s", name, got, want)
 		}
 	}
 	if *update {
-		if err := os.WriteFile("../README.md", []byte(readme), 0o644); err != nil {
+		if err := os.WriteFile("../../README.md", []byte(readme), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +81,7 @@ func TestReplicaConfig(t *testing.T) {
 		}
 		return m
 	}
-	got, sample := read(c.config), read("../examples/sample/config.yaml")
+	got, sample := read(c.config), read("../sample/config.yaml")
 	users := sample["users"].(map[string]any)
 	users["create"] = "allow"
 	db := sample["database"].(map[string]any)
