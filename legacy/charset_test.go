@@ -100,7 +100,7 @@ func TestCharsetFromServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if got := c.UnsafeCharset(); got != "gbk" {
-		t.Errorf("UnsafeCharset() = %q, want gbk", got)
+	if got := c.UnsafeCharset(); got == nil || got.Charset != "gbk" {
+		t.Errorf("UnsafeCharset() = %v, want gbk", got)
 	}
 }

@@ -253,9 +253,15 @@ func newConnector(cfg *mysql.Config, source string, timeout time.Duration, toler
 	return &connector{Connector: c, timeout: timeout, source: source, tolerate: tolerate}, nil
 }
 
-// UnsafeCharset is the unsafe client character set a store opened with
-// TolerateUnsafeCharset has seen on its connections ("" when none).
-func (s *Store) UnsafeCharset() string { return s.checked.unsafeCharset() }
+// UnsafeCharset says, for a store opened with TolerateUnsafeCharset,
+// which unsafe client character set its connections had (and what set
+// it); nil when none had.
+func (s *Store) UnsafeCharset() *CharsetError {
+	if cs := s.checked.unsafeCharset(); cs != "" {
+		return &CharsetError{Charset: cs, Source: s.checked.source}
+	}
+	return nil
+}
 
 // serverFlavor tells MariaDB from MySQL 5.7.8+ (which has
 // max_execution_time); it returns "" for anything else.
