@@ -64,6 +64,9 @@ type Server struct {
 	current atomic.Pointer[state]
 	// base is the base path the routes were registered under.
 	base string
+	// slots bounds each tenant's concurrent database work. Like the
+	// database settings, its bound keeps its start-up value.
+	slots *tenantSlots
 }
 
 // state is everything a configuration determines.
@@ -80,7 +83,7 @@ func New(cfg *mapping.Config, store Store, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath}
+	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath, slots: newTenantSlots(cfg)}
 	s.current.Store(s.newState(cfg))
 	s.echo = s.routes(!opts.SeparateAdmin)
 	return s
@@ -193,6 +196,9 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	allowed := map[string][]string{}
 	var paths []string
 	for _, r := range routes {
+		if strings.HasPrefix(r.path, "/Users") || strings.HasPrefix(r.path, "/Groups") {
+			r.handler = s.limitTenant(r.handler)
+		}
 		if strings.HasPrefix(r.path, "/Groups") {
 			r.handler = s.needGroups(r.handler)
 		}
