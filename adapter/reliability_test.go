@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +76,9 @@ func proxiedEnv(t *testing.T, cfgYAML string, queryTimeout time.Duration, params
 	srv := New(cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &own})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	// First of all (cleanups run last first): cut the database, so that no
+	// handler a failed test left hanging keeps hs.Close waiting.
+	t.Cleanup(proxy.Down)
 	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, own: own, logs: logs, srv: srv}, proxy
 }
 
@@ -177,9 +181,8 @@ FROM (SELECT 0 n UNION ALL SELECT 1) a,
      (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d,
      (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) f;
 INSERT INTO user_roles (user_id, role_id) SELECT id, 1 FROM users WHERE login LIKE 'member%'`
-	e, _ := proxiedEnv(t, twoTenantYAML(t), 300*time.Millisecond, nil, members)
-
 	t.Run("lock waits", func(t *testing.T) {
+		e, _ := proxiedEnv(t, twoTenantYAML(t), 300*time.Millisecond, nil)
 		locker, err := sql.Open("mysql", e.dsn)
 		if err != nil {
 			t.Fatal(err)
@@ -207,30 +210,59 @@ INSERT INTO user_roles (user_id, role_id) SELECT id, 1 FROM users WHERE login LI
 		}
 	})
 
-	t.Run("clients hanging up mid-stream", func(t *testing.T) {
-		host := strings.TrimPrefix(e.url, "http://")
-		host = host[:strings.Index(host, "/")]
-		for i := 0; i < 6; i++ {
-			conn, err := net.Dial("tcp", host)
+	t.Run("slow clients hanging up mid-stream", func(t *testing.T) {
+		e, _ := proxiedEnv(t, twoTenantYAML(t), 300*time.Millisecond, nil, members)
+		// Small socket buffers on both sides, so that the server blocks in
+		// writing the group to a client that does not read, as it does
+		// with a slow client over a real network.
+		hs := httptest.NewUnstartedServer(e.srv)
+		hs.Listener = smallBuffers{hs.Listener}
+		hs.Start()
+		defer hs.Close()
+		host := strings.TrimPrefix(hs.URL, "http://")
+		dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+			return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		}}
+		// Four readers at once (tenant 1's import), each of which stops
+		// reading, then hangs up.
+		var conns []net.Conn
+		for i := 0; i < 4; i++ {
+			conn, err := dialer.Dial("tcp", host)
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer conn.Close()
 			fmt.Fprintf(conn, "GET %s/Groups/1 HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", e.cfg.Server.BasePath, host, testToken)
 			status, err := bufio.NewReader(conn).ReadString('\n')
 			if err != nil || !strings.Contains(status, "200") {
 				t.Fatalf("GET /Groups/1: %q %v", status, err)
 			}
+			conns = append(conns, conn)
+		}
+		time.Sleep(700 * time.Millisecond) // past the streams' 400 ms deadline, reading nothing
+		for _, conn := range conns {
 			conn.(*net.TCPConn).SetLinger(0)
 			conn.Close() // with megabytes still to send
 		}
 		e.waitFor("the streams to end", func() bool { return e.store.Stats().InUse == 0 })
 		if st := e.store.BreakerState(); st != "closed" {
-			t.Errorf("after clients hung up mid-stream the breaker is %s", st)
+			t.Errorf("after slow clients hung up mid-stream the breaker is %s", st)
 		}
 		if r := e.within(http.MethodGet, "/Users/8", "", asGlobex()...); r.Status != 200 {
 			t.Errorf("tenant 2 after tenant 1's clients hung up: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// smallBuffers gives the connections it accepts a small send buffer.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(8 << 10)
+	}
+	return c, err
 }
 
 // TestTenantConcurrencyBound: a tenant with max_conns_per_tenant requests
@@ -314,82 +346,100 @@ func withoutMeta(t *testing.T, r response) string {
 // what the first attempt created, but only when that row is one the
 // caller may see.
 func TestRetriesAreSafe(t *testing.T) {
-	e, proxy := proxiedEnv(t, twoTenantYAML(t), time.Second, nil)
-	replays := []struct {
-		name, method, path, body string
-		read                     string
-	}{
-		{"PATCH user", http.MethodPatch, "/Users/2", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
-			{"op":"replace","path":"title","value":"Principal Engineer"},
-			{"op":"add","path":"emails","value":[{"value":"alice.new@acme.test","type":"work","primary":true}]},
-			{"op":"add","path":"phoneNumbers","value":[{"value":"+1 555 0199","type":"work"}]},
-			{"op":"replace","value":{"name.familyName":"Anders-Berg","active":false}}]}`, "/Users/2"},
-		{"PUT user", http.MethodPut, "/Users/4", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Carol.Chen@Acme.test","name":{"givenName":"Carol","familyName":"Chen-Li"},"title":"Director","active":true,"emails":[{"value":"carol@acme.test","type":"work"}]}`, "/Users/4"},
-		{"PATCH members", http.MethodPatch, "/Groups/2", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
-			{"op":"add","path":"members","value":[{"value":"4"},{"value":"5"}]},
-			{"op":"remove","path":"members[value eq \"3\"]"}]}`, "/Groups/2"},
-		{"PUT group", http.MethodPut, "/Groups/3", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Developers","members":[{"value":"2"},{"value":"7"}]}`, "/Groups/3"},
-	}
-	for _, tt := range replays {
-		first := e.within(tt.method, tt.path, tt.body)
-		if first.Status >= 300 {
-			t.Fatalf("%s: %d %s", tt.name, first.Status, first.Body)
+	t.Run("replayed PATCH and PUT", func(t *testing.T) {
+		e, _ := proxiedEnv(t, twoTenantYAML(t), time.Second, nil)
+		replays := []struct {
+			name, method, path, body string
+		}{
+			{"PATCH user", http.MethodPatch, "/Users/2", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+				{"op":"replace","path":"title","value":"Principal Engineer"},
+				{"op":"add","path":"emails","value":[{"value":"alice.new@acme.test","type":"work","primary":true}]},
+				{"op":"add","path":"phoneNumbers","value":[{"value":"+1 555 0199","type":"work"}]},
+				{"op":"replace","value":{"name.familyName":"Anders-Berg","active":false}}]}`},
+			{"PUT user", http.MethodPut, "/Users/4", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Carol.Chen@Acme.test","name":{"givenName":"Carol","familyName":"Chen-Li"},"title":"Director","active":true,"emails":[{"value":"carol@acme.test","type":"work"}]}`},
+			{"PATCH members", http.MethodPatch, "/Groups/2", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+				{"op":"add","path":"members","value":[{"value":"4"},{"value":"5"}]},
+				{"op":"remove","path":"members[value eq \"3\"]"}]}`},
+			{"PUT group", http.MethodPut, "/Groups/3", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Developers","members":[{"value":"2"},{"value":"7"}]}`},
 		}
-		after := withoutMeta(t, e.within(http.MethodGet, tt.read, ""))
-		again := e.within(tt.method, tt.path, tt.body)
-		if again.Status != first.Status {
-			t.Errorf("%s replayed: %d %s, first %d", tt.name, again.Status, again.Body, first.Status)
+		for _, tt := range replays {
+			first := e.within(tt.method, tt.path, tt.body)
+			if first.Status >= 300 {
+				t.Fatalf("%s: %d %s", tt.name, first.Status, first.Body)
+			}
+			once := withoutMeta(t, e.within(http.MethodGet, tt.path, ""))
+			again := e.within(tt.method, tt.path, tt.body)
+			if again.Status != first.Status {
+				t.Errorf("%s replayed: %d %s, first %d", tt.name, again.Status, again.Body, first.Status)
+			}
+			if twice := withoutMeta(t, e.within(http.MethodGet, tt.path, "")); twice != once {
+				t.Errorf("%s replayed changed the resource:\nonce:  %s\ntwice: %s", tt.name, once, twice)
+			}
 		}
-		if got := withoutMeta(t, e.within(http.MethodGet, tt.read, "")); got != after {
-			t.Errorf("%s replayed changed the resource:\nonce:  %s\ntwice: %s", tt.name, after, got)
+		if got := e.joinMembers(2); got != "4,5,7" {
+			t.Errorf("group 2's members after the replayed PATCH = %s, want 4,5,7", got)
 		}
-	}
-	if got := e.joinMembers(2); got != "4,5,7" {
-		t.Errorf("group 2's members after the replayed PATCH = %s, want 4,5,7", got)
-	}
+	})
 
-	// A POST whose COMMIT went through while its answer was lost.
-	proxy.HoldReplies("COMMIT")
-	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@acme.test","name":{"givenName":"Grace"}}`
-	r := e.within(http.MethodPost, "/Users", user)
-	if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "may have been applied") {
-		t.Fatalf("POST with COMMIT's answer lost = %d %s", r.Status, r.Body)
-	}
-	proxy.Release()
-	id := e.query("SELECT id FROM users WHERE login = 'grace@acme.test'")
-	if id == nil {
-		t.Fatal("the POST did not commit after all: nothing to find")
-	}
-	r = e.within(http.MethodPost, "/Users", user)
-	if r.Status != http.StatusConflict || r.json(t)["scimType"] != "uniqueness" || !strings.Contains(r.json(t)["detail"].(string), `by User "`+id[0]+`"`) {
-		t.Errorf("retried POST = %d %s, want 409 uniqueness naming User %s", r.Status, r.Body, id[0])
-	}
-	if r := e.within(http.MethodGet, "/Users/"+id[0], ""); r.Status != 200 || r.json(t)["userName"] != "grace@acme.test" {
-		t.Errorf("GET the id the 409 named: %d %s", r.Status, r.Body)
-	}
-	// The same for a group.
-	r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
-	if r.Status != http.StatusCreated {
-		t.Fatalf("POST /Groups: %d %s", r.Status, r.Body)
-	}
-	gid := r.json(t)["id"].(string)
-	r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
-	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), `by Group \"`+gid+`\"`) {
-		t.Errorf("retried POST /Groups = %d %s, want 409 naming Group %s", r.Status, r.Body, gid)
-	}
-	// A row the caller may not see is never named: a local account
-	// (outside the scope) holds admin@acme.test.
-	r = e.within(http.MethodPost, "/Users", `{"userName":"admin@acme.test"}`)
-	if r.Status != http.StatusConflict || r.json(t)["detail"] != `userName "admin@acme.test" is already taken` {
-		t.Errorf("POST of a local account's userName = %d %s, want a plain 409", r.Status, r.Body)
-	}
-	// Tenant 2's user of the same name is no conflict for tenant 1 at all;
-	// tenant 2 retrying its own gets its own id.
-	if r := e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`); r.Status != http.StatusCreated {
-		t.Errorf("tenant 1 creating tenant 2's userName = %d %s", r.Status, r.Body)
-	}
-	r = e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`, asGlobex()...)
-	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), `by User \"8\"`) {
-		t.Errorf("tenant 2 creating its own frank again = %d %s, want 409 naming User 8", r.Status, r.Body)
-	}
+	t.Run("retried POST", func(t *testing.T) {
+		e, _ := proxiedEnv(t, twoTenantYAML(t), time.Second, nil)
+		user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@acme.test","name":{"givenName":"Grace"}}`
+		r := e.within(http.MethodPost, "/Users", user)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("POST /Users: %d %s", r.Status, r.Body)
+		}
+		id := r.json(t)["id"].(string)
+		r = e.within(http.MethodPost, "/Users", user)
+		if r.Status != http.StatusConflict || r.json(t)["scimType"] != "uniqueness" || r.json(t)["detail"] != `userName "grace@acme.test" is already taken by User "`+id+`"` {
+			t.Errorf("retried POST = %d %s, want 409 uniqueness naming User %s", r.Status, r.Body, id)
+		}
+		r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("POST /Groups: %d %s", r.Status, r.Body)
+		}
+		gid := r.json(t)["id"].(string)
+		r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
+		if r.Status != http.StatusConflict || r.json(t)["detail"] != `displayName "Auditors" is already taken by Group "`+gid+`"` {
+			t.Errorf("retried POST /Groups = %d %s, want 409 naming Group %s", r.Status, r.Body, gid)
+		}
+		// A row the caller may not see is never named: a local account
+		// (outside the scope) holds admin@acme.test.
+		r = e.within(http.MethodPost, "/Users", `{"userName":"admin@acme.test"}`)
+		if r.Status != http.StatusConflict || r.json(t)["detail"] != `userName "admin@acme.test" is already taken` {
+			t.Errorf("POST of a local account's userName = %d %s, want a plain 409", r.Status, r.Body)
+		}
+		// Tenant 2's user of the same name is no conflict for tenant 1;
+		// tenant 2 creating its own again gets its own id.
+		if r := e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`); r.Status != http.StatusCreated {
+			t.Errorf("tenant 1 creating tenant 2's userName = %d %s", r.Status, r.Body)
+		}
+		r = e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`, asGlobex()...)
+		if r.Status != http.StatusConflict || r.json(t)["detail"] != `userName "frank@globex.test" is already taken by User "8"` {
+			t.Errorf("tenant 2 creating its own frank again = %d %s, want 409 naming User 8", r.Status, r.Body)
+		}
+	})
+
+	t.Run("lost COMMIT reply", func(t *testing.T) {
+		// The POST commits, its answer is lost (503, may have been
+		// applied); the retry finds what it created.
+		e, proxy := proxiedEnv(t, twoTenantYAML(t), time.Second, nil)
+		user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"heidi@acme.test"}`
+		proxy.HoldReplies("COMMIT")
+		r := e.within(http.MethodPost, "/Users", user)
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "may have been applied") {
+			t.Fatalf("POST with COMMIT's answer lost = %d %s", r.Status, r.Body)
+		}
+		proxy.Release()
+		id := e.query("SELECT id FROM users WHERE login = 'heidi@acme.test'")
+		if id == nil {
+			t.Fatal("the POST did not commit after all: nothing to find")
+		}
+		r = e.within(http.MethodPost, "/Users", user)
+		if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), `by User \"`+id[0]+`\"`) {
+			t.Errorf("retried POST = %d %s, want 409 uniqueness naming User %s", r.Status, r.Body, id[0])
+		}
+		if r := e.within(http.MethodGet, "/Users/"+id[0], ""); r.Status != 200 || r.json(t)["userName"] != "heidi@acme.test" {
+			t.Errorf("GET the id the 409 named: %d %s", r.Status, r.Body)
+		}
+	})
 }
