@@ -159,6 +159,12 @@ func (s *Store) admit(ctx context.Context) (func(success bool), error) {
 // probeWhenHalfOpen is the breaker's timer: at the end of the open period
 // it probes the database without waiting for a request.
 func (s *Store) probeWhenHalfOpen() {
+	s.breaker.mu.Lock()
+	closed := s.breaker.closed
+	s.breaker.mu.Unlock()
+	if closed {
+		return // the store is closed: nobody to probe for
+	}
 	switch s.breaker.cb.State() {
 	case gobreaker.StateClosed:
 		return

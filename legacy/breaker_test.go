@@ -179,21 +179,37 @@ func TestBreakerProbeIsNotARequest(t *testing.T) {
 	})
 	proxy.Up()
 	waitFor(t, "the open period to end", func() bool { return s.BreakerState() != "open" })
+	// The stream goes first: it is let through the half-open breaker (or,
+	// while another probe decides, refused and tried again).
 	stuck, inside := make(chan struct{}), make(chan struct{})
 	streaming := make(chan error, 1)
-	go func() {
+	stream := func() {
 		var once sync.Once
 		streaming <- s.Each(ctx, "SELECT `id` FROM `people`", nil, 1, func([]any) error {
 			once.Do(func() { close(inside) })
 			<-stuck // a client that does not read
 			return nil
 		})
-	}()
+	}
+	go stream()
 	defer func() {
 		close(stuck)
 		<-streaming
 	}()
-	<-inside // the stream was let through the half-open breaker first
+	for entered := false; !entered; {
+		select {
+		case <-inside:
+			entered = true
+		case err := <-streaming:
+			if !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("stream: %v", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+			go stream()
+		case <-time.After(20 * time.Second):
+			t.Fatal("the stream never started")
+		}
+	}
 	waitFor(t, "a read while the stream is stuck", func() bool {
 		_, err := s.Get(ctx, sel)
 		return err == nil
