@@ -90,6 +90,13 @@ func toSCIMError(err error) *Error {
 	case errors.Is(err, legacy.ErrWriteConflict):
 		// Retried already (legacy.InTx); the client may try again at once.
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "concurrent writes to the same resource kept conflicting with this one, so nothing was changed; retry", Err: err, RetryAfter: 1}
+	case errors.Is(err, legacy.ErrOutcomeUnknown):
+		// COMMIT went out and its answer did not come back. Retrying is
+		// safe: a PATCH or PUT applied twice gives the same resource, and a
+		// retried POST answers 409 with the id of the resource it created.
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the application database did not confirm the write, so it may have been applied; retry it (a retried PATCH or PUT is safe, and a retried POST answers 409 with the id of what it created)", Err: err, RetryAfter: 5}
+	case errors.Is(err, legacy.ErrBusy):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "every connection to the application database is in use; retry shortly", Err: err, RetryAfter: 1}
 	case errors.Is(err, legacy.ErrTimeout):
 		return &Error{Status: http.StatusGatewayTimeout, Detail: "the application database did not answer in time; retry later", Err: err}
 	case errors.Is(err, legacy.ErrDenied):

@@ -183,7 +183,7 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz says whether requests can be served: the database answers and
 // the circuit breaker is closed. While the breaker is open it answers 503
-// at once; when half-open its ping is the probe that closes it. The
+// at once; when half-open the breaker probes the database first. The
 // answer names the problem without internal details.
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)

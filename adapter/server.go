@@ -68,6 +68,9 @@ type Server struct {
 	// routeTemplates are the registered route paths, the only values of
 	// the metrics' route label besides "unmatched".
 	routeTemplates map[string]bool
+	// slots bounds each tenant's concurrent database work. Like the
+	// database settings, its bound keeps its start-up value.
+	slots *tenantSlots
 }
 
 // state is everything a configuration determines.
@@ -86,7 +89,7 @@ func New(cfg *mapping.Config, store Store, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath}
+	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath, slots: newTenantSlots(cfg)}
 	s.current.Store(s.newState(cfg))
 	s.echo = s.routes(!opts.SeparateAdmin)
 	return s
@@ -202,6 +205,10 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	for _, r := range routes {
 		if r.method != http.MethodGet {
 			r.handler = s.auditRefusals(resourceTypeOf(r.path), r.handler)
+		}
+		// Outside the refusal audit: a 429 for a tenant's share is not a write.
+		if strings.HasPrefix(r.path, "/Users") || strings.HasPrefix(r.path, "/Groups") {
+			r.handler = s.limitTenant(r.handler)
 		}
 		if strings.HasPrefix(r.path, "/Groups") {
 			r.handler = s.needGroups(r.handler)

@@ -211,10 +211,35 @@ func (s *Server) prepare(ctx context.Context, tx *legacy.Tx, r *mapping.Resource
 			return err
 		}
 		if taken {
-			return &mapping.RequestError{SCIMType: Uniqueness, Msg: fmt.Sprintf("%s %q is already taken", a.Path(), fmt.Sprint(ch.Value(a)))}
+			msg := fmt.Sprintf("%s %q is already taken", a.Path(), fmt.Sprint(ch.Value(a)))
+			id, err := takenBy(ctx, tx, r, a, ch.Value(a), tenant, exceptID)
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				msg += fmt.Sprintf(" by %s %q", r.Type, id)
+			}
+			return &mapping.RequestError{SCIMType: Uniqueness, Msg: msg}
 		}
 	}
 	return nil
+}
+
+// takenBy is the SCIM id of the resource the caller can see that already
+// holds v, or "" when the row holding it is outside the scope or tenant:
+// the client may learn the id of what it may read, nothing more. A POST
+// retried after an answer was lost (a 503 whose COMMIT in fact went
+// through) finds the resource it created this way.
+func takenBy(ctx context.Context, tx *legacy.Tx, r *mapping.Resource, a *mapping.Attribute, v any, tenant, exceptID string) (string, error) {
+	q, err := r.TakenBy(a, v, tenant, exceptID)
+	if err != nil {
+		return "", err
+	}
+	rows, err := tx.Query(ctx, q.SQL, q.Args, 1)
+	if err != nil || len(rows) == 0 {
+		return "", err
+	}
+	return mapping.KeyString(rows[0][0]), nil
 }
 
 func legacyAssignments(set []mapping.Assignment) []legacy.Assignment {

@@ -3,13 +3,10 @@ package legacy
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/sony/gobreaker"
 )
 
@@ -17,8 +14,10 @@ import (
 // cheap and safe for concurrent use.
 type Observer interface {
 	// Query reports one database operation: its name, how long it took and
-	// how it ended ("ok", "not_found", "constraint", "conflict",
-	// "timeout", "unavailable", "denied", "breaker_open", "error").
+	// how it ended ("ok", "not_found", "constraint", "conflict", "timeout",
+	// "busy", "unavailable", "denied", "commit_unknown", "breaker_open",
+	// "error"). The
+	// breaker's own probes are op "probe".
 	Query(op string, took time.Duration, outcome string)
 	// Cache reports a lookup in one of the store's caches.
 	Cache(cache string, hit bool)
@@ -54,19 +53,31 @@ func (e *UnavailableError) Unwrap() error { return e.Cause }
 
 // breaker guards the app's database: after repeated failures it opens,
 // and every operation fails at once with ErrUnavailable (no queueing, no
-// connection attempts) until the open period ends; then one probe may
-// pass (half-open), and a success closes it again.
+// connection attempts) until the open period ends. Then it is half-open,
+// and one probe decides: a success closes it, a failure opens it again.
+//
+// The probe is always retroscim's own ping on a connection of its own,
+// never a request: a request admitted as the probe could be a write stuck
+// in BEGIN or a group streamed to a client that reads slowly, and every
+// other request would wait for that one client. A timer probes when the
+// open period ends, so the breaker closes when the database is back
+// whether or not requests arrive; a request that finds the breaker
+// half-open runs the probe itself first.
 type breaker struct {
-	cb      *gobreaker.CircuitBreaker
+	cb      *gobreaker.TwoStepCircuitBreaker
 	openFor time.Duration
 
 	mu       sync.Mutex
 	openedAt time.Time
+	timer    *time.Timer
+	closed   bool
+	// probe runs when the open period ends.
+	probe func()
 }
 
 func newBreaker(opts Options, obs Observer) *breaker {
 	b := &breaker{openFor: opts.BreakerOpenFor}
-	b.cb = gobreaker.NewCircuitBreaker(gobreaker.Settings{
+	b.cb = gobreaker.NewTwoStepCircuitBreaker(gobreaker.Settings{
 		Name:        "database",
 		MaxRequests: 1,
 		Interval:    opts.BreakerInterval,
@@ -74,11 +85,12 @@ func newBreaker(opts Options, obs Observer) *breaker {
 		ReadyToTrip: func(c gobreaker.Counts) bool {
 			return c.ConsecutiveFailures >= uint32(opts.BreakerFailures)
 		},
-		IsSuccessful: func(err error) bool { return !isDatabaseFailure(err) },
+		// Called with the breaker's lock held: it must not call the breaker.
 		OnStateChange: func(_ string, _, to gobreaker.State) {
 			b.mu.Lock()
 			if to == gobreaker.StateOpen {
 				b.openedAt = time.Now()
+				b.scheduleLocked(b.openFor)
 			}
 			b.mu.Unlock()
 			obs.Breaker(stateName(to))
@@ -86,6 +98,27 @@ func newBreaker(opts Options, obs Observer) *breaker {
 	})
 	obs.Breaker("closed")
 	return b
+}
+
+// scheduleLocked runs the probe after d, unless the store is closed.
+func (b *breaker) scheduleLocked(d time.Duration) {
+	if b.closed || b.probe == nil {
+		return
+	}
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	b.timer = time.AfterFunc(d, b.probe)
+}
+
+// stop ends the probing for good.
+func (b *breaker) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	if b.timer != nil {
+		b.timer.Stop()
+	}
 }
 
 func stateName(s gobreaker.State) string {
@@ -105,90 +138,101 @@ func (b *breaker) retryAfter() time.Duration {
 	return max(time.Until(b.openedAt.Add(b.openFor)), time.Second)
 }
 
-// ErrDenied means the database refused a statement because the account
-// retroscim connects with lacks a privilege on a table, a column or the
-// database. The server is healthy and retrying does not help: the grants
-// must change (retroscim check lists what is missing).
-var ErrDenied = errors.New("the database account lacks a privilege")
-
-// deniedError classifies the server's privilege refusals: 1142 (SELECT,
-// INSERT, UPDATE or DELETE command denied for a table), 1143 (for a
-// column) and 1044 (access to the database denied, as a new connection
-// meets it after a REVOKE). It returns nil for any other error.
-func deniedError(err error) error {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && (me.Number == 1142 || me.Number == 1143 || me.Number == 1044) {
-		return fmt.Errorf("%w: %v", ErrDenied, me)
-	}
-	return nil
-}
-
-// isDatabaseFailure tells the failures that say the database is unwell
-// (unreachable, too slow, server errors) from the outcomes of a healthy
-// database: not found, constraint violations, write conflicts between
-// concurrent transactions, errors of the request itself, and clients that
-// went away. Only the former trip the breaker.
-func isDatabaseFailure(err error) bool {
-	if err == nil {
-		return false
-	}
-	var ce *ConstraintError
-	var me *mysql.MySQLError
-	var ne net.Error
-	switch {
-	case errors.Is(err, ErrNotFound), errors.As(err, &ce), errors.Is(err, context.Canceled), errors.Is(err, ErrDenied), errors.Is(err, ErrWriteConflict):
-		return false
-	case errors.Is(err, ErrTimeout), errors.Is(err, ErrUnavailable), errors.Is(err, driver.ErrBadConn),
-		errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne):
-		return true
-	case errors.As(err, &me):
-		return true // the server refused an operation retroscim built: its problem or ours, not the client's
-	}
-	return false
-}
-
-// outcome names how an operation ended, for the observer.
-func outcome(err error) string {
-	var ce *ConstraintError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.Is(err, ErrNotFound):
-		return "not_found"
-	case errors.As(err, &ce):
-		return "constraint"
-	case errors.Is(err, ErrWriteConflict):
-		return "conflict"
-	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, ErrUnavailable):
-		return "unavailable"
-	case errors.Is(err, ErrDenied):
-		return "denied"
-	case !isDatabaseFailure(err):
-		return "ok" // the operation's own outcome (a refused request), not the database's
-	}
-	return "error"
-}
-
-// do runs one database operation under the breaker, with the statement
-// deadline when timed is set, and reports it to the observer.
-func (s *Store) do(ctx context.Context, op string, timed bool, fn func(context.Context) error) error {
-	start := time.Now()
-	_, err := s.breaker.cb.Execute(func() (any, error) {
-		if timed {
-			var cancel context.CancelFunc
-			ctx, cancel = s.queryContext(ctx)
-			defer cancel()
+// admit lets an operation through the breaker and returns the function
+// that reports its outcome. When the breaker is half-open, the operation
+// that holds the one probe slot does not spend it: it pings the database
+// on a connection of its own first (bounded by the step deadline), which
+// closes the breaker or opens it again, and then asks again.
+func (s *Store) admit(ctx context.Context) (func(success bool), error) {
+	for range 2 {
+		done, err := s.breaker.cb.Allow()
+		if err != nil {
+			return nil, err
 		}
-		return nil, fn(ctx)
-	})
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		if s.breaker.cb.State() != gobreaker.StateHalfOpen {
+			return done, nil
+		}
+		done(s.probe(ctx) == nil)
+	}
+	return nil, gobreaker.ErrTooManyRequests
+}
+
+// probeWhenHalfOpen is the breaker's timer: at the end of the open period
+// it probes the database without waiting for a request.
+func (s *Store) probeWhenHalfOpen() {
+	s.breaker.mu.Lock()
+	closed := s.breaker.closed
+	s.breaker.mu.Unlock()
+	if closed {
+		return // the store is closed: nobody to probe for
+	}
+	switch s.breaker.cb.State() {
+	case gobreaker.StateClosed:
+		return
+	case gobreaker.StateOpen: // the timer fired a hair early
+		s.breaker.mu.Lock()
+		s.breaker.scheduleLocked(50 * time.Millisecond)
+		s.breaker.mu.Unlock()
+		return
+	}
+	done, err := s.breaker.cb.Allow()
+	if err != nil {
+		return // another probe holds the slot and will decide
+	}
+	done(s.probe(context.Background()) == nil)
+}
+
+// probe pings the database on a new connection outside the pool, so that
+// neither a saturated pool nor a request stuck on a connection can hold
+// it up; it is bounded by the step deadline and by nothing a client does.
+func (s *Store) probe(ctx context.Context) error {
+	start := time.Now()
+	ctx, cancel := s.detachedContext(ctx)
+	defer cancel()
+	err := func() error {
+		conn, err := s.connector.Connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if p, ok := conn.(driver.Pinger); ok {
+			return p.Ping(ctx)
+		}
+		return nil
+	}()
+	err = s.wrap(ctx, err)
+	if err == nil {
+		s.obs.Query("probe", time.Since(start), "ok")
+	} else {
+		s.obs.Query("probe", time.Since(start), "unavailable")
+	}
+	return err
+}
+
+// do runs one database operation under the breaker, with the step
+// deadline when timed is set, and reports it to the observer.
+func (s *Store) do(ctx context.Context, op string, timed bool, fn func(context.Context) error) (err error) {
+	start := time.Now()
+	done, err := s.admit(ctx)
+	if err != nil {
 		s.obs.Query(op, time.Since(start), "breaker_open")
 		return &UnavailableError{RetryAfter: s.breaker.retryAfter(), Cause: fmt.Errorf("circuit breaker open after repeated database failures")}
 	}
-	s.obs.Query(op, time.Since(start), outcome(err))
-	return err
+	defer func() {
+		if p := recover(); p != nil {
+			done(true) // a bug of ours, not the database's failure
+			panic(p)
+		}
+		done(!isDatabaseFailure(err))
+		s.obs.Query(op, time.Since(start), outcome(err))
+	}()
+	ctx, _ = withMark(ctx)
+	if timed {
+		var cancel context.CancelFunc
+		ctx, cancel = s.queryContext(ctx)
+		defer cancel()
+	}
+	return fn(ctx)
 }
 
 // BreakerState reports the breaker's state: closed, half-open or open.

@@ -127,10 +127,36 @@ func (c *explainConn) explain(ctx context.Context, q driver.QueryerContext, quer
 	}
 }
 
-// ExecContext records a write without running it.
-func (c *explainConn) ExecContext(_ context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+// ExecContext records a write without running it. The statements that
+// delimit a transaction (the store runs transactions by hand) are recorded
+// as such and run, except that COMMIT becomes ROLLBACK.
+func (c *explainConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	switch strings.ToUpper(strings.TrimSpace(query)) {
+	case "START TRANSACTION":
+		if err := c.run(ctx, "START TRANSACTION"); err != nil {
+			return nil, err
+		}
+		c.tx = c.log.nextTx()
+		c.log.add(Statement{Tx: c.tx, Kind: "begin"})
+		return explainResult{}, nil
+	case "COMMIT", "ROLLBACK":
+		kind := strings.ToLower(strings.TrimSpace(query))
+		c.log.add(Statement{Tx: c.tx, Kind: kind})
+		c.tx = 0
+		return explainResult{}, c.run(ctx, "ROLLBACK")
+	}
 	c.log.add(Statement{Tx: c.tx, Kind: "write", SQL: query, Args: values(args)})
 	return explainResult{}, nil
+}
+
+// run runs a statement without arguments on the real connection.
+func (c *explainConn) run(ctx context.Context, stmt string) error {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return fmt.Errorf("explain: the driver cannot run %s", stmt)
+	}
+	_, err := e.ExecContext(ctx, stmt, nil)
+	return err
 }
 
 // PrepareContext hands out statements that keep the same rules, so that

@@ -7,8 +7,10 @@ package legacy
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -34,7 +36,10 @@ type Options struct {
 	MaxOpenConns    int           // default 20
 	MaxIdleConns    int           // default MaxOpenConns
 	ConnMaxLifetime time.Duration // default 30m
-	// QueryTimeout is the deadline of each statement; default 5s.
+	// QueryTimeout bounds each database step; default 5s. The server stops
+	// a statement at QueryTimeout; the client gives up on an answer a
+	// grace later (a quarter of it, between 0.1 s and 1 s), and so it does
+	// for a connect, a free pooled connection, BEGIN and COMMIT.
 	QueryTimeout time.Duration
 	// CountTTL is how long a COUNT(*) for one predicate is reused; default 30s.
 	CountTTL time.Duration
@@ -63,6 +68,12 @@ type Options struct {
 	// recorded there, reads run with their EXPLAIN, writes do not run and
 	// transactions roll back.
 	Explain *ExplainLog
+	// TolerateUnsafeCharset opens connections whose character set would
+	// make interpolation unsafe, and then interpolates nothing (values go
+	// as server-side prepared statement arguments); UnsafeCharset says
+	// what was seen. For retroscim check, which reports the character set
+	// as a finding instead of refusing to run.
+	TolerateUnsafeCharset bool
 }
 
 func (o *Options) defaults() {
@@ -122,22 +133,41 @@ type Store struct {
 	lookups   *expirable.LRU[string, any]
 	breaker   *breaker
 	obs       Observer
+	// connector opens the pool's connections and the breaker's probes.
+	connector driver.Connector
+	checked   *connector
+	// stepTimeout is the client's deadline of one database step:
+	// query_timeout and the grace.
+	stepTimeout time.Duration
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
 //
-// Two connection settings are forced, whatever the DSN says:
+// Some connection settings are forced, whatever the DSN says:
 // interpolateParams=true, because the driver's default prepare, execute and
 // close per query halves throughput; and parseTime=true, so DATETIME values
 // arrive as time.Time. Unless the DSN sets time_zone, the session uses UTC
 // so TIMESTAMP columns read the same as the driver's UTC location.
+//
+// Because values are interpolated, every new connection is checked before
+// use: its @@character_set_client must be one of SafeCharsets, whatever
+// the DSN or the server's init_connect chose. Open fails with a
+// *CharsetError otherwise (and later such a connection is refused, and the
+// database is unavailable), unless opts.TolerateUnsafeCharset is set.
+//
+// Every database step is bounded: see queryContext. The server stops a
+// statement at QueryTimeout; the client gives up a grace later; dial,
+// handshake and session set-up of a connection share one such deadline,
+// and the driver's read and write timeouts back it all up.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		// The driver's message can quote the DSN, password included.
 		return nil, errors.New("invalid database DSN: expected user:password@tcp(host:port)/database?param=value")
 	}
-	cfg.InterpolateParams = true
+	opts.defaults()
+	step := opts.QueryTimeout + grace(opts.QueryTimeout)
+	cfg.InterpolateParams = !opts.TolerateUnsafeCharset
 	cfg.ParseTime = true
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -150,11 +180,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if _, ok := cfg.Params["group_concat_max_len"]; !ok {
 		cfg.Params["group_concat_max_len"] = "4194304"
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 5 * time.Second
+	if cfg.Timeout == 0 || cfg.Timeout > step {
+		cfg.Timeout = step
 	}
-	opts.defaults()
-	flavor, err := serverFlavor(ctx, cfg, opts.QueryTimeout)
+	// A backstop for any read or write the context does not watch: no
+	// packet of a healthy server takes longer than a step.
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = step + grace(opts.QueryTimeout)
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = step + grace(opts.QueryTimeout)
+	}
+	source := charsetSource(cfg)
+	flavor, err := serverFlavor(ctx, cfg, source, step, opts.TolerateUnsafeCharset)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database %s: %w", describe(cfg), safeErr(err))
 	}
@@ -165,43 +203,74 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	case "mariadb":
 		cfg.Params["max_statement_time"] = strconv.FormatFloat(opts.QueryTimeout.Seconds(), 'f', 3, 64)
 	case "mysql":
+		// max_execution_time covers reads only; the lock waits of writes
+		// end with the server's lock wait timeout instead of the client's
+		// deadline, so a lock held by the app is not taken for a dead
+		// database.
 		cfg.Params["max_execution_time"] = strconv.FormatInt(opts.QueryTimeout.Milliseconds(), 10)
+		if _, ok := cfg.Params["innodb_lock_wait_timeout"]; !ok {
+			cfg.Params["innodb_lock_wait_timeout"] = strconv.FormatInt(int64(math.Ceil(opts.QueryTimeout.Seconds())), 10)
+		}
 	}
-	connector, err := mysql.NewConnector(cfg)
+	checked, err := newConnector(cfg, source, step, opts.TolerateUnsafeCharset)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
 	}
+	var conn driver.Connector = checked
 	if opts.Explain != nil {
-		connector = explainConnector{Connector: connector, log: opts.Explain}
+		conn = explainConnector{Connector: checked, log: opts.Explain}
 	}
-	db := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	db := sqlx.NewDb(sql.OpenDB(conn), "mysql")
 	db.SetMaxOpenConns(opts.MaxOpenConns)
 	db.SetMaxIdleConns(opts.MaxIdleConns)
 	db.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	db.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 	s := &Store{
-		db:      db,
-		opts:    opts,
-		obs:     opts.Observer,
-		breaker: newBreaker(opts, opts.Observer),
-		cursors: expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
-		counts:  expirable.NewLRU[string, countEntry](opts.CursorCacheSize, nil, opts.CountTTL),
-		lookups: expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
+		db:          db,
+		opts:        opts,
+		obs:         opts.Observer,
+		breaker:     newBreaker(opts, opts.Observer),
+		cursors:     expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
+		counts:      expirable.NewLRU[string, countEntry](opts.CursorCacheSize, nil, opts.CountTTL),
+		lookups:     expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
+		connector:   conn,
+		checked:     checked,
+		stepTimeout: step,
 	}
 	s.countGens = newGenerations(s.counts.Purge)
-	pctx, cancel := context.WithTimeout(ctx, opts.QueryTimeout)
+	s.breaker.probe = s.probeWhenHalfOpen
+	pctx, cancel := context.WithTimeout(ctx, step)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect to database %s: %w", describe(cfg), safeErr(err))
 	}
 	return s, nil
 }
 
+// newConnector is the driver's connector for cfg, checked and bounded.
+func newConnector(cfg *mysql.Config, source string, timeout time.Duration, tolerate bool) (*connector, error) {
+	c, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &connector{Connector: c, timeout: timeout, source: source, tolerate: tolerate}, nil
+}
+
+// UnsafeCharset says, for a store opened with TolerateUnsafeCharset,
+// which unsafe client character set its connections had (and what set
+// it); nil when none had.
+func (s *Store) UnsafeCharset() *CharsetError {
+	if cs := s.checked.unsafeCharset(); cs != "" {
+		return &CharsetError{Charset: cs, Source: s.checked.source}
+	}
+	return nil
+}
+
 // serverFlavor tells MariaDB from MySQL 5.7.8+ (which has
 // max_execution_time); it returns "" for anything else.
-func serverFlavor(ctx context.Context, cfg *mysql.Config, timeout time.Duration) (string, error) {
-	connector, err := mysql.NewConnector(cfg)
+func serverFlavor(ctx context.Context, cfg *mysql.Config, source string, timeout time.Duration, tolerate bool) (string, error) {
+	connector, err := newConnector(cfg, source, timeout, tolerate)
 	if err != nil {
 		return "", err
 	}
@@ -233,6 +302,10 @@ func describe(cfg *mysql.Config) string {
 // the MySQL error number and message, which do not.
 func safeErr(err error) error {
 	var me *mysql.MySQLError
+	var cse *CharsetError
+	if errors.As(err, &cse) {
+		return cse
+	}
 	if errors.As(err, &me) {
 		return me
 	}
@@ -246,8 +319,11 @@ func safeErr(err error) error {
 // DB exposes the connection pool for retroscim's own tables and tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the breaker's probes and closes the connection pool.
+func (s *Store) Close() error {
+	s.breaker.stop()
+	return s.db.Close()
+}
 
 // Ping checks that the database answers, through the breaker: while it is
 // open, Ping fails at once; when half-open, Ping is the probe.
@@ -257,39 +333,6 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Stats reports the connection pool's statistics.
 func (s *Store) Stats() sql.DBStats { return s.db.Stats() }
-
-func (s *Store) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.opts.QueryTimeout)
-}
-
-// wrap classifies a database error: a statement cut off by the query
-// timeout is ErrTimeout, an unreachable server ErrUnavailable, a missing
-// privilege ErrDenied, a transaction rolled back for a concurrent one
-// ErrWriteConflict.
-func (s *Store) wrap(ctx context.Context, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return fmt.Errorf("%w after %s", ErrTimeout, s.opts.QueryTimeout)
-	case errors.Is(err, context.Canceled):
-		return err
-	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, sql.ErrConnDone):
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	var me *mysql.MySQLError
-	// 1969: MariaDB max_statement_time; 3024: MySQL max_execution_time.
-	if errors.As(err, &me) && (me.Number == 1969 || me.Number == 3024) {
-		return fmt.Errorf("%w after %s", ErrTimeout, s.opts.QueryTimeout)
-	}
-	if de := deniedError(err); de != nil {
-		return de
-	}
-	if errors.As(err, &me) && me.Number == 1213 {
-		return fmt.Errorf("%w: %w", ErrWriteConflict, me)
-	}
-	return safeErr(err)
-}
 
 // Column describes one column of a table, from INFORMATION_SCHEMA.
 type Column struct {
@@ -386,6 +429,10 @@ func quoteIdent(name string) string {
 // Each runs a SELECT and calls fn for each row as it arrives, without
 // holding the result in memory: a 10,000-member group is streamed to the
 // client row by row. The row slice is reused between calls.
+//
+// An error of fn (a write to a slow or vanished client) is returned as it
+// is and never counts against the database; nor does the deadline cutting
+// a stream that rows were arriving on.
 func (s *Store) Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
 	return s.do(ctx, "each", true, func(ctx context.Context) error { return s.each(ctx, stmt, args, width, fn) })
 }
@@ -401,15 +448,21 @@ func (s *Store) each(ctx context.Context, stmt string, args []any, width int, fn
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	delivered := false
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return s.wrap(ctx, err)
 		}
+		delivered = true
 		if err := fn(vals); err != nil {
-			return err
+			return &consumerError{err: err}
 		}
 	}
-	return s.wrap(ctx, rows.Err())
+	err = s.wrap(ctx, rows.Err())
+	if delivered {
+		err = consumerTimeout(err)
+	}
+	return err
 }
 
 // Query runs a SELECT built by the caller and returns every row.

@@ -3,6 +3,7 @@ package legacy
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -82,9 +83,20 @@ func quotedAfter(msg, marker string) string {
 
 // Tx is one transaction: every statement of a SCIM write request runs in
 // one, so a request applies completely or not at all.
+//
+// It is run by hand on one pooled connection (START TRANSACTION, the
+// statements, COMMIT or ROLLBACK), not with database/sql's Tx, so that
+// every step has the step deadline: sql.Tx.Commit takes no context, and
+// the server's statement time limit does not cover COMMIT, so a COMMIT
+// that never got an answer would hold the request for as long as the
+// network lets it. go-sql-driver closes the connection when a step's
+// context ends, which also makes the server roll the transaction back.
 type Tx struct {
-	tx *sqlx.Tx
-	s  *Store
+	conn *sqlx.Conn
+	s    *Store
+	// mark says the transaction holds a connection: any deadline it meets
+	// is the database's silence, not a wait for the pool.
+	mark *opMark
 }
 
 // ErrWriteConflict means the server rolled the transaction back because a
@@ -123,26 +135,109 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(*Tx) error) (err error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	conn, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", s.wrap(ctx, err))
+		return fmt.Errorf("begin transaction: %w", err)
 	}
+	t := &Tx{conn: conn, s: s, mark: &opMark{}}
+	t.mark.reached.Store(true)
+	ended := false
 	defer func() {
 		if p := recover(); p != nil {
-			_ = tx.Rollback()
+			t.rollback(ctx)
 			panic(p)
 		}
-		if err != nil {
-			_ = tx.Rollback()
+		if !ended {
+			t.rollback(ctx)
 		}
 	}()
-	if err = fn(&Tx{tx: tx, s: s}); err != nil {
+	if err = fn(t); err != nil {
 		return err
 	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", s.wrap(ctx, err))
+	ended, err = t.commit(ctx)
+	return err
+}
+
+// begin takes a connection and starts a transaction on it, each within the
+// step deadline. A connection found broken before START TRANSACTION was
+// written (driver.ErrBadConn) is safe to replace, as database/sql does for
+// BeginTx.
+func (s *Store) begin(ctx context.Context) (*sqlx.Conn, error) {
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := s.queryContext(ctx)
+		conn, err := s.db.Connx(sctx)
+		if err == nil {
+			if _, err = conn.ExecContext(sctx, "START TRANSACTION"); err != nil {
+				discard(conn)
+			}
+		}
+		werr := s.wrap(sctx, err)
+		cancel()
+		switch {
+		case err == nil:
+			return conn, nil
+		case errors.Is(err, driver.ErrBadConn) && attempt < 3 && ctx.Err() == nil:
+			continue
+		}
+		return nil, werr
 	}
-	return nil
+}
+
+// commit sends COMMIT and reports whether the transaction is over (and its
+// connection back in the pool or closed). A client that has gone away does
+// not stop it: the work is done, and cancelling now would only leave its
+// outcome unknown.
+func (t *Tx) commit(ctx context.Context) (ended bool, err error) {
+	cctx, cancel := t.s.detachedContext(t.ctx(ctx))
+	defer cancel()
+	_, err = t.conn.ExecContext(cctx, "COMMIT")
+	var me *mysql.MySQLError
+	switch {
+	case err == nil:
+		t.conn.Close()
+		return true, nil
+	case errors.As(err, &me):
+		// The server answered: the transaction did not commit. It is
+		// rolled back with the rest.
+		return false, fmt.Errorf("commit: %w", t.s.wrap(cctx, err))
+	case errors.Is(err, driver.ErrBadConn) && cctx.Err() == nil:
+		// The connection broke before COMMIT was written: the server
+		// rolls the transaction back when it sees the connection go.
+		discard(t.conn)
+		return true, fmt.Errorf("commit: %w", t.s.wrap(cctx, err))
+	}
+	discard(t.conn)
+	return true, &commitError{cause: t.s.wrap(cctx, err)}
+}
+
+// rollback ends the transaction. A connection whose ROLLBACK fails is
+// closed, never handed back to the pool with a transaction still open on
+// it.
+func (t *Tx) rollback(ctx context.Context) {
+	rctx, cancel := t.s.detachedContext(ctx)
+	defer cancel()
+	if _, err := t.conn.ExecContext(rctx, "ROLLBACK"); err != nil {
+		discard(t.conn)
+		return
+	}
+	t.conn.Close()
+}
+
+// discard closes a connection instead of returning it to the pool.
+func discard(c *sqlx.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = c.Close()
+}
+
+// ctx is the context of a step of the transaction: marked as holding its
+// connection.
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, markKey{}, t.mark)
+}
+
+// step is the context of one statement of the transaction.
+func (t *Tx) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	return t.s.queryContext(t.ctx(ctx))
 }
 
 // Get reads the one row q matches, or ErrNotFound. With lock set it is a
@@ -153,9 +248,9 @@ func (t *Tx) Get(ctx context.Context, q Select, lock bool) ([]any, error) {
 	if lock {
 		stmt += " FOR UPDATE"
 	}
-	ctx, cancel := t.s.queryContext(ctx)
+	ctx, cancel := t.step(ctx)
 	defer cancel()
-	rows, err := queryRows(ctx, t.tx, stmt, q.args(), len(q.Columns), t.s.wrap)
+	rows, err := queryRows(ctx, t.conn, stmt, q.args(), len(q.Columns), t.s.wrap)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", q.Table, err)
 	}
@@ -172,9 +267,9 @@ func (t *Tx) Get(ctx context.Context, q Select, lock bool) ([]any, error) {
 // REPEATABLE READ it also locks the gap, so no other transaction can
 // insert a matching row before this one ends.
 func (t *Tx) Exists(ctx context.Context, table, where string, args []any) (bool, error) {
-	ctx, cancel := t.s.queryContext(ctx)
+	ctx, cancel := t.step(ctx)
 	defer cancel()
-	rows, err := queryRows(ctx, t.tx, "SELECT 1 FROM "+quoteIdent(table)+" WHERE "+where+" LIMIT 1 FOR UPDATE", args, 1, t.s.wrap)
+	rows, err := queryRows(ctx, t.conn, "SELECT 1 FROM "+quoteIdent(table)+" WHERE "+where+" LIMIT 1 FOR UPDATE", args, 1, t.s.wrap)
 	if err != nil {
 		return false, fmt.Errorf("check %s: %w", table, err)
 	}
@@ -253,9 +348,9 @@ func (t *Tx) Delete(ctx context.Context, table, where string, args []any) (int64
 }
 
 func (t *Tx) exec(ctx context.Context, what, stmt string, args []any, lastID bool) (int64, error) {
-	ctx, cancel := t.s.queryContext(ctx)
+	ctx, cancel := t.step(ctx)
 	defer cancel()
-	res, err := t.tx.ExecContext(ctx, stmt, args...)
+	res, err := t.conn.ExecContext(ctx, stmt, args...)
 	if err != nil {
 		if ce := constraintError(err); ce != nil {
 			return 0, fmt.Errorf("%s: %w", what, ce)
@@ -311,7 +406,7 @@ func (t *Tx) Exec(ctx context.Context, stmt string, args []any) (int64, error) {
 
 // Query runs a SELECT built by the caller and returns every row.
 func (t *Tx) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
-	ctx, cancel := t.s.queryContext(ctx)
+	ctx, cancel := t.step(ctx)
 	defer cancel()
-	return queryRows(ctx, t.tx, stmt, args, width, t.s.wrap)
+	return queryRows(ctx, t.conn, stmt, args, width, t.s.wrap)
 }

@@ -84,6 +84,11 @@ type Database struct {
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 	// ConnMaxIdleTime closes connections idle this long.
 	ConnMaxIdleTime time.Duration `yaml:"conn_max_idle_time"`
+	// MaxConnsPerTenant bounds the requests of one tenant that use the
+	// database at once (mappings with tenants only), so that one tenant
+	// cannot take the whole pool; beyond it, 429 with Retry-After.
+	// Default: half of MaxOpenConns, at least 1.
+	MaxConnsPerTenant int `yaml:"max_conns_per_tenant"`
 	// Breaker opens after Failures consecutive database failures and fails
 	// requests at once for OpenFor, then lets one probe through.
 	Breaker Breaker `yaml:"breaker"`
@@ -246,6 +251,9 @@ func (c *Config) applyDefaults() {
 	if c.Database.ConnMaxIdleTime == 0 {
 		c.Database.ConnMaxIdleTime = 5 * time.Minute
 	}
+	if c.Database.MaxConnsPerTenant == 0 {
+		c.Database.MaxConnsPerTenant = max(1, c.Database.MaxOpenConns/2)
+	}
 	if c.Database.Breaker.Failures == 0 {
 		c.Database.Breaker.Failures = 5
 	}
@@ -279,8 +287,8 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	if c.Database.DSN == "" {
 		p.add(lineOf(root, "database"), "database.dsn", "missing: give the app database's DSN, e.g. dsn: \"${RETROSCIM_DSN}\" with RETROSCIM_DSN=user:pass@tcp(db:3306)/app")
 	}
-	if c.Database.MaxOpenConns < 0 || c.Database.MaxIdleConns < 0 {
-		p.add(lineOf(root, "database"), "database", "max_open_conns and max_idle_conns must not be negative")
+	if c.Database.MaxOpenConns < 0 || c.Database.MaxIdleConns < 0 || c.Database.MaxConnsPerTenant < 0 {
+		p.add(lineOf(root, "database"), "database", "max_open_conns, max_idle_conns and max_conns_per_tenant must not be negative")
 	}
 	if c.Database.QueryTimeout < 0 {
 		p.add(lineOf(root, "database"), "database.query_timeout", "must be positive")

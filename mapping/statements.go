@@ -192,6 +192,21 @@ func (r *Resource) UniquePredicate(a *Attribute, v any, tenant, exceptID string)
 	return c.predicate(), nil
 }
 
+// TakenBy selects the key of the row inside the caller's scope and tenant
+// that already holds value v of unique attribute a (the way
+// UniquePredicate compares), as a locking read. It selects nothing when
+// the row holding it is one SCIM does not manage, whose id must not be
+// told. A client retrying a POST whose first attempt did commit (its
+// answer was lost) learns the id of what it created this way.
+func (r *Resource) TakenBy(a *Attribute, v any, tenant, exceptID string) (Stmt, error) {
+	u, err := r.UniquePredicate(a, v, tenant, exceptID)
+	if err != nil {
+		return Stmt{}, err
+	}
+	where := And(r.ScopePredicate(tenant), u)
+	return Stmt{SQL: "SELECT " + quoteIdent(r.IDColumn) + " FROM " + quoteIdent(r.Table) + " WHERE " + where.SQL + " LIMIT 1 FOR UPDATE", Args: where.Args}, nil
+}
+
 // newUUID returns a random RFC 4122 version 4 UUID.
 func newUUID() string {
 	var b [16]byte

@@ -53,7 +53,11 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case err != nil:
 		return err
 	default:
-		store, err := openStore(ctx, cfg, nil)
+		// A character set that would make serve refuse to start is a
+		// finding like the others, so the store interpolates nothing here.
+		opts := storeOptions(cfg, nil)
+		opts.TolerateUnsafeCharset = true
+		store, err := legacy.Open(ctx, cfg.Database.DSN, opts)
 		if err != nil {
 			return err
 		}
@@ -99,6 +103,10 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		findings = cfg.Check(facts)
+		if ce := store.UnsafeCharset(); ce != nil {
+			findings = append([]mapping.Finding{{Severity: mapping.SevError, Check: "charset", File: cfg.File, Key: "database.dsn",
+				Message: ce.Error() + "; retroscim serve refuses to start until it is fixed"}}, findings...)
+		}
 	}
 	var errs, warns int
 	for _, f := range findings {

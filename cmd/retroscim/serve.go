@@ -183,7 +183,12 @@ func (b *breakerLog) Breaker(state string) {
 // openStore connects to the app's database as the configuration says;
 // obs, when not nil, receives the store's metrics.
 func openStore(ctx context.Context, cfg *mapping.Config, obs legacy.Observer) (*legacy.Store, error) {
-	return legacy.Open(ctx, cfg.Database.DSN, legacy.Options{
+	return legacy.Open(ctx, cfg.Database.DSN, storeOptions(cfg, obs))
+}
+
+// storeOptions are the store's options as the configuration says.
+func storeOptions(cfg *mapping.Config, obs legacy.Observer) legacy.Options {
+	return legacy.Options{
 		MaxOpenConns:    cfg.Database.MaxOpenConns,
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
 		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
@@ -195,7 +200,7 @@ func openStore(ctx context.Context, cfg *mapping.Config, obs legacy.Observer) (*
 		BreakerFailures: cfg.Database.Breaker.Failures,
 		BreakerOpenFor:  cfg.Database.Breaker.OpenFor,
 		Observer:        obs,
-	})
+	}
 }
 
 // runHTTP serves until ctx is done, then stops accepting connections and
