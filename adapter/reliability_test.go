@@ -393,27 +393,27 @@ func TestRetriesAreSafe(t *testing.T) {
 		if r.Status != http.StatusConflict || r.json(t)["scimType"] != "uniqueness" || r.json(t)["detail"] != `userName "grace@acme.test" is already taken by User "`+id+`"` {
 			t.Errorf("retried POST = %d %s, want 409 uniqueness naming User %s", r.Status, r.Body, id)
 		}
-		r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
+		r = e.within(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Auditors"}`)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("POST /Groups: %d %s", r.Status, r.Body)
 		}
 		gid := r.json(t)["id"].(string)
-		r = e.within(http.MethodPost, "/Groups", `{"displayName":"Auditors"}`)
+		r = e.within(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Auditors"}`)
 		if r.Status != http.StatusConflict || r.json(t)["detail"] != `displayName "Auditors" is already taken by Group "`+gid+`"` {
 			t.Errorf("retried POST /Groups = %d %s, want 409 naming Group %s", r.Status, r.Body, gid)
 		}
 		// A row the caller may not see is never named: a local account
 		// (outside the scope) holds admin@acme.test.
-		r = e.within(http.MethodPost, "/Users", `{"userName":"admin@acme.test"}`)
+		r = e.within(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"admin@acme.test"}`)
 		if r.Status != http.StatusConflict || r.json(t)["detail"] != `userName "admin@acme.test" is already taken` {
 			t.Errorf("POST of a local account's userName = %d %s, want a plain 409", r.Status, r.Body)
 		}
 		// Tenant 2's user of the same name is no conflict for tenant 1;
 		// tenant 2 creating its own again gets its own id.
-		if r := e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`); r.Status != http.StatusCreated {
+		if r := e.within(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"frank@globex.test"}`); r.Status != http.StatusCreated {
 			t.Errorf("tenant 1 creating tenant 2's userName = %d %s", r.Status, r.Body)
 		}
-		r = e.within(http.MethodPost, "/Users", `{"userName":"frank@globex.test"}`, asGlobex()...)
+		r = e.within(http.MethodPost, "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"frank@globex.test"}`, asGlobex()...)
 		if r.Status != http.StatusConflict || r.json(t)["detail"] != `userName "frank@globex.test" is already taken by User "8"` {
 			t.Errorf("tenant 2 creating its own frank again = %d %s, want 409 naming User 8", r.Status, r.Body)
 		}

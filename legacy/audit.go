@@ -135,7 +135,7 @@ func (t *Tx) Audit(ctx context.Context, own OwnTables, e AuditEntry) error {
 // Audit records a write that did not happen (refused or failed), on its
 // own: the write's transaction, if it had one, was rolled back.
 func (s *Store) Audit(ctx context.Context, own OwnTables, e AuditEntry) error {
-	err := s.do(ctx, "audit", true, func(ctx context.Context) error {
+	err := s.doAside(ctx, "audit", func(ctx context.Context) error {
 		_, err := s.db.ExecContext(ctx, "INSERT INTO "+own.Audit()+insertAudit, e.args()...)
 		return s.wrap(ctx, err)
 	})

@@ -237,3 +237,21 @@ func (s *Store) do(ctx context.Context, op string, timed bool, fn func(context.C
 
 // BreakerState reports the breaker's state: closed, half-open or open.
 func (s *Store) BreakerState() string { return stateName(s.breaker.cb.State()) }
+
+// doAside runs a side write that must neither mask nor cause the
+// breaker's verdict: the best-effort audit of a refused write. It runs
+// only while the breaker is closed (an unwell database is not asked for a
+// record of what it could not do) and its outcome is reported to the
+// observer but never to the breaker, so a cheap INSERT that succeeds
+// between hung requests does not reset their count of failures.
+func (s *Store) doAside(ctx context.Context, op string, fn func(context.Context) error) (err error) {
+	start := time.Now()
+	if s.breaker.cb.State() != gobreaker.StateClosed {
+		s.obs.Query(op, time.Since(start), "breaker_open")
+		return &UnavailableError{RetryAfter: s.breaker.retryAfter(), Cause: fmt.Errorf("circuit breaker not closed: side write skipped")}
+	}
+	defer func() { s.obs.Query(op, time.Since(start), outcome(err)) }()
+	ctx, cancel := s.queryContext(ctx)
+	defer cancel()
+	return fn(ctx)
+}
