@@ -27,7 +27,7 @@ func (b *bench) printHeader(root string) {
 	fmt.Fprintf(tw, "load average\t%s at the start (the machine may be shared: read the A/A control)\n", loadAverage())
 	fmt.Fprintf(tw, "database\t%s at %s, %s: %s users, %s in scope (auth_source %s, org_id %d); requests pick from %s of them at random\n",
 		b.data.version, b.data.addr, b.data.name, thousands(b.data.users), thousands(b.data.inScope), scopeSource, scopeTenant, thousands(int64(len(b.data.ids))))
-	fmt.Fprintf(tw, "retroscim\t%s serve, with %s: access log on (a JSON line per request, to a pipe this driver reads),\n", revision(root), relPath(root, o.sampleConfig))
+	fmt.Fprintf(tw, "retroscim\t%s, serve with %s: access log on (a JSON line per request, to a pipe this driver reads),\n", revision(root), relPath(root, o.sampleConfig))
 	fmt.Fprintf(tw, "\tmetrics on (admin listener), auth by the configuration's token (RETROSCIM_TOKEN, tenant 1), rate limit on at\n")
 	fmt.Fprintf(tw, "\t%d/s, burst %d per token (never reached: every non-200 answer is counted), breaker and deadlines as shipped\n", rateLimitPerSecond, rateLimitBurst)
 	fmt.Fprintf(tw, "bare\techo + sqlx, the same columns, one statement per request, rows as JSON; no auth, log, metrics or SCIM\n")
@@ -303,9 +303,9 @@ func loadAverage() string {
 func revision(root string) string {
 	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
-		return "retroscim"
+		return "commit unknown"
 	}
-	rev := "retroscim " + strings.TrimSpace(string(out))
+	rev := "commit " + strings.TrimSpace(string(out))
 	if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
 		rev += " (with uncommitted changes)"
 	}
