@@ -5,7 +5,7 @@ BIN       ?= bin/retroscim
 FUZZTIME  ?= 30s
 BENCHTIME ?= 5s
 
-.PHONY: help build run demo test test-cluster bench fuzz lint clean testdb-stop
+.PHONY: help build run demo test test-cluster bench bench-http fuzz lint clean testdb-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test-cluster: ## 3 Galera nodes, HAProxy and 3 replicas on this machine (install
 
 bench: ## benchmarks against a 1M-user database (built once, kept as retroscim_bench)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./adapter/ ./legacy/
+
+bench-http: ## retroscim serve and a bare echo+sqlx handler side by side over HTTP (BENCHHTTPFLAGS="--pairs 9 ...")
+	$(GO) run ./cmd/benchhttp run $(BENCHHTTPFLAGS)
 
 fuzz: ## fuzz the filter and PATCH path parsers and the filter compiler
 	$(GO) test ./mapping/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
