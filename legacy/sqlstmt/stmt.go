@@ -1,0 +1,156 @@
+package sqlstmt
+
+import "strings"
+
+// Statement is anything that renders to one SQL statement with ?
+// placeholders and their arguments.
+type Statement interface {
+	SQL() (string, []any)
+}
+
+// Select is a SELECT statement.
+type Select struct {
+	// Columns are the select list: SQL expressions built with Ident and Col
+	// (or a subquery for a looked-up value); ColumnArgs fill their
+	// placeholders.
+	Columns    []string
+	ColumnArgs []any
+	// From is the table reference: Table(name, alias) or a join of them.
+	From string
+	// Where selects the rows; the zero value selects every row.
+	Where   Pred
+	GroupBy []string
+	Order   []OrderKey
+	// Limit > 0 and Offset > 0 add LIMIT ? and OFFSET ?.
+	Limit  int
+	Offset int
+	// Lock makes the read a locking one (FOR UPDATE).
+	Lock bool
+}
+
+// SQL renders the statement.
+func (s Select) SQL() (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(s.ColumnArgs)+len(s.Where.args)+2)
+	args = append(args, s.ColumnArgs...)
+	b.WriteString("SELECT ")
+	b.WriteString(strings.Join(s.Columns, ", "))
+	b.WriteString(" FROM ")
+	b.WriteString(s.From)
+	if !s.Where.IsTrue() {
+		b.WriteString(" WHERE ")
+		b.WriteString(s.Where.SQL())
+		args = append(args, s.Where.args...)
+	}
+	if len(s.GroupBy) > 0 {
+		b.WriteString(" GROUP BY ")
+		b.WriteString(strings.Join(s.GroupBy, ", "))
+	}
+	if len(s.Order) > 0 {
+		b.WriteString(" ORDER BY ")
+		orderBy(&b, s.Order)
+	}
+	if s.Limit > 0 {
+		b.WriteString(" LIMIT ?")
+		args = append(args, s.Limit)
+	}
+	if s.Offset > 0 {
+		b.WriteString(" OFFSET ?")
+		args = append(args, s.Offset)
+	}
+	if s.Lock {
+		b.WriteString(" FOR UPDATE")
+	}
+	return b.String(), args
+}
+
+// Count is the statement that counts the rows s selects, ignoring its
+// order, limit and offset.
+func (s Select) Count() Select {
+	return Select{Columns: []string{"COUNT(*)"}, From: s.From, Where: s.Where}
+}
+
+// Assignment is one column = value of an UPDATE or INSERT. When Expr is set
+// it is written as SQL (DEFAULT, NOW(6), `v` + 1) and Value is unused.
+type Assignment struct {
+	Column string
+	Value  any
+	Expr   string
+}
+
+// value renders the assignment's right-hand side and appends its argument.
+func (a Assignment) value(args []any) (string, []any) {
+	if a.Expr != "" {
+		return a.Expr, args
+	}
+	return "?", append(args, a.Value)
+}
+
+// Insert is an INSERT of one row.
+type Insert struct {
+	Table string
+	Set   []Assignment
+}
+
+// SQL renders the statement.
+func (in Insert) SQL() (string, []any) {
+	cols := make([]string, len(in.Set))
+	vals := make([]string, len(in.Set))
+	args := make([]any, 0, len(in.Set))
+	for i, a := range in.Set {
+		cols[i] = Ident(a.Column)
+		vals[i], args = a.value(args)
+	}
+	return "INSERT INTO " + Ident(in.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")", args
+}
+
+// Update is an UPDATE of the rows Where matches. An Update without a Where
+// is refused when rendered: no statement here changes a whole table.
+type Update struct {
+	Table string
+	Set   []Assignment
+	Where Pred
+}
+
+// SQL renders the statement.
+func (u Update) SQL() (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(u.Set)+len(u.Where.args))
+	b.WriteString("UPDATE ")
+	b.WriteString(Ident(u.Table))
+	b.WriteString(" SET ")
+	for i, a := range u.Set {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Ident(a.Column))
+		b.WriteString(" = ")
+		var v string
+		v, args = a.value(args)
+		b.WriteString(v)
+	}
+	b.WriteString(" WHERE ")
+	b.WriteString(guard(u.Where))
+	return b.String(), append(args, u.Where.args...)
+}
+
+// Delete removes the rows Where matches.
+type Delete struct {
+	Table string
+	Where Pred
+}
+
+// SQL renders the statement.
+func (d Delete) SQL() (string, []any) {
+	return "DELETE FROM " + Ident(d.Table) + " WHERE " + guard(d.Where), d.Where.args
+}
+
+// guard renders the predicate of a write. A write whose predicate is TRUE
+// would change every row of a table the app owns; it is rendered FALSE
+// instead, so a builder's mistake changes nothing rather than everything.
+func guard(p Pred) string {
+	if p.IsTrue() {
+		return "FALSE"
+	}
+	return p.SQL()
+}
