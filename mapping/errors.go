@@ -1,8 +1,6 @@
 package mapping
 
-import (
-	"fmt"
-)
+import "fmt"
 
 // SCIM error types a request can earn (RFC 7644 §3.12).
 const (

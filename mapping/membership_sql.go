@@ -1,8 +1,6 @@
 package mapping
 
-import (
-	"strings"
-)
+import "strings"
 
 // Stmt is one SQL statement with its arguments.
 type Stmt struct {

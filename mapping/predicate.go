@@ -1,8 +1,6 @@
 package mapping
 
-import (
-	"strings"
-)
+import "strings"
 
 // Predicate is a SQL boolean expression over one resource's table, with its
 // bind arguments. SQL never contains a value: every value is an argument,
