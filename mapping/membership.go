@@ -1,0 +1,312 @@
+package mapping
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Rule decides what adding a user to a second group does when the app
+// keeps one group per user (a group column on the users table).
+type Rule string
+
+// Membership rules for the single-column model.
+const (
+	// FirstWins keeps the group a user already has; the add is ignored.
+	// This is Panther's "the group assigned first wins".
+	FirstWins Rule = "first_wins"
+	// LastWins moves the user to the group added last.
+	LastWins Rule = "last_wins"
+)
+
+// Membership says how the app records which users are in which group:
+// a join table (many groups per user) or a group column on the users
+// table (one group per user).
+type Membership struct {
+	Users  *Resource
+	Groups *Resource
+	// Join is the join table; nil for the single-column model.
+	Join *JoinTable
+	// Column is the group column on the users table in the single-column
+	// model, and Rule what adding a user to a second group does.
+	Column string
+	Rule   Rule
+	line   int
+}
+
+// JoinTable is a table of (user, group) pairs.
+type JoinTable struct {
+	Table string
+	User  string
+	Group string
+	// Defaults fill other NOT NULL columns of a new pair (granted_by: scim).
+	Defaults []ColumnValue
+}
+
+type membersSpec struct {
+	Join   *joinSpec `yaml:"join"`
+	Column string    `yaml:"column"`
+	Rule   string    `yaml:"rule"`
+}
+
+type joinSpec struct {
+	Table    string    `yaml:"table"`
+	User     string    `yaml:"user"`
+	Group    string    `yaml:"group"`
+	Defaults yaml.Node `yaml:"defaults"`
+}
+
+// Table aliases of the membership statements, chosen not to collide with
+// application table names.
+const (
+	aliasMember = "rs_m"
+	aliasUser   = "rs_u"
+	aliasGroup  = "rs_g"
+)
+
+// compileMembership validates groups.members and links users and groups.
+func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Membership {
+	key := "groups.members"
+	if n == nil || n.Kind == 0 {
+		p.add(groups.line, key, "missing: say how the app records memberships, as members: { join: { table: user_roles, user: user_id, group: role_id } } or members: { column: role_id }")
+		return nil
+	}
+	before := len(p.list)
+	var spec membersSpec
+	decodeStrict(n, key, &spec, p)
+	if len(p.list) > before {
+		return nil
+	}
+	m := &Membership{Users: users, Groups: groups, line: n.Line}
+	switch {
+	case spec.Join != nil && spec.Column != "":
+		p.add(n.Line, key, "give join or column, not both")
+		return nil
+	case spec.Join != nil:
+		j := spec.Join
+		jn := valueOf(n, "join")
+		if j.Table == "" || j.User == "" || j.Group == "" {
+			p.add(jn.Line, key+".join", "needs table, user and group, as in join: { table: user_roles, user: user_id, group: role_id }")
+			return nil
+		}
+		for _, c := range []struct{ v, f string }{{j.User, "user"}, {j.Group, "group"}} {
+			if !isIdent(c.v) {
+				p.add(lineOf(jn, c.f), key+".join."+c.f, "%q is not a valid column name", c.v)
+				return nil
+			}
+		}
+		if !validTableName(j.Table) {
+			p.add(lineOf(jn, "table"), key+".join.table", "%q is not a valid table name", j.Table)
+			return nil
+		}
+		m.Join = &JoinTable{Table: j.Table, User: j.User, Group: j.Group}
+		users.refs = append(users.refs,
+			columnRef{table: j.Table, column: j.User, line: lineOf(jn, "user"), key: key + ".join.user"},
+			columnRef{table: j.Table, column: j.Group, line: lineOf(jn, "group"), key: key + ".join.group"})
+		if j.Defaults.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(j.Defaults.Content); i += 2 {
+				k, v := j.Defaults.Content[i], j.Defaults.Content[i+1]
+				val, ok := scalarValue(v)
+				if !isIdent(k.Value) || !ok {
+					p.add(k.Line, key+".join.defaults."+k.Value, "expected column: value")
+					continue
+				}
+				m.Join.Defaults = append(m.Join.Defaults, ColumnValue{Column: k.Value, Value: val})
+				users.refs = append(users.refs, columnRef{table: j.Table, column: k.Value, line: k.Line, key: key + ".join.defaults." + k.Value})
+			}
+		}
+		if spec.Rule != "" {
+			p.add(lineOf(n, "rule"), key+".rule", "rule applies to the single-column model (members: { column: ... }); a join table holds many groups per user")
+		}
+	case spec.Column != "":
+		if !isIdent(spec.Column) {
+			p.add(lineOf(n, "column"), key+".column", "%q is not a valid column name", spec.Column)
+			return nil
+		}
+		m.Column = spec.Column
+		users.ref(spec.Column, lineOf(n, "column"), key+".column")
+		switch Rule(spec.Rule) {
+		case "":
+			m.Rule = FirstWins
+		case FirstWins, LastWins:
+			m.Rule = Rule(spec.Rule)
+		default:
+			p.add(lineOf(n, "rule"), key+".rule", "%q is not a rule: use first_wins (a user keeps the group assigned first) or last_wins (the last group added replaces it)", spec.Rule)
+			return nil
+		}
+		for _, a := range users.Attributes {
+			if strings.EqualFold(a.Column, m.Column) && a.Mutability != ReadOnly {
+				p.add(a.Line, "users.attributes."+a.Key, "column %q records group membership; map it with mutability: readOnly or change it through /Groups", a.Column)
+			}
+		}
+	default:
+		p.add(n.Line, key, "needs join: { table, user, group } or column: <group column on %s>", users.Table)
+		return nil
+	}
+	if (users.TenantColumn == "") != (groups.TenantColumn == "") {
+		p.add(groups.line, "groups.tenant", "users and groups must both have a tenant column or neither")
+		return nil
+	}
+	users.members, groups.members = m, m
+	users.addGroupsView(m)
+	groups.addMembersView()
+	return m
+}
+
+// addMembersView lists members in the group schema, as RFC 7643 defines
+// them; their values are streamed by the server, not read from the row.
+func (r *Resource) addMembersView() {
+	va := &viewAttr{def: coreGroup.Attr("members"), members: true}
+	va.effective = va.effectiveDef()
+	core := r.views[0]
+	core.attrs = append(core.attrs, va)
+	core.def.Attributes = append(core.def.Attributes, va.effective)
+	r.Schema = core.def
+}
+
+func validTableName(t string) bool {
+	parts := strings.Split(t, ".")
+	if len(parts) > 2 {
+		return false
+	}
+	for _, part := range parts {
+		if !isIdent(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// displayColumn is the group column shown as a member's or group's
+// display: displayName (always mapped for groups).
+func (m *Membership) groupDisplay() string {
+	return m.Groups.find(GroupSchema, "displayName", "", "").Column
+}
+
+// userDisplayExpr is what a member's display shows: the user's
+// displayName, or userName when it has none.
+func (m *Membership) userDisplayExpr(alias string) string {
+	login := qcol(alias, m.Users.find(UserSchema, "userName", "", "").Column)
+	if a := m.Users.find(UserSchema, "displayName", "", ""); a != nil && a.Lookup == nil {
+		return "COALESCE(NULLIF(" + qcol(alias, a.Column) + ", ''), " + login + ")"
+	}
+	return login
+}
+
+// addGroupsView adds the read-only groups attribute to users: a select
+// expression that returns the user's groups as a JSON array (selected
+// when a request asks for groups, see SelectExprsFor) so that reading a
+// user stays one statement, and a view entry in schema order.
+func (r *Resource) addGroupsView(m *Membership) {
+	g := m.Groups
+	obj := "JSON_OBJECT('value', CAST(" + qcol(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + qcol(aliasGroup, m.groupDisplay()) + ")"
+	scope := g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
+	var sql string
+	if m.Join != nil {
+		sql = "SELECT CONCAT('[', GROUP_CONCAT(" + obj + " ORDER BY " + qcol(aliasGroup, g.IDColumn) + " SEPARATOR ','), ']')" +
+			" FROM " + quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) +
+			" JOIN " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) + " ON " + qcol(aliasGroup, g.IDColumn) + " = " + qcol(aliasMember, m.Join.Group) +
+			" WHERE " + qcol(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
+	} else {
+		sql = "SELECT CONCAT('[', " + obj + ", ']') FROM " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) +
+			" WHERE " + qcol(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
+	}
+	if scope.k == 0 {
+		sql += " AND " + scope.operand('a')
+		r.groupsArgs = scope.args
+	}
+	r.groupsExpr = "(" + sql + ")"
+	def := coreUser.Attr("groups")
+	va := &viewAttr{def: def, groups: true}
+	va.effective = va.effectiveDef()
+	// Measured on 1M users, the correlated subquery costs about as much as
+	// the user's own row, and Okta and Entra read memberships from /Groups;
+	// so groups is returned on request only (RFC 7643 §7 lets the service
+	// provider say so in its schema).
+	va.effective.Returned = ReturnedRequest
+	core := r.views[0]
+	// Insert in RFC 7643 order: after the attributes that precede groups.
+	pos := len(core.attrs)
+	order := map[string]int{}
+	for i, d := range coreUser.Attributes {
+		order[d.Name] = i
+	}
+	for i, x := range core.attrs {
+		if o, ok := order[x.def.Name]; ok && o > order["groups"] {
+			pos = i
+			break
+		}
+	}
+	core.attrs = append(core.attrs[:pos], append([]*viewAttr{va}, core.attrs[pos:]...)...)
+	core.def.Attributes = nil
+	for _, x := range core.attrs {
+		core.def.Attributes = append(core.def.Attributes, x.effective)
+	}
+	r.Schema = core.def
+}
+
+// qualifiedTenant is the resource's tenant column qualified by its table,
+// for correlated subqueries; empty without tenants.
+func (r *Resource) qualifiedTenant() string {
+	if r.TenantColumn == "" {
+		return ""
+	}
+	return r.qualified(r.TenantColumn)
+}
+
+// renderGroups turns the JSON the groups expression selected into the
+// user's groups attribute.
+func (r *Resource) renderGroups(raw any, baseURL string) ([]Object, bool) {
+	s, ok := textOf(raw)
+	if !ok || s == "" {
+		return nil, false
+	}
+	var items []struct {
+		Value   string `json:"value"`
+		Display string `json:"display"`
+	}
+	if err := json.Unmarshal([]byte(s), &items); err != nil || len(items) == 0 {
+		return nil, false
+	}
+	out := make([]Object, len(items))
+	for i, it := range items {
+		var o Object
+		o.Set("value", it.Value)
+		o.Set("$ref", baseURL+r.members.Groups.Endpoint+"/"+url.PathEscape(it.Value))
+		if it.Display != "" {
+			o.Set("display", it.Display)
+		}
+		o.Set("type", "direct")
+		out[i] = o
+	}
+	return out, true
+}
+
+// check verifies the membership model against the live schema: a user
+// must be able to leave a group, and new join rows must be insertable.
+func (m *Membership) check(p *problems) {
+	u := m.Users
+	if m.Join == nil {
+		if c := u.column(m.Column); !c.Nullable && c.Default == nil {
+			p.add(m.line, "groups.members.column", "%s.%s is NOT NULL without a default, so a user could not leave a group; make it nullable or give it a default", u.Table, m.Column)
+		}
+		return
+	}
+	filled := map[string]bool{strings.ToLower(m.Join.User): true, strings.ToLower(m.Join.Group): true}
+	for _, d := range m.Join.Defaults {
+		filled[strings.ToLower(d.Column)] = true
+	}
+	var missing []string
+	for name, c := range u.tableColumns[m.Join.Table] {
+		if !filled[name] && !c.Nullable && c.Default == nil && !c.AutoIncrement && !c.Generated {
+			missing = append(missing, c.Name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		p.add(m.line, "groups.members.join.defaults", "%s has NOT NULL columns without a default that adding a member must fill: %s; give them values in join.defaults", m.Join.Table, strings.Join(missing, ", "))
+	}
+}

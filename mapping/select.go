@@ -1,0 +1,109 @@
+package mapping
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// buildSelect fixes the SQL expressions a read selects and where each
+// attribute finds its value in a Row: plain columns once each, and for a
+// lookup attribute a scalar subquery that reads the value by the key.
+func (r *Resource) buildSelect() {
+	r.colIndex = map[string]int{}
+	r.selectExprs = nil
+	add := func(col string) int {
+		lc := strings.ToLower(col)
+		if i, ok := r.colIndex[lc]; ok {
+			return i
+		}
+		r.selectExprs = append(r.selectExprs, quoteIdent(col))
+		r.colIndex[lc] = len(r.selectExprs) - 1
+		return len(r.selectExprs) - 1
+	}
+	add(r.IDColumn)
+	if r.Active != nil && r.Active.Column != "" {
+		add(r.Active.Column)
+	}
+	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn, r.VersionColumn} {
+		if c != "" {
+			add(c)
+		}
+	}
+	for _, a := range r.Attributes {
+		if a.Lookup == nil {
+			a.colIdx = add(a.Column)
+			continue
+		}
+		r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
+		a.colIdx = len(r.selectExprs) - 1
+	}
+	// The keys lookups store, too: a write that resolves to the key
+	// already stored is no change (DropUnchanged).
+	for _, a := range r.Attributes {
+		if a.Lookup != nil {
+			add(a.Column)
+		}
+	}
+}
+
+// lookupValueSQL is the subquery that reads a lookup attribute's value
+// for the current row.
+func (r *Resource) lookupValueSQL(a *Attribute) string {
+	l := a.Lookup
+	lt := quoteIdent(l.Table)
+	sql := "SELECT " + lt + "." + quoteIdent(l.Match) + " FROM " + lt + " WHERE " + lt + "." + quoteIdent(l.Key) + " = " + r.qualified(a.Column)
+	if l.Tenant != "" {
+		sql += " AND " + lt + "." + quoteIdent(l.Tenant) + " = " + r.qualified(r.TenantColumn)
+	}
+	return sql
+}
+
+// qualified names a column of the resource's table from inside a subquery.
+func (r *Resource) qualified(col string) string {
+	t := r.Table
+	if i := strings.LastIndexByte(t, '.'); i >= 0 {
+		t = t[i+1:]
+	}
+	return quoteIdent(t) + "." + quoteIdent(col)
+}
+
+// SelectExprs lists the SQL expressions a read of this resource selects; a
+// Row holds their values in this order.
+func (r *Resource) SelectExprs() []string { return r.selectExprs }
+
+// SelectExprsFor is SelectExprs plus what the projection asks for beyond
+// the row's own columns (a user's groups, returned on request only), and
+// the arguments of those expressions' placeholders, which come before the
+// WHERE clause's.
+func (r *Resource) SelectExprsFor(p Projection) ([]string, []any) {
+	if r.groupsExpr == "" || !p.Includes("groups") {
+		return r.selectExprs, nil
+	}
+	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr), r.groupsArgs
+}
+
+// Columns lists every column of the resource's table the mapping names.
+func (r *Resource) Columns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ref := range r.refs {
+		if lc := strings.ToLower(ref.column); ref.table == "" && !seen[lc] {
+			seen[lc] = true
+			out = append(out, ref.column)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// tables lists the resource's table and every lookup table.
+func (r *Resource) tables() []string {
+	out := []string{r.Table}
+	for _, ref := range r.refs {
+		if ref.table != "" && !slices.Contains(out, ref.table) {
+			out = append(out, ref.table)
+		}
+	}
+	return out
+}
