@@ -40,10 +40,10 @@ func recordOf(c echo.Context) *writeRecord {
 // forgotten afterwards: the write may have changed them (and a COMMIT
 // whose answer was lost may have happened), so the next list counts again
 // rather than answer a total lower than what the client can page to.
-func (s *Server) writeTx(c echo.Context, fn func(*legacy.Tx) error) error {
-	w := recordOf(c)
-	defer s.store.ForgetCounts(principal(c).Tenant)
-	err := s.store.InTx(c.Request().Context(), func(tx *legacy.Tx) error {
+func (s *Server) writeTx(rq *scimRequest, fn func(*legacy.Tx) error) error {
+	w := rq.record
+	defer s.store.ForgetCounts(rq.tenant)
+	err := s.store.InTx(rq.ctx, func(tx *legacy.Tx) error {
 		w.pending = w.pending[:0] // a deadlock victim runs again from the start
 		return fn(tx)
 	})
@@ -53,7 +53,7 @@ func (s *Server) writeTx(c echo.Context, fn func(*legacy.Tx) error) error {
 	}
 	w.committed = true
 	for _, e := range w.pending {
-		s.logWrite(c.Request().Context(), e)
+		s.logWrite(rq.ctx, e)
 	}
 	w.pending = nil
 	return nil
@@ -63,25 +63,24 @@ func (s *Server) writeTx(c echo.Context, fn func(*legacy.Tx) error) error {
 // retroscim's tables exist, and as a "write" log line once the
 // transaction commits. changes is encoded as JSON; it never holds a
 // secret (passwords show as "(set)").
-func (s *Server) audit(ctx context.Context, c echo.Context, tx *legacy.Tx, r *mapping.Resource, id, op string, changes any) error {
+func (s *Server) audit(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, id, op string, changes any) error {
 	b, err := json.Marshal(changes)
 	if err != nil {
 		return err
 	}
-	e := auditEntry(c, r.Type, id, op, successStatus(c))
+	e := rq.auditEntry(r.Type, id, op, rq.success)
 	e.Changes = string(b)
-	w := recordOf(c)
-	w.pending = append(w.pending, e)
+	rq.record.pending = append(rq.record.pending, e)
 	if s.own == nil {
 		return nil
 	}
-	return tx.Audit(ctx, *s.own, e)
+	return tx.Audit(rq.ctx, *s.own, e)
 }
 
 // auditEntry starts the audit entry of a request.
-func auditEntry(c echo.Context, resourceType, id, op string, status int) legacy.AuditEntry {
-	p := principal(c)
-	return legacy.AuditEntry{RequestID: requestID(c), ClientRequestID: clientRequestID(c), TokenPrefix: p.TokenPrefix,
+func (rq *scimRequest) auditEntry(resourceType, id, op string, status int) legacy.AuditEntry {
+	p := rq.who
+	return legacy.AuditEntry{RequestID: rq.id, ClientRequestID: rq.clientID, TokenPrefix: p.TokenPrefix,
 		TokenName: p.TokenName, Tenant: p.Tenant, ResourceType: resourceType, ResourceID: id, Operation: op, Status: status}
 }
 
@@ -138,7 +137,7 @@ func (s *Server) auditRefusals(resourceType string, next echo.HandlerFunc) echo.
 			return err
 		}
 		se := toSCIMError(err)
-		e := auditEntry(c, resourceType, pathParam(c, "id"), attemptedOp(c.Request().Method), se.Status)
+		e := s.request(c).auditEntry(resourceType, pathParam(c, "id"), attemptedOp(c.Request().Method), se.Status)
 		e.Changes, e.SCIMType, e.Detail = "[]", se.SCIMType, se.Detail
 		ctx := c.Request().Context()
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {

@@ -19,18 +19,19 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping"
 )
 
 // Store is what the adapter needs from the database layer.
 type Store interface {
-	Get(ctx context.Context, q legacy.Select) ([]any, error)
+	Get(ctx context.Context, q sqlstmt.Select) ([]any, error)
 	List(ctx context.Context, q legacy.ListQuery) (legacy.Page, error)
 	Columns(ctx context.Context, table string) ([]legacy.Column, error)
 	InTx(ctx context.Context, fn func(*legacy.Tx) error) error
-	Lookup(ctx context.Context, l legacy.Lookup) (any, error)
-	Values(ctx context.Context, table, column, tenantCol string, tenant any, limit int) ([]string, error)
-	Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error
+	Lookup(ctx context.Context, q sqlstmt.Select) (any, error)
+	Values(ctx context.Context, q sqlstmt.Select) ([]string, error)
+	Each(ctx context.Context, q sqlstmt.Select, fn func([]any) error) error
 	Ping(ctx context.Context) error
 	BreakerState() string
 	ForgetCounts(partition string)

@@ -2,216 +2,116 @@ package adapter
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
 )
 
-// listParams are the query parameters of a list request (RFC 7644 §3.4.2).
-type listParams struct {
-	filter     string
-	startIndex int // 1-based
-	count      int
-	sortBy     string
-	descending bool
-	projection mapping.Projection
-}
-
-// maxStartIndex keeps offsets within what the database accepts; a list
-// this long does not exist.
-const maxStartIndex = 1 << 40
-
-func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParams, error) {
-	q := c.QueryParams()
-	p := listParams{filter: q.Get("filter"), startIndex: 1, count: s.conf(c).Pagination.DefaultCount, sortBy: q.Get("sortBy")}
-	if v := q.Get("startIndex"); v != "" {
-		n, err := parseCount(v, maxStartIndex)
-		if err != nil {
-			return p, errorf(http.StatusBadRequest, InvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
-		}
-		// RFC 7644 §3.4.2.4: a value less than 1 is interpreted as 1.
-		p.startIndex = max(n, 1)
-	}
-	if v := q.Get("count"); v != "" {
-		n, err := parseCount(v, s.conf(c).Pagination.MaxCount)
-		if err != nil {
-			return p, errorf(http.StatusBadRequest, InvalidValue, "count must be an integer, got %q", truncate(v, 40))
-		}
-		// Negative counts are 0; counts above the maximum get the maximum.
-		p.count = min(max(n, 0), s.conf(c).Pagination.MaxCount)
-	}
-	switch strings.ToLower(q.Get("sortOrder")) {
-	case "", "ascending":
-	case "descending":
-		p.descending = true
-	default:
-		return p, errorf(http.StatusBadRequest, InvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
-	}
-	proj, err := r.Projection(q.Get("attributes"), q.Get("excludedAttributes"))
-	if err != nil {
-		return p, err
-	}
-	p.projection = proj
-	return p, nil
-}
-
-// parseCount parses a non-negative or negative integer parameter; values
-// beyond limit (however many digits) are limit.
-func parseCount(v string, limit int) (int, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	var ne *strconv.NumError
-	if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-		if strings.HasPrefix(strings.TrimSpace(v), "-") {
-			return 0, nil
-		}
-		return limit, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	if n > int64(limit) {
-		return limit, nil
-	}
-	if n < math.MinInt32 {
-		return 0, nil
-	}
-	return int(n), nil
-}
+// The /Users endpoints: each parses its HTTP form, applies the mapping's
+// policies (users.create, users.delete) and runs the shared read or write
+// path.
 
 // listUsers serves GET /Users.
 func (s *Server) listUsers(c echo.Context) error { return s.list(c, s.conf(c).Users) }
 
-// list serves GET /Users and GET /Groups: filter, sort and page through
-// the rows in scope, entirely in SQL.
-func (s *Server) list(c echo.Context, r *mapping.Resource) error {
-	p, err := s.parseListParams(c, r)
-	if err != nil {
-		return err
-	}
-	where := r.ScopePredicate(principal(c).Tenant)
-	if strings.TrimSpace(p.filter) != "" {
-		f, err := r.CompileFilter(p.filter)
-		if err != nil {
-			return err
-		}
-		where = mapping.And(where, f)
-	}
-	order, err := r.Order(p.sortBy, p.descending)
-	if err != nil {
-		return err
-	}
-	cols, colArgs := r.SelectExprsFor(p.projection)
-	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{
-		Table:      r.Table,
-		Columns:    cols,
-		ColumnArgs: colArgs,
-		Where:      where.SQL,
-		Args:       where.Args,
-		Order:      legacyOrder(order),
-		Offset:     p.startIndex - 1,
-		Limit:      p.count,
-		Partition:  principal(c).Tenant,
-	})
-	if err != nil {
-		return err
-	}
-	resources := make([]mapping.Object, len(page.Rows))
-	for i, row := range page.Rows {
-		resources[i] = p.projection.Apply(s.render(c, r, row, p.projection))
-	}
-	return s.respond(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
-}
-
-// render turns a row into its resource; a group's members are streamed
-// from the membership when the projection keeps them.
-func (s *Server) render(c echo.Context, r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
-	res := r.Render(row, s.baseURL(c))
-	if r == s.conf(c).Groups && s.conf(c).Members != nil && !proj.Excludes("members") {
-		res.InsertBefore("meta", "members", s.membersStream(c, row[0]))
-	}
-	return res
-}
-
-func listResponse(total, startIndex int, resources []mapping.Object) mapping.Object {
-	var o mapping.Object
-	o.Set("schemas", []string{mapping.ListResponseSchema})
-	o.Set("totalResults", total)
-	o.Set("startIndex", startIndex)
-	o.Set("itemsPerPage", len(resources))
-	if resources == nil {
-		resources = []mapping.Object{}
-	}
-	o.Set("Resources", resources)
-	return o
-}
-
-func legacyOrder(keys []mapping.OrderKey) []legacy.OrderKey {
-	out := make([]legacy.OrderKey, len(keys))
-	for i, k := range keys {
-		out[i] = legacy.OrderKey{Expr: k.SQL, Desc: k.Desc, Nullable: k.Nullable}
-	}
-	return out
-}
-
 // getUser serves GET /Users/{id}.
 func (s *Server) getUser(c echo.Context) error { return s.get(c, s.conf(c).Users) }
 
-// get serves GET /Users/{id} and GET /Groups/{id}. A row outside the
-// scope (a local admin account, another tenant's user) is
-// indistinguishable from a missing one.
-func (s *Server) get(c echo.Context, r *mapping.Resource) error {
+// patchUser serves PATCH /Users/{id}.
+func (s *Server) patchUser(c echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	ops, err := mapping.ParsePatch(body)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(c, func(d *mapping.Draft) error { return d.ApplyPatch(ops) })
+}
+
+// putUser serves PUT /Users/{id}.
+func (s *Server) putUser(c echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(c, func(d *mapping.Draft) error { return d.ReplaceWith(body) })
+}
+
+// updateUser runs a PATCH or PUT and answers with the resource as it now
+// is (as it was, with active false, when deactivation deleted the row).
+func (s *Server) updateUser(c echo.Context, apply func(*mapping.Draft) error) error {
+	r := s.conf(c).Users
+	row, deleted, err := s.update(s.request(c), r, pathParam(c, "id"), apply, mapping.MemberOps{})
+	if err != nil {
+		return err
+	}
+	res := r.Render(row, s.baseURL(c))
+	if deleted {
+		res.Set("active", false)
+	} else {
+		c.Response().Header().Set("ETag", r.Version(row))
+	}
+	return writeJSON(c, http.StatusOK, res)
+}
+
+// createUser serves POST /Users according to users.create.
+func (s *Server) createUser(c echo.Context) error {
+	r := s.conf(c).Users
+	if r.Create != mapping.CreateAllow {
+		return errorf(http.StatusForbidden, "", "users are created by the application when they first sign in through SSO; this server does not create them (users.create: deny). Assign the user to the app in the identity provider and have them sign in once, then their profile can be updated over SCIM")
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	row, err := s.create(s.request(c), r, body, nil)
+	if err != nil {
+		return err
+	}
+	return s.created(c, r, row)
+}
+
+// deleteUser serves DELETE /Users/{id} according to users.delete.
+func (s *Server) deleteUser(c echo.Context) error {
+	r := s.conf(c).Users
 	id := pathParam(c, "id")
-	proj, err := r.Projection(c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
-	if err != nil {
-		return err
-	}
-	row, err := s.readRow(c, r, id, proj)
-	if err != nil {
-		return err
-	}
-	version := r.Version(row)
-	c.Response().Header().Set("ETag", version)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
-		return c.NoContent(http.StatusNotModified)
-	}
-	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))
-}
-
-// readRow reads the row with SCIM id id inside the caller's scope, with
-// what the projection asks for.
-func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string, proj mapping.Projection) (mapping.Row, error) {
-	idPred, ok := r.IDPredicate(id)
-	if !ok {
-		return nil, notFound(r, id)
-	}
-	where := mapping.And(r.ScopePredicate(principal(c).Tenant), idPred)
-	cols, colArgs := r.SelectExprsFor(proj)
-	row, err := s.store.Get(c.Request().Context(), legacy.Select{Table: r.Table, Columns: cols, ColumnArgs: colArgs, Where: where.SQL, Args: where.Args})
-	if errors.Is(err, legacy.ErrNotFound) {
-		return nil, notFound(r, id)
-	}
-	return row, err
-}
-
-func notFound(r *mapping.Resource, id string) error {
-	return &Error{Status: http.StatusNotFound, Detail: r.Type + " " + strconv.Quote(truncate(id, 100)) + " not found"}
-}
-
-// etagMatches implements the weak comparison of If-Match/If-None-Match
-// (RFC 9110 §8.8.3.2): "*" matches; otherwise any listed tag whose opaque
-// part equals ours, with or without W/.
-func etagMatches(header, etag string) bool {
-	want := strings.TrimPrefix(etag, "W/")
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
+	switch r.Delete {
+	case mapping.DeleteDeny:
+		if r.Active == nil {
+			return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny), and this mapping cannot deactivate them either (users has no active key)")
 		}
+		return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny); deactivate them instead with PATCH active=false")
+	case mapping.DeleteDeactivate:
+		return s.deactivate(c, r, id)
 	}
-	return false
+	err := s.remove(s.request(c), r, id)
+	if errors.Is(err, legacy.ErrReferenced) {
+		detail := "other rows of the application refer to this user, so it cannot be deleted"
+		if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
+			detail += "; deactivate it instead (PATCH active=false)"
+		} else {
+			detail += "; " + releaseHint
+		}
+		return &Error{Status: http.StatusConflict, Detail: detail, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// deactivate is DELETE under users.delete: deactivate: the user stays,
+// inactive, and can be reactivated.
+func (s *Server) deactivate(c echo.Context, r *mapping.Resource, id string) error {
+	_, _, err := s.update(s.request(c), r, id, func(d *mapping.Draft) error {
+		return d.ApplyPatch([]mapping.PatchOp{{Op: "replace", Path: "active", Value: false, HasValue: true}})
+	}, mapping.MemberOps{})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -1,7 +1,6 @@
 package adapter
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,10 @@ import (
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
 )
+
+// The one write path of users and groups: update, create and remove a row
+// in one transaction each. A group's membership step is the only
+// difference between the two (see members.go).
 
 // DefaultMaxBodyBytes bounds a request body unless server.max_body_bytes
 // says otherwise.
@@ -49,92 +52,45 @@ func (s *Server) maxBody(c echo.Context) int64 {
 
 // checkIfMatch enforces If-Match (RFC 7644 §3.14): a write based on an
 // older version of the resource is refused with 412.
-func checkIfMatch(c echo.Context, version string) error {
-	h := c.Request().Header.Get("If-Match")
-	if h == "" || etagMatches(h, version) {
+func (rq *scimRequest) checkIfMatch(version string) error {
+	if rq.ifMatch == "" || etagMatches(rq.ifMatch, version) {
 		return nil
 	}
 	return errorf(http.StatusPreconditionFailed, "", "the resource has changed since it was read (its version is now %s); read it again and retry", version)
 }
 
-// lockRow reads the row sel selects with a locking read, as 404 when the
-// scope, the tenant or the id rule it out, and checks the request's
-// If-Match against its version. The row stays locked until tx ends.
-func lockRow(ctx context.Context, c echo.Context, tx *legacy.Tx, r *mapping.Resource, sel legacy.Select, id string) (mapping.Row, error) {
-	row, err := tx.Get(ctx, sel, true)
+// lockRow reads the target row with a locking read, as 404 when the scope,
+// the tenant or the id rule it out, and checks the request's If-Match
+// against its version. The row stays locked until tx ends.
+func lockRow(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, t mapping.Target, id string) (mapping.Row, error) {
+	row, err := tx.Get(rq.ctx, t.Lock())
 	if errors.Is(err, legacy.ErrNotFound) {
 		return nil, notFound(r, id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := checkIfMatch(c, r.Version(row)); err != nil {
+	if err := rq.checkIfMatch(r.Version(row)); err != nil {
 		return nil, err
 	}
 	return row, nil
 }
 
-// patchUser serves PATCH /Users/{id}.
-func (s *Server) patchUser(c echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	ops, err := mapping.ParsePatch(body)
-	if err != nil {
-		return err
-	}
-	r := s.conf(c).Users
-	row, deleted, err := s.update(c, r, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ApplyPatch(ops) })
-	if err != nil {
-		return err
-	}
-	return s.respondUpdated(c, r, row, deleted)
-}
-
-// putUser serves PUT /Users/{id}.
-func (s *Server) putUser(c echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	r := s.conf(c).Users
-	row, deleted, err := s.update(c, r, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ReplaceWith(body) })
-	if err != nil {
-		return err
-	}
-	return s.respondUpdated(c, r, row, deleted)
-}
-
-// respondUpdated answers a PATCH or PUT with the resource as it now is
-// (as it was, with active false, when deactivation deleted the row).
-func (s *Server) respondUpdated(c echo.Context, r *mapping.Resource, row mapping.Row, deleted bool) error {
-	res := r.Render(row, s.baseURL(c))
-	if deleted {
-		res.Set("active", false)
-	} else {
-		c.Response().Header().Set("ETag", r.Version(row))
-	}
-	return writeJSON(c, http.StatusOK, res)
-}
-
 // update applies a request to one row in one transaction: lock the row
 // (inside the scope and tenant), check If-Match, apply and validate,
-// resolve lookups, check uniqueness, write, and read the row back. Any
-// error rolls everything back.
-func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply func(*mapping.Draft) error) (mapping.Row, bool, error) {
-	tenant := principal(c).Tenant
-	pred, ok := r.RowPredicate(id, tenant)
+// resolve lookups, check uniqueness, write, apply a group's member
+// operations, and read the row back. Any error rolls everything back; a
+// request that changes nothing writes nothing. deleted says the change
+// was a deactivation that deletes the row (active: delete_on_false); the
+// row is then returned as it was.
+func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply func(*mapping.Draft) error, mo mapping.MemberOps) (out mapping.Row, deleted bool, err error) {
+	t, ok := r.Target(id, rq.tenant)
 	if !ok {
 		return nil, false, notFound(r, id)
 	}
-	ctx := c.Request().Context()
-	sel := legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}
-	var out mapping.Row
-	var deleted bool
-	err := s.writeTx(c, func(tx *legacy.Tx) error {
-		deleted = false
-		row, err := lockRow(ctx, c, tx, r, sel, id)
+	err = s.writeTx(rq, func(tx *legacy.Tx) error {
+		out, deleted = nil, false
+		row, err := lockRow(rq, tx, r, t, id)
 		if err != nil {
 			return err
 		}
@@ -146,31 +102,42 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		if err != nil {
 			return err
 		}
-		if ch.Empty() {
-			out = row
-			return nil
-		}
 		if ch.Delete {
-			if _, err := tx.Delete(ctx, r.Table, pred.SQL, pred.Args); err != nil {
+			if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
 				return err
 			}
 			out, deleted = row, true
-			return s.audit(ctx, c, tx, r, id, "deactivate-delete", ch.Diff)
+			return s.audit(rq, tx, r, id, "deactivate-delete", ch.Diff)
 		}
-		if err := s.prepare(ctx, tx, r, ch, tenant, id); err != nil {
-			return err
+		wrote := false
+		if !ch.Empty() {
+			if err := s.prepare(rq, tx, r, ch, id); err != nil {
+				return err
+			}
+			r.DropUnchanged(ch, row)
 		}
-		if r.DropUnchanged(ch, row); ch.Empty() {
+		if !ch.Empty() {
+			if _, err := tx.Update(rq.ctx, t.Update(ch)); err != nil {
+				return err
+			}
+			if err := s.audit(rq, tx, r, id, "update", ch.Diff); err != nil {
+				return err
+			}
+			wrote = true
+		}
+		if rq.isGroups(r) {
+			changed, err := s.applyMembers(rq, tx, keyArg(row[0]), id, mo)
+			if err != nil {
+				return err
+			}
+			wrote = wrote || changed
+		}
+		if !wrote {
 			out = row // the request changes nothing: nothing is written
 			return nil
 		}
-		if _, err := tx.Update(ctx, legacy.Update{Table: r.Table, Set: legacyAssignments(r.UpdateSet(ch)), Where: pred.SQL, Args: pred.Args}); err != nil {
-			return err
-		}
-		if out, err = tx.Get(ctx, sel, false); err != nil {
-			return err
-		}
-		return s.audit(ctx, c, tx, r, id, "update", ch.Diff)
+		out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{}))
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -178,18 +145,83 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 	return out, deleted, nil
 }
 
+// create inserts the resource a POST body describes, with a group's
+// members when mo is set, in one transaction, and returns its row.
+func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]any, mo *mapping.MemberOps) (mapping.Row, error) {
+	d := r.NewDraft(nil)
+	if err := d.ReplaceWith(body); err != nil {
+		return nil, err
+	}
+	ch, err := d.Changes()
+	if err != nil {
+		return nil, err
+	}
+	var out mapping.Row
+	err = s.writeTx(rq, func(tx *legacy.Tx) error {
+		ch := ch.Clone()
+		if err := s.prepare(rq, tx, r, ch, ""); err != nil {
+			return err
+		}
+		in, id := r.InsertStmt(ch, rq.tenant)
+		lastID, err := tx.Insert(rq.ctx, in)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			id = strconv.FormatInt(lastID, 10)
+		}
+		t, ok := r.Target(id, rq.tenant)
+		if !ok {
+			return fmt.Errorf("created row has an unusable id %q", id)
+		}
+		out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{}))
+		if errors.Is(err, legacy.ErrNotFound) {
+			return &Error{Status: http.StatusInternalServerError, Detail: fmt.Sprintf("the created %s would be outside %s.scope, so it was not kept; the operator must set %[2]s.defaults so created %[2]s are inside the scope", strings.ToLower(r.Type), r.Section()), Err: err}
+		}
+		if err != nil {
+			return err
+		}
+		if mo != nil && rq.isGroups(r) {
+			if _, err := s.applyMembers(rq, tx, keyArg(out[0]), id, *mo); err != nil {
+				return err
+			}
+		}
+		return s.audit(rq, tx, r, id, "create", ch.Diff)
+	})
+	return out, err
+}
+
+// remove deletes one row in one transaction; a group's memberships go
+// first, and a group still held by accounts outside the scope stays.
+func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
+	t, ok := r.Target(id, rq.tenant)
+	if !ok {
+		return notFound(r, id)
+	}
+	return s.writeTx(rq, func(tx *legacy.Tx) error {
+		row, err := lockRow(rq, tx, r, t, id)
+		if err != nil {
+			return err
+		}
+		if rq.isGroups(r) {
+			if err := s.removeMemberships(rq, tx, keyArg(row[0])); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
+			return err
+		}
+		return s.audit(rq, tx, r, id, "delete", r.Identity(row))
+	})
+}
+
 // prepare resolves lookup values to keys and checks unique attributes,
 // inside the write's transaction. exceptID is the row being updated.
-func (s *Server) prepare(ctx context.Context, tx *legacy.Tx, r *mapping.Resource, ch *mapping.Change, tenant, exceptID string) error {
+func (s *Server) prepare(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, ch *mapping.Change, exceptID string) error {
 	for _, need := range ch.Lookups {
-		l := need.Attr.Lookup
-		q := legacy.Lookup{Table: l.Table, Key: l.Key, Match: l.Match, Value: need.Value}
-		if l.Tenant != "" {
-			q.TenantCol, q.TenantValue = l.Tenant, r.TenantArg(tenant)
-		}
-		key, err := s.store.Lookup(ctx, q)
+		key, err := s.store.Lookup(rq.ctx, r.LookupQuery(need, rq.tenant))
 		if errors.Is(err, legacy.ErrNotFound) {
-			known, _ := s.store.Values(ctx, l.Table, l.Match, q.TenantCol, q.TenantValue, 20)
+			known, _ := s.store.Values(rq.ctx, r.KnownValuesQuery(need.Attr, rq.tenant, 20))
 			msg := fmt.Sprintf("%s: %q is not a known value", need.Attr.Path(), need.Value)
 			if len(known) > 0 {
 				msg += "; known values: " + strings.Join(known, ", ")
@@ -202,17 +234,17 @@ func (s *Server) prepare(ctx context.Context, tx *legacy.Tx, r *mapping.Resource
 		ch.Resolve(need.Attr, key)
 	}
 	for _, a := range ch.Unique {
-		pred, err := r.UniquePredicate(a, ch.Value(a), tenant, exceptID)
+		q, err := r.UniqueQuery(a, ch.Value(a), rq.tenant, exceptID)
 		if err != nil {
 			return err
 		}
-		taken, err := tx.Exists(ctx, r.Table, pred.SQL, pred.Args)
+		taken, err := tx.Exists(rq.ctx, q)
 		if err != nil {
 			return err
 		}
 		if taken {
 			msg := fmt.Sprintf("%s %q is already taken", a.Path(), fmt.Sprint(ch.Value(a)))
-			id, err := takenBy(ctx, tx, r, a, ch.Value(a), tenant, exceptID)
+			id, err := takenBy(rq, tx, r, a, ch.Value(a), exceptID)
 			if err != nil {
 				return err
 			}
@@ -230,141 +262,26 @@ func (s *Server) prepare(ctx context.Context, tx *legacy.Tx, r *mapping.Resource
 // the client may learn the id of what it may read, nothing more. A POST
 // retried after an answer was lost (a 503 whose COMMIT in fact went
 // through) finds the resource it created this way.
-func takenBy(ctx context.Context, tx *legacy.Tx, r *mapping.Resource, a *mapping.Attribute, v any, tenant, exceptID string) (string, error) {
-	q, err := r.TakenBy(a, v, tenant, exceptID)
+func takenBy(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, a *mapping.Attribute, v any, exceptID string) (string, error) {
+	q, err := r.TakenBy(a, v, rq.tenant, exceptID)
 	if err != nil {
 		return "", err
 	}
-	rows, err := tx.Query(ctx, q.SQL, q.Args, 1)
+	rows, err := tx.Query(rq.ctx, q)
 	if err != nil || len(rows) == 0 {
 		return "", err
 	}
 	return mapping.KeyString(rows[0][0]), nil
 }
 
-func legacyAssignments(set []mapping.Assignment) []legacy.Assignment {
-	out := make([]legacy.Assignment, len(set))
-	for i, a := range set {
-		out[i] = legacy.Assignment{Column: a.Column, Value: a.Value, Expr: a.SQL}
-	}
-	return out
-}
-
-// createUser serves POST /Users according to users.create.
-func (s *Server) createUser(c echo.Context) error {
-	r := s.conf(c).Users
-	if r.Create != mapping.CreateAllow {
-		return errorf(http.StatusForbidden, "", "users are created by the application when they first sign in through SSO; this server does not create them (users.create: deny). Assign the user to the app in the identity provider and have them sign in once, then their profile can be updated over SCIM")
-	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	d := r.NewDraft(nil)
-	if err := d.ReplaceWith(body); err != nil {
-		return err
-	}
-	ch, err := d.Changes()
-	if err != nil {
-		return err
-	}
-	tenant := principal(c).Tenant
-	ctx := c.Request().Context()
-	var out mapping.Row
-	var id string
-	err = s.writeTx(c, func(tx *legacy.Tx) error {
-		ch := ch.Clone()
-		if err := s.prepare(ctx, tx, r, ch, tenant, ""); err != nil {
-			return err
-		}
-		set, generated := r.InsertSet(ch, tenant)
-		lastID, err := tx.Insert(ctx, legacy.Insert{Table: r.Table, Set: legacyAssignments(set)})
-		if err != nil {
-			return err
-		}
-		id = generated
-		if id == "" {
-			id = strconv.FormatInt(lastID, 10)
-		}
-		pred, ok := r.RowPredicate(id, tenant)
-		if !ok {
-			return fmt.Errorf("created row has an unusable id %q", id)
-		}
-		out, err = tx.Get(ctx, legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}, false)
-		if errors.Is(err, legacy.ErrNotFound) {
-			return &Error{Status: http.StatusInternalServerError, Detail: "the created row would be outside users.scope, so it was not kept; the operator must set users.defaults so created users are inside the scope", Err: err}
-		}
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, c, tx, r, id, "create", ch.Diff)
-	})
-	if err != nil {
-		return err
-	}
-	res := r.Render(out, s.baseURL(c))
-	loc, _ := res.Get("meta")
-	if m, ok := loc.(mapping.Object); ok {
-		if l, ok := m.Get("location"); ok {
+// created answers a create: 201 with the resource, its Location and ETag.
+func (s *Server) created(c echo.Context, r *mapping.Resource, row mapping.Row) error {
+	res := s.render(c, r, row, mapping.Projection{})
+	if m, ok := res.Get("meta"); ok {
+		if l, ok := m.(mapping.Object).Get("location"); ok {
 			c.Response().Header().Set(echo.HeaderLocation, l.(string))
 		}
 	}
-	c.Response().Header().Set("ETag", r.Version(out))
-	return writeJSON(c, http.StatusCreated, res)
-}
-
-// deleteUser serves DELETE /Users/{id} according to users.delete.
-func (s *Server) deleteUser(c echo.Context) error {
-	r := s.conf(c).Users
-	id := pathParam(c, "id")
-	switch r.Delete {
-	case mapping.DeleteDeny:
-		if r.Active == nil {
-			return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny), and this mapping cannot deactivate them either (users has no active key)")
-		}
-		return errorf(http.StatusForbidden, "", "deleting users is turned off (users.delete: deny); deactivate them instead with PATCH active=false")
-	case mapping.DeleteDeactivate:
-		return s.deactivate(c, r, id)
-	}
-	tenant := principal(c).Tenant
-	pred, ok := r.RowPredicate(id, tenant)
-	if !ok {
-		return notFound(r, id)
-	}
-	ctx := c.Request().Context()
-	err := s.writeTx(c, func(tx *legacy.Tx) error {
-		row, err := lockRow(ctx, c, tx, r, legacy.Select{Table: r.Table, Columns: r.SelectExprs(), Where: pred.SQL, Args: pred.Args}, id)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Delete(ctx, r.Table, pred.SQL, pred.Args); err != nil {
-			return err
-		}
-		return s.audit(ctx, c, tx, r, id, "delete", r.Identity(row))
-	})
-	if errors.Is(err, legacy.ErrReferenced) {
-		detail := "other rows of the application refer to this user, so it cannot be deleted"
-		if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
-			detail += "; deactivate it instead (PATCH active=false)"
-		} else {
-			detail += "; " + releaseHint
-		}
-		return &Error{Status: http.StatusConflict, Detail: detail, Err: err}
-	}
-	if err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
-
-// deactivate is DELETE under users.delete: deactivate: the user stays,
-// inactive, and can be reactivated.
-func (s *Server) deactivate(c echo.Context, r *mapping.Resource, id string) error {
-	_, _, err := s.update(c, r, id, func(d *mapping.Draft) error {
-		return d.ApplyPatch([]mapping.PatchOp{{Op: "replace", Path: "active", Value: false, HasValue: true}})
-	})
-	if err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	c.Response().Header().Set("ETag", r.Version(row))
+	return s.respond(c, http.StatusCreated, res)
 }

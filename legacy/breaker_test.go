@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // proxiedStore opens a store on a fresh database through a proxy the test
@@ -66,11 +67,11 @@ func TestBreakerIgnoresClientErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		if _, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{99}}); !errors.Is(err, ErrNotFound) {
+		if _, err := s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", 99)}); !errors.Is(err, ErrNotFound) {
 			t.Fatal(err)
 		}
 		err := s.InTx(ctx, func(tx *Tx) error {
-			_, err := tx.Insert(ctx, Insert{Table: "people", Set: []Assignment{{Column: "login", Value: "ann"}}})
+			_, err := tx.Insert(ctx, sqlstmt.Insert{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "ann"}}})
 			return err
 		})
 		if !errors.Is(err, ErrConflict) {
@@ -81,14 +82,14 @@ func TestBreakerIgnoresClientErrors(t *testing.T) {
 		}
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		_, _ = s.Get(cctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "TRUE"})
+		_, _ = s.Get(cctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE")})
 		// A statement too heavy for query_timeout: the server stops it.
-		if _, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "SLEEP(1) = 0"}); !errors.Is(err, ErrTimeout) {
+		if _, err := s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("SLEEP(1) = 0")}); !errors.Is(err, ErrTimeout) {
 			t.Fatalf("slow query: %v", err)
 		}
 		// A write waiting for the app's lock.
 		err = s.InTx(ctx, func(tx *Tx) error {
-			_, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = 1"}, true)
+			_, err := tx.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = 1"), Lock: true})
 			return err
 		})
 		if !errors.Is(err, ErrTimeout) {
@@ -96,7 +97,7 @@ func TestBreakerIgnoresClientErrors(t *testing.T) {
 		}
 		// The request's own deadline, shorter than the store's.
 		dctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-		_, err = s.Get(dctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "SLEEP(1) = 0"})
+		_, err = s.Get(dctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("SLEEP(1) = 0")})
 		cancel()
 		if err == nil {
 			t.Fatal("the request's deadline did not end the statement")
@@ -108,14 +109,14 @@ func TestBreakerIgnoresClientErrors(t *testing.T) {
 	// Two database failures in a row open it, and then it answers at once.
 	proxy.Down()
 	for i := 0; i < 2; i++ {
-		if _, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "TRUE"}); !errors.Is(err, ErrUnavailable) {
+		if _, err := s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE")}); !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("database down: %v", err)
 		}
 	}
 	if st := s.BreakerState(); st != "open" {
 		t.Fatalf("after 2 failures the breaker is %s", st)
 	}
-	_, err = s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "TRUE"})
+	_, err = s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE")})
 	var ue *UnavailableError
 	if !errors.As(err, &ue) || !errors.Is(err, ErrUnavailable) || ue.RetryAfter < 50*time.Second {
 		t.Errorf("with the breaker open: %v (retry after %v)", err, ue)
@@ -130,7 +131,7 @@ func TestBreakerIgnoresSlowReaders(t *testing.T) {
 	fillItems(t, dsn, 50)
 	ctx := context.Background()
 	for i := 0; i < 4; i++ {
-		err := s.Each(ctx, "SELECT `id` FROM `items`", nil, 1, func([]any) error {
+		err := s.Each(ctx, sqlstmt.Select{Columns: []string{"`id`"}, From: "`items`"}, func([]any) error {
 			time.Sleep(400 * time.Millisecond) // past the 300 ms step deadline
 			return nil
 		})
@@ -151,7 +152,7 @@ func TestBreakerIgnoresSlowReaders(t *testing.T) {
 	}
 	gone.Close()
 	for i := 0; i < 4; i++ {
-		err := s.Each(ctx, "SELECT `id` FROM `items`", nil, 1, func([]any) error {
+		err := s.Each(ctx, sqlstmt.Select{Columns: []string{"`id`"}, From: "`items`"}, func([]any) error {
 			_, err := gone.Write([]byte("{}"))
 			return err
 		})
@@ -171,7 +172,7 @@ func TestBreakerIgnoresSlowReaders(t *testing.T) {
 func TestBreakerProbeIsNotARequest(t *testing.T) {
 	s, proxy, _ := proxiedStore(t, Options{BreakerFailures: 2, BreakerOpenFor: 300 * time.Millisecond}, txSchema)
 	ctx := context.Background()
-	sel := Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = 1"}
+	sel := sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = 1")}
 	proxy.Down()
 	waitFor(t, "the breaker to open", func() bool {
 		_, _ = s.Get(ctx, sel)
@@ -185,7 +186,7 @@ func TestBreakerProbeIsNotARequest(t *testing.T) {
 	streaming := make(chan error, 1)
 	stream := func() {
 		var once sync.Once
-		streaming <- s.Each(ctx, "SELECT `id` FROM `people`", nil, 1, func([]any) error {
+		streaming <- s.Each(ctx, sqlstmt.Select{Columns: []string{"`id`"}, From: "`people`"}, func([]any) error {
 			once.Do(func() { close(inside) })
 			<-stuck // a client that does not read
 			return nil
@@ -226,7 +227,7 @@ func TestBreakerClosesByItself(t *testing.T) {
 	ctx := context.Background()
 	proxy.Down()
 	waitFor(t, "the breaker to open", func() bool {
-		_, _ = s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "TRUE"})
+		_, _ = s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE")})
 		return s.BreakerState() == "open"
 	})
 	// Still down at the end of the first open period: the probe fails and

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/legacy/tempdb"
 )
 
@@ -69,7 +70,7 @@ func TestCharsetFromServer(t *testing.T) {
 	}
 	defer s.Close()
 	get := func() error {
-		_, err := s.Get(context.Background(), Select{Table: "people", Columns: []string{"`login`"}, Where: "`id` = ?", Args: []any{1}})
+		_, err := s.Get(context.Background(), sqlstmt.Select{From: "`people`", Columns: []string{"`login`"}, Where: sqlstmt.Cond("`id` = ?", 1)})
 		return err
 	}
 	if err := get(); err != nil {

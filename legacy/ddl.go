@@ -1,6 +1,8 @@
 package legacy
 
 import (
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+
 	"context"
 	"fmt"
 	"strconv"
@@ -32,7 +34,7 @@ func (s *Store) TableDefinition(ctx context.Context, table string) (TableDefinit
 	var def TableDefinition
 	err := s.do(ctx, "table definition", true, func(ctx context.Context) error {
 		var n, create string
-		if err := s.db.QueryRowxContext(ctx, "SHOW CREATE TABLE "+quoteIdent(table)).Scan(&n, &create); err != nil {
+		if err := s.db.QueryRowxContext(ctx, "SHOW CREATE TABLE "+sqlstmt.Ident(table)).Scan(&n, &create); err != nil {
 			return s.wrap(ctx, err)
 		}
 		def.Columns = columnDefinitions(create)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // hangLimit is how long a test waits before it calls an operation hung.
@@ -66,7 +67,7 @@ func TestTxStepsHaveDeadlines(t *testing.T) {
 			write := func(id int) func() error {
 				return func() error {
 					return s.InTx(ctx, func(tx *Tx) error {
-						_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Expr: "CONCAT(`login`, '-changed')"}}, Where: "`id` = ?", Args: []any{id}})
+						_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Expr: "CONCAT(`login`, '-changed')"}}, Where: sqlstmt.Cond("`id` = ?", id)})
 						return err
 					})
 				}
@@ -110,7 +111,7 @@ func TestReadDeadlines(t *testing.T) {
 	proxy.Blackhole()
 	for i := 0; i < 2; i++ {
 		err := result(t, "a read of a silent database", func() error {
-			_, err := s.Get(context.Background(), Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = 1"})
+			_, err := s.Get(context.Background(), sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = 1")})
 			return err
 		})
 		if !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrUnavailable) {
@@ -139,7 +140,7 @@ func TestBusyPoolIsNotAFailure(t *testing.T) {
 	}()
 	<-holding
 	for i := 0; i < 3; i++ {
-		_, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = 1"})
+		_, err := s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = 1")})
 		if !errors.Is(err, ErrBusy) {
 			t.Errorf("read with the pool full = %v, want ErrBusy", err)
 		}
@@ -171,7 +172,7 @@ func TestBadConnectionInTx(t *testing.T) {
 		ctx := context.Background()
 		for i := 0; i < 2; i++ {
 			err := s.InTx(ctx, func(tx *Tx) error {
-				_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}})
+				_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "changed"}}, Where: sqlstmt.Cond("`id` = ?", 1)})
 				return err
 			})
 			if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "bad connection") {
@@ -188,7 +189,7 @@ func TestBadConnectionInTx(t *testing.T) {
 		for i := 0; i < 2; i++ {
 			err := s.InTx(ctx, func(tx *Tx) error {
 				proxy.Reset()
-				_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}})
+				_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "changed"}}, Where: sqlstmt.Cond("`id` = ?", 1)})
 				return err
 			})
 			if !errors.Is(err, ErrUnavailable) {

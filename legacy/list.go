@@ -4,41 +4,20 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
-// OrderKey is one ORDER BY key: a SQL expression over the table's columns.
-// The last key of a list must be unique (the primary key) so that the order
-// is total.
-//
-// A Nullable key sorts the rows where it is NULL last in ascending order and
-// first in descending order, as RFC 7644 §3.4.2.3 wants rows without a
-// value sorted, whatever the server's own NULL ordering (MySQL and MariaDB
-// put NULL first in ascending order): the ORDER BY gets an `Expr IS NULL`
-// term before the key. A key that cannot be NULL gets no such term, so an
-// index on it still gives the order.
-type OrderKey struct {
-	Expr     string
-	Desc     bool
-	Nullable bool
-}
-
-// ListQuery is one page of a filtered, ordered list.
+// ListQuery is one page of a filtered, ordered list: the statement that
+// selects the whole list (its columns, table, predicate and order keys;
+// Limit and Offset unset) and the page wanted.
 type ListQuery struct {
-	Table string
-	// Columns are SQL expressions, quoted by the caller.
-	Columns []string
-	// ColumnArgs fill the placeholders of Columns (a subquery's scope).
-	ColumnArgs []any
-	// Where is a SQL predicate with ? placeholders for Args.
-	Where string
-	Args  []any
-	Order []OrderKey
+	Select sqlstmt.Select
 	// Offset is the 0-based index of the first row wanted; Limit the page
 	// size. Limit 0 asks for the total only.
 	Offset int
@@ -80,8 +59,8 @@ type Page struct {
 // when a page reaches or passes it while rows follow, or starts at or past
 // it (rows another replica or the application added).
 func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
-	if len(q.Order) == 0 {
-		return Page{}, fmt.Errorf("list %s: no order keys", q.Table)
+	if len(q.Select.Order) == 0 {
+		return Page{}, fmt.Errorf("list %s: no order keys", q.Select.From)
 	}
 	countKey := q.countKey()
 	// Read before any statement: a write from now on makes what this
@@ -146,7 +125,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 
 // countKey identifies the list's total in the count cache.
 func (q ListQuery) countKey() string {
-	return cacheKey(q.Partition+"\x00"+q.Table, q.Where, q.Args, nil)
+	return cacheKey(q.Partition+"\x00"+q.Select.From, q.Select.Where, nil)
 }
 
 // countEntry is a cached total and the generation of its partition it
@@ -168,12 +147,12 @@ func (s *Store) cachedCount(key string, gen uint64) (int, bool) {
 
 func (s *Store) count(ctx context.Context, q ListQuery, key string, gen uint64) (int, error) {
 	var n int
-	stmt := "SELECT COUNT(*) FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
+	stmt, args := q.Select.Count().SQL()
 	err := s.do(ctx, "count", true, func(ctx context.Context) error {
-		return s.wrap(ctx, s.db.QueryRowxContext(ctx, stmt, q.Args...).Scan(&n))
+		return s.wrap(ctx, s.db.QueryRowxContext(ctx, stmt, args...).Scan(&n))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("count %s: %w", q.Table, err)
+		return 0, fmt.Errorf("count %s: %w", q.Select.From, err)
 	}
 	s.counts.Add(key, countEntry{n: n, gen: gen})
 	return n, nil
@@ -219,53 +198,37 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	var key string
 	var set *cursorSet
 	var from cursor
+	list := q.Select
 	if q.Offset > 0 {
-		key = cacheKey(q.Table, q.Where, q.Args, q.Order)
+		key = cacheKey(list.From, list.Where, list.Order)
 		if set, _ = s.cursors.Get(key); set != nil {
 			from = set.nearest(q.Offset)
 		}
 		s.obs.Cache("cursor", from.key != nil)
 	}
 
-	var b strings.Builder
-	args := make([]any, 0, len(q.ColumnArgs)+len(q.Args)+2*len(q.Order)+2)
-	args = append(args, q.ColumnArgs...)
-	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(q.Columns, ", "))
-	for _, k := range q.Order {
-		b.WriteString(", ")
-		b.WriteString(k.Expr)
+	// The page reads the sort keys after the columns (to remember where it
+	// ended), continues after the remembered key, and reads one row more
+	// than the page: whether it comes says if the list goes on.
+	sel := list
+	sel.Columns = make([]string, 0, len(list.Columns)+len(list.Order))
+	sel.Columns = append(sel.Columns, list.Columns...)
+	for _, k := range list.Order {
+		sel.Columns = append(sel.Columns, k.Expr)
 	}
-	b.WriteString(" FROM ")
-	b.WriteString(quoteIdent(q.Table))
-	b.WriteString(" WHERE (")
-	b.WriteString(q.Where)
-	b.WriteString(")")
-	args = append(args, q.Args...)
 	if from.key != nil {
-		sql, kargs := keysetAfter(q.Order, from.key)
-		b.WriteString(" AND ")
-		b.WriteString(sql)
-		args = append(args, kargs...)
+		sel.Where = sqlstmt.And(list.Where, sqlstmt.After(list.Order, from.key))
 	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(orderBy(q.Order))
-	// One row more than the page: whether it comes says if the list goes on.
-	b.WriteString(" LIMIT ?")
-	args = append(args, q.Limit+1)
-	if skip := q.Offset - from.pos; skip > 0 {
-		b.WriteString(" OFFSET ?")
-		args = append(args, skip)
-	}
+	sel.Limit, sel.Offset = q.Limit+1, q.Offset-from.pos
 
-	width := len(q.Columns) + len(q.Order)
+	stmt, args := sel.SQL()
 	var rows [][]any
 	err := s.do(ctx, "list", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, b.String(), args, width)
+		rows, err = s.query(ctx, stmt, args, len(sel.Columns))
 		return err
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("list %s: %w", q.Table, err)
+		return nil, false, fmt.Errorf("list %s: %w", list.From, err)
 	}
 	if len(rows) == 0 {
 		return nil, false, nil
@@ -276,116 +239,19 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	}
 	if len(rows) == q.Limit {
 		if key == "" {
-			key = cacheKey(q.Table, q.Where, q.Args, q.Order)
+			key = cacheKey(list.From, list.Where, list.Order)
 		}
 		if set == nil {
 			set = &cursorSet{}
 			s.cursors.Add(key, set)
 		}
-		last := rows[len(rows)-1][len(q.Columns):]
+		last := rows[len(rows)-1][len(list.Columns):]
 		set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(last)})
 	}
 	for i := range rows {
-		rows[i] = rows[i][:len(q.Columns)]
+		rows[i] = rows[i][:len(list.Columns)]
 	}
 	return rows, more, nil
-}
-
-// orderBy renders the ORDER BY list of the keys. A nullable key is preceded
-// by `Expr IS NULL` in the key's direction: 0 (a value) before 1 (NULL) in
-// ascending order, 1 before 0 in descending order. (Neither MySQL nor
-// MariaDB has the standard NULLS FIRST / NULLS LAST.)
-func orderBy(order []OrderKey) string {
-	var b strings.Builder
-	for i, k := range order {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		dir := ""
-		if k.Desc {
-			dir = " DESC"
-		}
-		if k.Nullable {
-			b.WriteString(k.Expr + " IS NULL" + dir + ", ")
-		}
-		b.WriteString(k.Expr + dir)
-	}
-	return b.String()
-}
-
-// keysetAfter builds the predicate "the row sorts after key" for the order
-// keys. When every key has one direction and none is nullable, it is a row
-// comparison, (a, b) > (?, ?), which MySQL and MariaDB turn into an index
-// range scan; otherwise it is spelled out, with NULLs sorting last in
-// ascending order and first in descending order, as orderBy sorts them.
-func keysetAfter(order []OrderKey, key []any) (string, []any) {
-	simple := true
-	for _, k := range order {
-		if k.Nullable || k.Desc != order[0].Desc {
-			simple = false
-		}
-	}
-	for _, v := range key {
-		if v == nil {
-			simple = false
-		}
-	}
-	if simple {
-		op := " > "
-		if order[0].Desc {
-			op = " < "
-		}
-		if len(order) == 1 {
-			return order[0].Expr + op + "?", []any{key[0]}
-		}
-		exprs := make([]string, len(order))
-		for i, k := range order {
-			exprs[i] = k.Expr
-		}
-		return "(" + strings.Join(exprs, ", ") + ")" + op + "(" + strings.TrimSuffix(strings.Repeat("?, ", len(order)), ", ") + ")", append([]any(nil), key...)
-	}
-	var ors []string
-	var args []any
-	for i := range order {
-		var ands []string
-		for j := 0; j < i; j++ {
-			if key[j] == nil {
-				ands = append(ands, order[j].Expr+" IS NULL")
-			} else {
-				ands = append(ands, order[j].Expr+" = ?")
-				args = append(args, key[j])
-			}
-		}
-		after, aargs, possible := afterOne(order[i], key[i])
-		if !possible {
-			continue
-		}
-		ands = append(ands, after)
-		args = append(args, aargs...)
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	if len(ors) == 0 {
-		return "FALSE", nil
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
-}
-
-// afterOne is "k sorts strictly after v" for one key, NULL sorting after
-// every value in ascending order and before every value in descending
-// order; possible is false when nothing can (v is NULL, ascending).
-func afterOne(k OrderKey, v any) (sql string, args []any, possible bool) {
-	switch {
-	case v == nil && !k.Desc:
-		return "", nil, false
-	case v == nil:
-		return k.Expr + " IS NOT NULL", nil, true
-	case k.Desc:
-		return k.Expr + " < ?", []any{v}, true
-	case k.Nullable:
-		return "(" + k.Expr + " > ? OR " + k.Expr + " IS NULL)", []any{v}, true
-	default:
-		return k.Expr + " > ?", []any{v}, true
-	}
 }
 
 // keyValues copies sort-key values for reuse as arguments. []byte becomes
@@ -404,10 +270,10 @@ func keyValues(vals []any) []any {
 
 // cacheKey identifies a query by a digest of its parts, so that long
 // filters do not pin memory in the caches.
-func cacheKey(table, where string, args []any, order []OrderKey) string {
+func cacheKey(from string, where sqlstmt.Pred, order []sqlstmt.OrderKey) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", table, where)
-	for _, a := range args {
+	fmt.Fprintf(h, "%s\x00%s\x00", from, where.SQL())
+	for _, a := range where.Args() {
 		if t, ok := a.(time.Time); ok {
 			a = t.UTC().Format(time.RFC3339Nano)
 		}

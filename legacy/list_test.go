@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // countCounter is an Observer counting the COUNT(*) statements run.
@@ -35,8 +36,8 @@ func TestListTotalsFollowWrites(t *testing.T) {
 	ctx := context.Background()
 	list := func(partition string, offset, limit int) Page {
 		t.Helper()
-		p, err := s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "`kind` = ?", Args: []any{"a"},
-			Order: []OrderKey{{Expr: "`id`"}}, Offset: offset, Limit: limit, Partition: partition})
+		p, err := s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`kind` = ?", "a"),
+			Order: []sqlstmt.OrderKey{{Expr: "`id`"}}}, Offset: offset, Limit: limit, Partition: partition})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +91,7 @@ func TestListTotalsFollowWrites(t *testing.T) {
 	}
 	// A count under way when a write lands is stored with the generation
 	// it started in, and not used afterwards.
-	q := ListQuery{Table: "items", Where: "`kind` = ?", Args: []any{"a"}, Partition: "2"}
+	q := ListQuery{Select: sqlstmt.Select{From: "`items`", Where: sqlstmt.Cond("`kind` = ?", "a")}, Partition: "2"}
 	started := s.countGens.of("2")
 	s.ForgetCounts("2")
 	s.counts.Add(q.countKey(), countEntry{n: 19, gen: started})

@@ -1,6 +1,8 @@
 package legacy
 
 import (
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -29,9 +31,9 @@ func (o OwnTables) table(name string) string {
 		prefix = "retroscim_"
 	}
 	if o.Schema != "" {
-		return quoteIdent(o.Schema) + "." + quoteIdent(prefix+name)
+		return sqlstmt.Ident(o.Schema) + "." + sqlstmt.Ident(prefix+name)
 	}
-	return quoteIdent(prefix + name)
+	return sqlstmt.Ident(prefix + name)
 }
 
 // Tokens is the table of bearer tokens.
@@ -46,7 +48,7 @@ func (o OwnTables) Audit() string { return o.table("audit") }
 func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
 	var done []string
 	if own.Schema != "" {
-		if _, err := s.db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(own.Schema)+" CHARACTER SET utf8mb4"); err != nil {
+		if _, err := s.db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS "+sqlstmt.Ident(own.Schema)+" CHARACTER SET utf8mb4"); err != nil {
 			return done, fmt.Errorf("create schema %s: %w", own.Schema, safeErr(err))
 		}
 	}
@@ -87,7 +89,7 @@ func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
 	if len(missing) > 0 {
 		var adds, names []string
 		for _, c := range missing {
-			adds = append(adds, "ADD COLUMN "+quoteIdent(c.name)+" "+c.def)
+			adds = append(adds, "ADD COLUMN "+sqlstmt.Ident(c.name)+" "+c.def)
 			names = append(names, c.name)
 		}
 		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+own.Audit()+" "+strings.Join(adds, ", ")); err != nil {
@@ -396,7 +398,7 @@ func (s *Store) RevokeToken(ctx context.Context, own OwnTables, by Actor, prefix
 	var n int64
 	err := s.InTx(ctx, func(tx *Tx) error {
 		n = 0
-		rows, err := tx.Query(ctx, "SELECT prefix, tenant FROM "+own.Tokens()+" WHERE revoked_at IS NULL AND prefix IN ("+in+") ORDER BY prefix FOR UPDATE", args, 2)
+		rows, err := tx.query(ctx, "SELECT prefix, tenant FROM "+own.Tokens()+" WHERE revoked_at IS NULL AND prefix IN ("+in+") ORDER BY prefix FOR UPDATE", args, 2)
 		if err != nil {
 			return fmt.Errorf("revoke: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // scoresSchema has a nullable number and a nullable case-exact string, with
@@ -110,15 +111,15 @@ func TestListSortsRowsWithoutValue(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		order []OrderKey
+		order []sqlstmt.OrderKey
 		key   func(row) *string
 		want  string // the first ids, to read the rule at a glance
 	}{
-		{"score ascending", []OrderKey{{Expr: "`score`", Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return str(r.score) }, "13 3 7 12 1 4 9 6 10 2 5 8 11"},
-		{"score descending", []OrderKey{{Expr: "`score`", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, func(r row) *string { return str(r.score) }, "11 8 5 2 10 6 9 4 1 12 7 3 13"},
-		{"label ascending", []OrderKey{{Expr: "`label`", Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return r.label }, "4 10 3 7 13 1 8 5 12 2 6 9 11"},
-		{"label descending", []OrderKey{{Expr: "`label`", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, func(r row) *string { return r.label }, "11 9 6 2 12 5 8 1 13 7 3 10 4"},
-		{"label descending, id ascending", []OrderKey{{Expr: "`label`", Desc: true, Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return r.label }, "2 6 9 11 5 12 1 8 3 7 13 4 10"},
+		{"score ascending", []sqlstmt.OrderKey{{Expr: "`score`", Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return str(r.score) }, "13 3 7 12 1 4 9 6 10 2 5 8 11"},
+		{"score descending", []sqlstmt.OrderKey{{Expr: "`score`", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, func(r row) *string { return str(r.score) }, "11 8 5 2 10 6 9 4 1 12 7 3 13"},
+		{"label ascending", []sqlstmt.OrderKey{{Expr: "`label`", Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return r.label }, "4 10 3 7 13 1 8 5 12 2 6 9 11"},
+		{"label descending", []sqlstmt.OrderKey{{Expr: "`label`", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, func(r row) *string { return r.label }, "11 9 6 2 12 5 8 1 13 7 3 10 4"},
+		{"label descending, id ascending", []sqlstmt.OrderKey{{Expr: "`label`", Desc: true, Nullable: true}, {Expr: "`id`"}}, func(r row) *string { return r.label }, "2 6 9 11 5 12 1 8 3 7 13 4 10"},
 	}
 	for _, tt := range tests {
 		want := slices.Clone(rows)
@@ -149,7 +150,7 @@ func TestListSortsRowsWithoutValue(t *testing.T) {
 				obs.mu.Unlock()
 				// A where clause of its own per walk, so no walk reuses
 				// another's remembered positions.
-				q := ListQuery{Table: "scores", Columns: []string{"`id`"}, Where: "`id` <> ?", Args: []any{1000 + limit}, Order: tt.order, Limit: limit}
+				q := ListQuery{Select: sqlstmt.Select{From: "`scores`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` <> ?", 1000+limit), Order: tt.order}, Limit: limit}
 				var got []string
 				for q.Offset = 0; q.Offset < len(rows)+limit; q.Offset += limit {
 					page, err := s.List(ctx, q)
@@ -172,25 +173,6 @@ func TestListSortsRowsWithoutValue(t *testing.T) {
 					t.Errorf("%d of %d later pages continued from a remembered position, want at least %d", obs.hit, obs.total, pages-1)
 				}
 			})
-		}
-	}
-}
-
-// TestOrderBy shows the ORDER BY each kind of key becomes: a key that
-// cannot be NULL stays a bare column, so an index on it gives the order.
-func TestOrderBy(t *testing.T) {
-	tests := []struct {
-		order []OrderKey
-		want  string
-	}{
-		{[]OrderKey{{Expr: "`login`"}, {Expr: "`id`"}}, "`login`, `id`"},
-		{[]OrderKey{{Expr: "`login`", Desc: true}, {Expr: "`id`", Desc: true}}, "`login` DESC, `id` DESC"},
-		{[]OrderKey{{Expr: "`title`", Nullable: true}, {Expr: "`id`"}}, "`title` IS NULL, `title`, `id`"},
-		{[]OrderKey{{Expr: "LOWER(`title`)", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, "LOWER(`title`) IS NULL DESC, LOWER(`title`) DESC, `id` DESC"},
-	}
-	for _, tt := range tests {
-		if got := orderBy(tt.order); got != tt.want {
-			t.Errorf("orderBy(%v) = %q, want %q", tt.order, got, tt.want)
 		}
 	}
 }

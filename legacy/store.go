@@ -5,6 +5,8 @@
 package legacy
 
 import (
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -373,57 +375,16 @@ func (s *Store) Columns(ctx context.Context, table string) ([]Column, error) {
 	return cols, nil
 }
 
-// Select is a single-row read.
-type Select struct {
-	Table string
-	// Columns are SQL expressions, quoted by the caller: `login`, or a
-	// subquery for a looked-up value.
-	Columns []string
-	// ColumnArgs fill the placeholders of Columns (a subquery's scope).
-	ColumnArgs []any
-	// Where is a SQL predicate with ? placeholders for Args.
-	Where string
-	Args  []any
-}
-
-// args are the statement's arguments: the columns', then the predicate's.
-func (q Select) args() []any {
-	if len(q.ColumnArgs) == 0 {
-		return q.Args
-	}
-	return append(append(make([]any, 0, len(q.ColumnArgs)+len(q.Args)), q.ColumnArgs...), q.Args...)
-}
-
-// Get returns the one row Select matches, or ErrNotFound.
-func (s *Store) Get(ctx context.Context, q Select) ([]any, error) {
-	var rows [][]any
-	err := s.do(ctx, "get", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, selectStmt(q)+" LIMIT 2", q.args(), len(q.Columns))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", q.Table, err)
-	}
-	switch len(rows) {
-	case 0:
-		return nil, fmt.Errorf("read %s: %w", q.Table, ErrNotFound)
-	case 1:
-		return rows[0], nil
-	}
-	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.Table, len(rows))
+// Get returns the one row q selects, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, q sqlstmt.Select) ([]any, error) {
+	q.Limit = 2
+	rows, err := s.Query(ctx, q)
+	return oneRow(q, rows, err)
 }
 
 // query runs a SELECT outside any transaction.
 func (s *Store) query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
 	return queryRows(ctx, s.db, stmt, args, width, s.wrap)
-}
-
-// quoteIdent quotes a table or column name; "db.table" is quoted per part.
-func quoteIdent(name string) string {
-	if i := strings.IndexByte(name, '.'); i >= 0 {
-		return quoteIdent(name[:i]) + "." + quoteIdent(name[i+1:])
-	}
-	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }
 
 // Each runs a SELECT and calls fn for each row as it arrives, without
@@ -433,8 +394,9 @@ func quoteIdent(name string) string {
 // An error of fn (a write to a slow or vanished client) is returned as it
 // is and never counts against the database; nor does the deadline cutting
 // a stream that rows were arriving on.
-func (s *Store) Each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
-	return s.do(ctx, "each", true, func(ctx context.Context) error { return s.each(ctx, stmt, args, width, fn) })
+func (s *Store) Each(ctx context.Context, q sqlstmt.Select, fn func([]any) error) error {
+	stmt, args := q.SQL()
+	return s.do(ctx, "each", true, func(ctx context.Context) error { return s.each(ctx, stmt, args, len(q.Columns), fn) })
 }
 
 func (s *Store) each(ctx context.Context, stmt string, args []any, width int, fn func([]any) error) error {
@@ -465,11 +427,12 @@ func (s *Store) each(ctx context.Context, stmt string, args []any, width int, fn
 	return err
 }
 
-// Query runs a SELECT built by the caller and returns every row.
-func (s *Store) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
+// Query runs a SELECT outside any transaction and returns every row.
+func (s *Store) Query(ctx context.Context, q sqlstmt.Select) ([][]any, error) {
+	stmt, args := q.SQL()
 	var rows [][]any
 	err := s.do(ctx, "query", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, stmt, args, width)
+		rows, err = s.query(ctx, stmt, args, len(q.Columns))
 		return err
 	})
 	return rows, err
@@ -553,7 +516,7 @@ type ValueCount struct {
 func (s *Store) TopValues(ctx context.Context, table, column string, limit int) ([]ValueCount, error) {
 	var rows [][]any
 	err := s.do(ctx, "top values", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, "SELECT CAST("+quoteIdent(column)+" AS CHAR), COUNT(*) FROM "+quoteIdent(table)+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", []any{limit}, 2)
+		rows, err = s.query(ctx, "SELECT CAST("+sqlstmt.Ident(column)+" AS CHAR), COUNT(*) FROM "+sqlstmt.Ident(table)+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", []any{limit}, 2)
 		return err
 	})
 	if err != nil {

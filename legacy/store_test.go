@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 const itemsSchema = `
@@ -93,7 +94,7 @@ func TestColumns(t *testing.T) {
 func TestGet(t *testing.T) {
 	s, dsn := openStore(t, itemsSchema)
 	fillItems(t, dsn, 3)
-	row, err := s.Get(context.Background(), Select{Table: "items", Columns: []string{"`id`", "`name`", "`made`"}, Where: "`id` = ?", Args: []any{2}})
+	row, err := s.Get(context.Background(), sqlstmt.Select{From: "`items`", Columns: []string{"`id`", "`name`", "`made`"}, Where: sqlstmt.Cond("`id` = ?", 2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestGet(t *testing.T) {
 	if tm, ok := row[2].(time.Time); !ok || !tm.Equal(time.Date(2024, 1, 3, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("made = %#v, want 2024-01-03 10:00 UTC as time.Time", row[2])
 	}
-	_, err = s.Get(context.Background(), Select{Table: "items", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{99}})
+	_, err = s.Get(context.Background(), sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", 99)})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get(99) error = %v, want ErrNotFound", err)
 	}
@@ -136,7 +137,7 @@ func ids(rows [][]any) []string {
 func TestListMatchesOffset(t *testing.T) {
 	s, dsn := openStore(t, itemsSchema)
 	fillItems(t, dsn, 250)
-	orders := map[string][]OrderKey{
+	orders := map[string][]sqlstmt.OrderKey{
 		"id":            {{Expr: "`id`"}},
 		"id desc":       {{Expr: "`id`", Desc: true}},
 		"name nullable": {{Expr: "`name`", Nullable: true}, {Expr: "`id`"}},
@@ -164,7 +165,7 @@ func TestListMatchesOffset(t *testing.T) {
 			}
 			for _, pageSize := range []int{1, 7, 100} {
 				for offset := 0; offset < 260; offset += pageSize {
-					page, err := s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`", "`name`"}, Where: where, Args: args, Order: order, Offset: offset, Limit: pageSize})
+					page, err := s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`", "`name`"}, Where: sqlstmt.Cond(where, args...), Order: order}, Offset: offset, Limit: pageSize})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -191,7 +192,7 @@ func TestListContinuesFromCursor(t *testing.T) {
 	s, dsn := openStore(t, itemsSchema)
 	fillItems(t, dsn, 30)
 	ctx := context.Background()
-	q := ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "TRUE", Order: []OrderKey{{Expr: "`id`"}}, Limit: 10}
+	q := ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE"), Order: []sqlstmt.OrderKey{{Expr: "`id`"}}}, Limit: 10}
 	if _, err := s.List(ctx, q); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestListContinuesFromCursor(t *testing.T) {
 	}
 	// A page with no remembered position before it still works (OFFSET).
 	q.Offset = 25
-	page, err = s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "`id` > ?", Args: []any{0}, Order: []OrderKey{{Expr: "`id`"}}, Offset: 25, Limit: 10})
+	page, err = s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` > ?", 0), Order: []sqlstmt.OrderKey{{Expr: "`id`"}}}, Offset: 25, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestListTotals(t *testing.T) {
 	s, dsn := openStore(t, itemsSchema)
 	fillItems(t, dsn, 30)
 	ctx := context.Background()
-	q := ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "`kind` = ?", Args: []any{"a"}, Order: []OrderKey{{Expr: "`id`"}}, Limit: 5}
+	q := ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`kind` = ?", "a"), Order: []sqlstmt.OrderKey{{Expr: "`id`"}}}, Limit: 5}
 	page, err := s.List(ctx, q)
 	if err != nil || page.Total != 15 {
 		t.Fatalf("List = %d rows, total %d, %v; want total 15", len(page.Rows), page.Total, err)
@@ -235,14 +236,14 @@ func TestListTotals(t *testing.T) {
 		t.Errorf("last page: %d rows, total %d; want 6 rows, total 16", len(page.Rows), page.Total)
 	}
 	// Limit 0 asks for the total alone; an offset past the end returns no rows.
-	if page, _ = s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "TRUE", Order: q.Order}); page.Total != 31 || page.Rows != nil {
+	if page, _ = s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE"), Order: q.Select.Order}}); page.Total != 31 || page.Rows != nil {
 		t.Errorf("count only = %+v", page)
 	}
-	if page, _ = s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "TRUE", Order: q.Order, Offset: 1 << 40, Limit: 10}); page.Total != 31 || len(page.Rows) != 0 {
+	if page, _ = s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("TRUE"), Order: q.Select.Order}, Offset: 1 << 40, Limit: 10}); page.Total != 31 || len(page.Rows) != 0 {
 		t.Errorf("past the end = %+v", page)
 	}
 	// A filter matching nothing is one query with an exact total of 0.
-	if page, _ = s.List(ctx, ListQuery{Table: "items", Columns: []string{"`id`"}, Where: "`name` = ?", Args: []any{"none"}, Order: q.Order, Limit: 10}); page.Total != 0 {
+	if page, _ = s.List(ctx, ListQuery{Select: sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`name` = ?", "none"), Order: q.Select.Order}, Limit: 10}); page.Total != 0 {
 		t.Errorf("no match total = %d", page.Total)
 	}
 }
@@ -255,7 +256,7 @@ func TestQueryTimeout(t *testing.T) {
 	}
 	defer s.Close()
 	fillItems(t, dsn, 1)
-	_, err = s.Get(context.Background(), Select{Table: "items", Columns: []string{"`id`"}, Where: "SLEEP(?) = 0", Args: []any{3}})
+	_, err = s.Get(context.Background(), sqlstmt.Select{From: "`items`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("SLEEP(?) = 0", 3)})
 	if !errors.Is(err, ErrTimeout) {
 		t.Errorf("slow query error = %v, want ErrTimeout", err)
 	}

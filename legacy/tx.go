@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Errors a write can end with. ConstraintError wraps them with detail.
@@ -240,113 +242,57 @@ func (t *Tx) step(ctx context.Context) (context.Context, context.CancelFunc) {
 	return t.s.queryContext(t.ctx(ctx))
 }
 
-// Get reads the one row q matches, or ErrNotFound. With lock set it is a
-// locking read (SELECT ... FOR UPDATE): the row stays locked until the
+// Get reads the one row q matches, or ErrNotFound. A locking read
+// (q.Lock, SELECT ... FOR UPDATE) keeps the row locked until the
 // transaction ends, so concurrent writers of the same row queue up.
-func (t *Tx) Get(ctx context.Context, q Select, lock bool) ([]any, error) {
-	stmt := selectStmt(q) + " LIMIT 2"
-	if lock {
-		stmt += " FOR UPDATE"
-	}
-	ctx, cancel := t.step(ctx)
-	defer cancel()
-	rows, err := queryRows(ctx, t.conn, stmt, q.args(), len(q.Columns), t.s.wrap)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", q.Table, err)
-	}
-	switch len(rows) {
-	case 0:
-		return nil, fmt.Errorf("read %s: %w", q.Table, ErrNotFound)
-	case 1:
-		return rows[0], nil
-	}
-	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.Table, len(rows))
+func (t *Tx) Get(ctx context.Context, q sqlstmt.Select) ([]any, error) {
+	q.Limit = 2
+	rows, err := t.Query(ctx, q)
+	return oneRow(q, rows, err)
 }
 
-// Exists reports whether a row matches where, as a locking read: under
+// Exists reports whether q selects a row, as a locking read: under
 // REPEATABLE READ it also locks the gap, so no other transaction can
 // insert a matching row before this one ends.
-func (t *Tx) Exists(ctx context.Context, table, where string, args []any) (bool, error) {
-	ctx, cancel := t.step(ctx)
-	defer cancel()
-	rows, err := queryRows(ctx, t.conn, "SELECT 1 FROM "+quoteIdent(table)+" WHERE "+where+" LIMIT 1 FOR UPDATE", args, 1, t.s.wrap)
+func (t *Tx) Exists(ctx context.Context, q sqlstmt.Select) (bool, error) {
+	q.Columns, q.ColumnArgs, q.Limit, q.Lock = []string{"1"}, nil, 1, true
+	rows, err := t.Query(ctx, q)
 	if err != nil {
-		return false, fmt.Errorf("check %s: %w", table, err)
+		return false, fmt.Errorf("check: %w", err)
 	}
 	return len(rows) > 0, nil
 }
 
-// Assignment is one column = value of an UPDATE or INSERT. When Expr is
-// set it is written as SQL (DEFAULT, NOW(6), `v` + 1) and Value is unused.
-type Assignment struct {
-	Column string
-	Value  any
-	Expr   string
-}
-
-// Update is an UPDATE of the rows Where matches.
-type Update struct {
-	Table string
-	Set   []Assignment
-	Where string
-	Args  []any
-}
-
 // Update runs an UPDATE and returns the number of rows matched.
-func (t *Tx) Update(ctx context.Context, u Update) (int64, error) {
-	var b strings.Builder
-	args := make([]any, 0, len(u.Set)+len(u.Args))
-	b.WriteString("UPDATE ")
-	b.WriteString(quoteIdent(u.Table))
-	b.WriteString(" SET ")
-	for i, a := range u.Set {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quoteIdent(a.Column))
-		b.WriteString(" = ")
-		if a.Expr != "" {
-			b.WriteString(a.Expr)
-		} else {
-			b.WriteString("?")
-			args = append(args, a.Value)
-		}
-	}
-	b.WriteString(" WHERE ")
-	b.WriteString(u.Where)
-	args = append(args, u.Args...)
-	return t.exec(ctx, "update "+u.Table, b.String(), args, false)
-}
-
-// Insert is an INSERT of one row.
-type Insert struct {
-	Table string
-	Set   []Assignment
+func (t *Tx) Update(ctx context.Context, u sqlstmt.Update) (int64, error) {
+	return t.run(ctx, "update "+u.Table, u, false)
 }
 
 // Insert runs an INSERT and returns the AUTO_INCREMENT id it generated (0
 // when the table has none).
-func (t *Tx) Insert(ctx context.Context, in Insert) (int64, error) {
-	var cols, vals []string
-	var args []any
-	for _, a := range in.Set {
-		cols = append(cols, quoteIdent(a.Column))
-		if a.Expr != "" {
-			vals = append(vals, a.Expr)
-		} else {
-			vals = append(vals, "?")
-			args = append(args, a.Value)
-		}
-	}
-	stmt := "INSERT INTO " + quoteIdent(in.Table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
-	return t.exec(ctx, "insert into "+in.Table, stmt, args, true)
+func (t *Tx) Insert(ctx context.Context, in sqlstmt.Insert) (int64, error) {
+	return t.run(ctx, "insert into "+in.Table, in, true)
 }
 
-// Delete removes the rows where matches and returns how many.
-func (t *Tx) Delete(ctx context.Context, table, where string, args []any) (int64, error) {
-	return t.exec(ctx, "delete from "+table, "DELETE FROM "+quoteIdent(table)+" WHERE "+where, args, false)
+// Delete removes the rows d matches and returns how many.
+func (t *Tx) Delete(ctx context.Context, d sqlstmt.Delete) (int64, error) {
+	return t.run(ctx, "delete from "+d.Table, d, false)
 }
 
+// Write runs one write statement of any kind (the steps of a membership
+// change) and returns the rows it affected.
+func (t *Tx) Write(ctx context.Context, st sqlstmt.Statement) (int64, error) {
+	return t.run(ctx, "write", st, false)
+}
+
+// run executes a statement value.
+func (t *Tx) run(ctx context.Context, what string, st sqlstmt.Statement, lastID bool) (int64, error) {
+	stmt, args := st.SQL()
+	return t.exec(ctx, what, stmt, args, lastID)
+}
+
+// exec executes statement text: a rendered statement value, or one of
+// legacy's own statements on retroscim's tables.
 func (t *Tx) exec(ctx context.Context, what, stmt string, args []any, lastID bool) (int64, error) {
 	ctx, cancel := t.step(ctx)
 	defer cancel()
@@ -363,7 +309,36 @@ func (t *Tx) exec(ctx context.Context, what, stmt string, args []any, lastID boo
 	return res.RowsAffected()
 }
 
-// queryer is what queryRows needs: a *sqlx.DB or a *sqlx.Tx.
+// Query runs a SELECT in the transaction and returns every row.
+func (t *Tx) Query(ctx context.Context, q sqlstmt.Select) ([][]any, error) {
+	stmt, args := q.SQL()
+	return t.query(ctx, stmt, args, len(q.Columns))
+}
+
+// query runs SELECT text in the transaction: a rendered statement value, or
+// one of legacy's own statements on retroscim's tables.
+func (t *Tx) query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
+	ctx, cancel := t.step(ctx)
+	defer cancel()
+	return queryRows(ctx, t.conn, stmt, args, width, t.s.wrap)
+}
+
+// oneRow is the answer of a read by key: the one row, ErrNotFound, or an
+// error saying the key is not unique.
+func oneRow(q sqlstmt.Select, rows [][]any, err error) ([]any, error) {
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", q.From, err)
+	}
+	switch len(rows) {
+	case 0:
+		return nil, fmt.Errorf("read %s: %w", q.From, ErrNotFound)
+	case 1:
+		return rows[0], nil
+	}
+	return nil, fmt.Errorf("read %s: the key matched %d rows; is the id column unique?", q.From, len(rows))
+}
+
+// queryer is what queryRows needs: a *sqlx.DB or a *sqlx.Conn.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
@@ -391,22 +366,4 @@ func queryRows(ctx context.Context, q queryer, stmt string, args []any, width in
 		return nil, wrap(ctx, err)
 	}
 	return out, nil
-}
-
-// selectStmt renders SELECT columns FROM table WHERE where.
-func selectStmt(q Select) string {
-	return "SELECT " + strings.Join(q.Columns, ", ") + " FROM " + quoteIdent(q.Table) + " WHERE " + q.Where
-}
-
-// Exec runs one statement built by the caller (membership changes) and
-// returns the rows affected.
-func (t *Tx) Exec(ctx context.Context, stmt string, args []any) (int64, error) {
-	return t.exec(ctx, "write", stmt, args, false)
-}
-
-// Query runs a SELECT built by the caller and returns every row.
-func (t *Tx) Query(ctx context.Context, stmt string, args []any, width int) ([][]any, error) {
-	ctx, cancel := t.step(ctx)
-	defer cancel()
-	return queryRows(ctx, t.conn, stmt, args, width, t.s.wrap)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 const txSchema = `
@@ -29,7 +30,7 @@ func TestInTxRollsBack(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}}); err != nil {
+		if _, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "changed"}}, Where: sqlstmt.Cond("`id` = ?", 1)}); err != nil {
 			return err
 		}
 		return boom
@@ -40,7 +41,7 @@ func TestInTxRollsBack(t *testing.T) {
 	if got := legacytest.Checksum(t, dsn, "people"); got == "" {
 		t.Fatal("no checksum")
 	}
-	row, err := s.Get(ctx, Select{Table: "people", Columns: []string{"`login`"}, Where: "`id` = 1"})
+	row, err := s.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`login`"}, Where: sqlstmt.Cond("`id` = 1")})
 	if err != nil || string(asBytes(row[0])) != "ann" {
 		t.Errorf("after rollback login = %v, %v; want ann", row, err)
 	}
@@ -56,19 +57,19 @@ func TestConstraintErrors(t *testing.T) {
 		wantKey string
 	}{
 		{"duplicate", func(tx *Tx) error {
-			_, err := tx.Insert(ctx, Insert{Table: "people", Set: []Assignment{{Column: "login", Value: "ann"}}})
+			_, err := tx.Insert(ctx, sqlstmt.Insert{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "ann"}}})
 			return err
 		}, ErrConflict, "uq_people_login"},
 		{"foreign key to nothing", func(tx *Tx) error {
-			_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "role_id", Value: 99}}, Where: "`id` = 1"})
+			_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "role_id", Value: 99}}, Where: sqlstmt.Cond("`id` = 1")})
 			return err
 		}, ErrInvalidData, ""},
 		{"too long", func(tx *Tx) error {
-			_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "a-login-far-too-long-for-twenty"}}, Where: "`id` = 1"})
+			_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "a-login-far-too-long-for-twenty"}}, Where: sqlstmt.Cond("`id` = 1")})
 			return err
 		}, ErrInvalidData, "login"},
 		{"referenced", func(tx *Tx) error {
-			_, err := tx.Delete(ctx, "people", "`id` = ?", []any{2})
+			_, err := tx.Delete(ctx, sqlstmt.Delete{Table: "people", Where: sqlstmt.Cond("`id` = ?", 2)})
 			return err
 		}, ErrReferenced, ""},
 	}
@@ -94,7 +95,7 @@ func TestInsertReturnsID(t *testing.T) {
 	var id int64
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		id, err = tx.Insert(ctx, Insert{Table: "people", Set: []Assignment{{Column: "login", Value: "cat"}, {Column: "role_id", Expr: "NULL"}}})
+		id, err = tx.Insert(ctx, sqlstmt.Insert{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "cat"}, {Column: "role_id", Expr: "NULL"}}})
 		return err
 	})
 	if err != nil || id != 3 {
@@ -121,7 +122,7 @@ func TestDeadlockRetried(t *testing.T) {
 				first, second = 2, 1
 			}
 			errs[i] = s.InTx(ctx, func(tx *Tx) error {
-				if _, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{first}}, true); err != nil {
+				if _, err := tx.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", first), Lock: true}); err != nil {
 					return err
 				}
 				once[i].Do(func() {
@@ -130,7 +131,7 @@ func TestDeadlockRetried(t *testing.T) {
 						time.Sleep(time.Millisecond)
 					}
 				})
-				_, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{second}}, true)
+				_, err := tx.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", second), Lock: true})
 				return err
 			})
 		}(i)
@@ -166,11 +167,11 @@ func TestDeadlockDoesNotOpenBreaker(t *testing.T) {
 			defer wg.Done()
 			first, second := 1+i, 2-i
 			errs[i] = s.InTx(ctx, func(tx *Tx) error {
-				if _, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{first}}, true); err != nil {
+				if _, err := tx.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", first), Lock: true}); err != nil {
 					return err
 				}
 				once.Do(func() { locked.Done(); locked.Wait() })
-				_, err := tx.Get(ctx, Select{Table: "people", Columns: []string{"`id`"}, Where: "`id` = ?", Args: []any{second}}, true)
+				_, err := tx.Get(ctx, sqlstmt.Select{From: "`people`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` = ?", second), Lock: true})
 				return err
 			})
 		}(i)
@@ -205,10 +206,10 @@ func TestWriteConflictAttempts(t *testing.T) {
 	attempts := 0
 	err = s.InTx(ctx, func(tx *Tx) error {
 		attempts++
-		if _, err := tx.Insert(ctx, Insert{Table: "badges", Set: []Assignment{{Column: "id", Value: 9}, {Column: "person", Value: 1}}}); err != nil {
+		if _, err := tx.Insert(ctx, sqlstmt.Insert{Table: "badges", Set: []sqlstmt.Assignment{{Column: "id", Value: 9}, {Column: "person", Value: 1}}}); err != nil {
 			return err
 		}
-		_, err := tx.Update(ctx, Update{Table: "people", Set: []Assignment{{Column: "login", Value: "changed"}}, Where: "`id` = ?", Args: []any{1}})
+		_, err := tx.Update(ctx, sqlstmt.Update{Table: "people", Set: []sqlstmt.Assignment{{Column: "login", Value: "changed"}}, Where: sqlstmt.Cond("`id` = ?", 1)})
 		return err
 	})
 	if !errors.Is(err, ErrWriteConflict) || attempts != maxConflictAttempts {
@@ -217,7 +218,7 @@ func TestWriteConflictAttempts(t *testing.T) {
 	if st := s.BreakerState(); st != "closed" {
 		t.Errorf("after write conflicts the breaker is %s", st)
 	}
-	rows, err := s.Query(ctx, "SELECT COUNT(*) FROM badges", nil, 1)
+	rows, err := s.Query(ctx, sqlstmt.Select{Columns: []string{"COUNT(*)"}, From: "badges"})
 	if err != nil || asString(rows[0][0]) != "1" {
 		t.Errorf("badges has %v rows (%v), want the 1 it had", rows, err)
 	}
@@ -264,11 +265,18 @@ func TestLookupCache(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	admin := Lookup{Table: "roles", Key: "id", Match: "name", TenantCol: "org", TenantValue: 2, Value: "admin"}
+	lookup := func(name string, org any) sqlstmt.Select {
+		where := sqlstmt.Eq("`name`", name)
+		if org != nil {
+			where = sqlstmt.And(where, sqlstmt.Eq("`org`", org))
+		}
+		return sqlstmt.Select{Columns: []string{"`id`"}, From: "`roles`", Where: where}
+	}
+	admin := lookup("admin", 2)
 	if k, err := s.Lookup(ctx, admin); err != nil || k != int64(3) && k != "3" {
 		t.Fatalf("Lookup(admin, org 2) = %v, %v; want 3", k, err)
 	}
-	if _, err := s.Lookup(ctx, Lookup{Table: "roles", Key: "id", Match: "name", Value: "Nobody"}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Lookup(ctx, lookup("Nobody", nil)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Lookup(Nobody) = %v, want ErrNotFound", err)
 	}
 	// A cached key is served until the TTL passes.
@@ -280,7 +288,7 @@ func TestLookupCache(t *testing.T) {
 	if _, err := s.Lookup(ctx, admin); !errors.Is(err, ErrNotFound) {
 		t.Errorf("lookup after the TTL = %v, want ErrNotFound", err)
 	}
-	vals, err := s.Values(ctx, "roles", "name", "org", 1, 10)
+	vals, err := s.Values(ctx, sqlstmt.Select{Columns: []string{"`name`"}, From: "`roles`", Where: sqlstmt.Eq("`org`", 1), Order: []sqlstmt.OrderKey{{Expr: "1"}}, Limit: 10})
 	if err != nil || len(vals) != 2 || vals[0] != "Admin" || vals[1] != "Viewer" {
 		t.Errorf("Values = %v, %v", vals, err)
 	}

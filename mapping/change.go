@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Assignment is one column write: a value, or SQL (DEFAULT, NOW(6)).
@@ -214,4 +216,13 @@ func lookupValue(a *Attribute, nv any) string {
 		return fmt.Sprint(a.Default)
 	}
 	return ""
+}
+
+// assignments are the SET list of a statement for set.
+func assignments(set []Assignment) []sqlstmt.Assignment {
+	out := make([]sqlstmt.Assignment, len(set))
+	for i, a := range set {
+		out[i] = sqlstmt.Assignment{Column: a.Column, Value: a.Value, Expr: a.SQL}
+	}
+	return out
 }

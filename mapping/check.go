@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Severity ranks a check finding.
@@ -399,30 +401,30 @@ func hasIndexPrefix(idx []Index, cols []string) bool {
 
 // ScopeCountQuery counts, per tenant, the rows SCIM sees and all rows: one
 // row per tenant of (tenant, in scope, total).
-func (r *Resource) ScopeCountQuery() Stmt {
+func (r *Resource) ScopeCountQuery() sqlstmt.Select {
 	sc := r.scopeCond("", nil, "")
 	if r.TenantColumn != "" {
 		// scopeCond adds the tenant for a value; count every tenant instead.
-		sc = condTrue
+		sc = sqlstmt.True
 		for _, t := range r.Scope {
-			in := inList(quoteIdent(t.Column), t.Values)
+			in := sqlstmt.In(sqlstmt.Ident(t.Column), t.Values)
 			if t.Negate {
-				in = andCond(sqlCond(quoteIdent(t.Column)+" IS NOT NULL"), notCond(in))
+				in = sqlstmt.And(sqlstmt.Cond(sqlstmt.Ident(t.Column)+" IS NOT NULL"), sqlstmt.Not(in))
 			}
-			sc = andCond(sc, in)
+			sc = sqlstmt.And(sc, in)
 		}
 	}
 	scope := "1"
-	if sc.k == -1 {
+	if sc.IsFalse() {
 		scope = "0"
-	} else if sc.k == 0 {
-		scope = "CASE WHEN " + sc.sql + " THEN 1 ELSE 0 END"
+	} else if !sc.IsTrue() {
+		scope = "CASE WHEN " + sc.SQL() + " THEN 1 ELSE 0 END"
 	}
-	tenant := "''"
-	group := ""
+	q := sqlstmt.Select{Columns: []string{"''", "SUM(" + scope + ")", "COUNT(*)"}, ColumnArgs: sc.Args(), From: sqlstmt.Ident(r.Table)}
 	if r.TenantColumn != "" {
-		tenant = "CAST(" + quoteIdent(r.TenantColumn) + " AS CHAR)"
-		group = " GROUP BY 1 ORDER BY 1"
+		q.Columns[0] = "CAST(" + sqlstmt.Ident(r.TenantColumn) + " AS CHAR)"
+		q.GroupBy = []string{"1"}
+		q.Order = []sqlstmt.OrderKey{{Expr: "1"}}
 	}
-	return Stmt{SQL: "SELECT " + tenant + ", SUM(" + scope + "), COUNT(*) FROM " + quoteIdent(r.Table) + group, Args: sc.args}
+	return q
 }

@@ -7,58 +7,59 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
 
 // compare compiles `attr op value` for one target.
-func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
+func (r *Resource) compare(t target, e *filter.Compare) (sqlstmt.Pred, error) {
 	v := e.Value
 	op := e.Op
 	if v.Kind == filter.Null {
 		switch op {
 		case filter.Eq:
-			return notCond(r.present(t)), nil
+			return sqlstmt.Not(r.present(t)), nil
 		case filter.Ne:
 			return r.present(t), nil
 		}
-		return cond{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("null can only be compared with eq or ne, not %s", op)}
+		return sqlstmt.Pred{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("null can only be compared with eq or ne, not %s", op)}
 	}
 	if op == filter.Ne {
 		c, err := r.compare(t, &filter.Compare{At: e.At, Attr: e.Attr, Op: filter.Eq, Value: v})
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return notCond(c), nil
+		return sqlstmt.Not(c), nil
 	}
 	if err := checkOperator(t, e); err != nil {
-		return cond{}, err
+		return sqlstmt.Pred{}, err
 	}
 	switch {
 	case t.absent:
-		return condFalse, nil
+		return sqlstmt.False, nil
 	case t.isConst:
 		return compareConst(t, op, v, e.At)
 	case t.active:
 		b, err := boolValue(v, t, e.At)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
 		if r.Active.Column == "" {
-			return constCond(b), nil // every existing row is active
+			return sqlstmt.Const(b), nil // every existing row is active
 		}
 		in := r.activeIn()
 		if b {
 			return in, nil
 		}
-		return notCond(in), nil
+		return sqlstmt.Not(in), nil
 	case t.lookup != nil:
 		// The value lives in the lookup table: match the keys there.
 		l := t.lookup.Lookup
 		inner := t
 		inner.lookup = nil
-		inner.expr = quoteIdent(l.Table) + "." + quoteIdent(l.Match)
+		inner.expr = sqlstmt.Ident(l.Table) + "." + sqlstmt.Ident(l.Match)
 		c, err := r.compareColumn(inner, r.columnOf(l.Table, l.Match), op, v, e.At)
-		if err != nil || c.k != 0 {
+		if err != nil || c.Constant() {
 			return c, err
 		}
 		return r.lookupIn(t.lookup, c), nil
@@ -71,54 +72,48 @@ func (r *Resource) compare(t target, e *filter.Compare) (cond, error) {
 }
 
 // lookupIn is "the key column holds a key whose looked-up row meets c".
-func (r *Resource) lookupIn(a *Attribute, c cond) cond {
+func (r *Resource) lookupIn(a *Attribute, c sqlstmt.Pred) sqlstmt.Pred {
 	l := a.Lookup
-	lt := quoteIdent(l.Table)
-	sub := "SELECT " + lt + "." + quoteIdent(l.Key) + " FROM " + lt + " WHERE "
-	if c.k == 1 {
-		sub += "TRUE"
-	} else {
-		sub += c.operand('a')
-	}
+	where := c
 	if l.Tenant != "" {
-		sub += " AND " + lt + "." + quoteIdent(l.Tenant) + " = " + r.qualified(r.TenantColumn)
+		where = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(l.Table, l.Tenant)+" = "+r.qualified(r.TenantColumn)))
 	}
-	return cond{sql: quoteIdent(a.Column) + " IN (" + sub + ")", args: c.args}
+	return sqlstmt.InSelect(sqlstmt.Ident(a.Column), sqlstmt.Select{Columns: []string{sqlstmt.Col(l.Table, l.Key)}, From: sqlstmt.Ident(l.Table), Where: where})
 }
 
 // compareColumn compiles a comparison on one column of known type.
-func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v filter.Value, pos int) (cond, error) {
+func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v filter.Value, pos int) (sqlstmt.Pred, error) {
 	e := &filter.Compare{At: pos, Op: op, Value: v}
 	switch t.typ {
 	case TypeBoolean:
 		b, err := boolValue(v, t, e.At)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		truth := sqlCond(t.sqlCol() + " <> 0")
+		truth := sqlstmt.Cond(t.sqlCol() + " <> 0")
 		if col.kind() == kindText {
-			truth = sqlCond("LOWER(" + t.sqlCol() + ") IN ('1','true','t','yes','y','on')")
+			truth = sqlstmt.Cond("LOWER(" + t.sqlCol() + ") IN ('1','true','t','yes','y','on')")
 		}
 		if b {
 			return truth, nil
 		}
-		return notCond(truth), nil
+		return sqlstmt.Not(truth), nil
 	case TypeDateTime:
 		tm, err := timeValue(v, t, e.At)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
+		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	case TypeInteger, TypeDecimal:
 		n, err := numberValue(v, t, e.At)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", n), nil
+		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", n), nil
 	}
 	// String-like attributes (string, reference, binary).
 	if v.Kind != filter.String && v.Kind != filter.Number {
-		return cond{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("%s is a string attribute; compare it with a quoted string", t.name)}
+		return sqlstmt.Pred{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("%s is a string attribute; compare it with a quoted string", t.name)}
 	}
 	s := v.Str
 	switch col.kind() {
@@ -127,9 +122,9 @@ func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v fi
 	case kindTemporal:
 		tm, err := timeValue(filter.Value{Kind: filter.String, Str: s}, t, e.At)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return sqlCond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
+		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	}
 	return compareText(t, col, op, s), nil
 }
@@ -175,7 +170,7 @@ func article(t AttrType) string {
 // the wrong person. The plain equality narrows the rows through the
 // index; then both sides are compared as bytes (exactText), with case
 // folded for a case-insensitive attribute and nothing else.
-func compareText(t target, col *Column, op filter.Operator, s string) cond {
+func compareText(t target, col *Column, op filter.Operator, s string) sqlstmt.Pred {
 	qc := t.sqlCol()
 	fold := !t.caseExact && !col.CaseInsensitive()
 	exact := t.caseExact && col.CaseInsensitive()
@@ -190,22 +185,22 @@ func compareText(t target, col *Column, op filter.Operator, s string) cond {
 	}
 	switch op {
 	case filter.Co, filter.Sw, filter.Ew:
-		return sqlCond(expr+" LIKE "+arg+" ESCAPE '!'", likePattern(op, s))
+		return sqlstmt.Cond(expr+" LIKE "+arg+" ESCAPE '!'", likePattern(op, s))
 	case filter.Eq:
 		switch {
 		case t.caseExact && col.kind() == kindBinary:
-			return sqlCond(qc+" = ?", s) // bytes already
+			return sqlstmt.Cond(qc+" = ?", s) // bytes already
 		case fold && col.kind() == kindBinary:
 			// No index can serve the narrowing: compare exactly at once.
-			return sqlCond(exactText(qc, true)+" = "+exactText("?", true), s)
+			return sqlstmt.Cond(exactText(qc, true)+" = "+exactText("?", true), s)
 		}
 		narrow := expr + " = " + arg
 		if exact {
 			narrow = qc + " = ?"
 		}
-		return cond{sql: narrow + " AND " + exactText(qc, !t.caseExact) + " = " + exactText("?", !t.caseExact), args: []any{s, s}, chain: 'a'}
+		return sqlstmt.And(sqlstmt.Cond(narrow, s), sqlstmt.Cond(exactText(qc, !t.caseExact)+" = "+exactText("?", !t.caseExact), s))
 	default:
-		return sqlCond(expr+" "+sqlOps[op]+" "+arg, s)
+		return sqlstmt.Cond(expr+" "+sqlOps[op]+" "+arg, s)
 	}
 }
 
@@ -253,19 +248,19 @@ func escapeLike(s string) string {
 // compareNumericColumn compares a string attribute stored in a numeric
 // column, such as an id. The value is parsed strictly: MySQL would turn
 // '12abc' into 12, and GET /Users?filter=id eq "12abc" must not find user 12.
-func compareNumericColumn(t target, col *Column, op filter.Operator, s string, pos int) (cond, error) {
+func compareNumericColumn(t target, col *Column, op filter.Operator, s string, pos int) (sqlstmt.Pred, error) {
 	qc := t.sqlCol()
 	if op == filter.Co || op == filter.Sw || op == filter.Ew {
-		return sqlCond("CAST("+qc+" AS CHAR) LIKE ? ESCAPE '!'", likePattern(op, s)), nil
+		return sqlstmt.Cond("CAST("+qc+" AS CHAR) LIKE ? ESCAPE '!'", likePattern(op, s)), nil
 	}
 	n, ok := parseNumber(s, col.kind() == kindInteger)
 	if !ok {
 		if op == filter.Eq {
-			return condFalse, nil
+			return sqlstmt.False, nil
 		}
-		return cond{}, &FilterError{Pos: pos, Msg: fmt.Sprintf("%s is stored as a number; %q is not one", t.name, s)}
+		return sqlstmt.Pred{}, &FilterError{Pos: pos, Msg: fmt.Sprintf("%s is stored as a number; %q is not one", t.name, s)}
 	}
-	return sqlCond(qc+" "+sqlOps[op]+" ?", n), nil
+	return sqlstmt.Cond(qc+" "+sqlOps[op]+" ?", n), nil
 }
 
 // parseNumber parses s as an integer (int64 or uint64) or, when integer is
@@ -326,53 +321,53 @@ func timeValue(v filter.Value, t target, pos int) (time.Time, error) {
 }
 
 // compareConst evaluates a comparison whose left side the mapping fixes.
-func compareConst(t target, op filter.Operator, v filter.Value, pos int) (cond, error) {
+func compareConst(t target, op filter.Operator, v filter.Value, pos int) (sqlstmt.Pred, error) {
 	switch x := t.value.(type) {
 	case bool:
 		b, err := boolValue(v, t, pos)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return constCond(x == b), nil
+		return sqlstmt.Const(x == b), nil
 	case string:
 		if v.Kind != filter.String {
-			return condFalse, nil
+			return sqlstmt.False, nil
 		}
 		a, b := strings.ToLower(x), strings.ToLower(v.Str)
 		switch op {
 		case filter.Eq:
-			return constCond(a == b), nil
+			return sqlstmt.Const(a == b), nil
 		case filter.Co:
-			return constCond(strings.Contains(a, b)), nil
+			return sqlstmt.Const(strings.Contains(a, b)), nil
 		case filter.Sw:
-			return constCond(strings.HasPrefix(a, b)), nil
+			return sqlstmt.Const(strings.HasPrefix(a, b)), nil
 		case filter.Ew:
-			return constCond(strings.HasSuffix(a, b)), nil
+			return sqlstmt.Const(strings.HasSuffix(a, b)), nil
 		case filter.Gt:
-			return constCond(a > b), nil
+			return sqlstmt.Const(a > b), nil
 		case filter.Ge:
-			return constCond(a >= b), nil
+			return sqlstmt.Const(a >= b), nil
 		case filter.Lt:
-			return constCond(a < b), nil
+			return sqlstmt.Const(a < b), nil
 		case filter.Le:
-			return constCond(a <= b), nil
+			return sqlstmt.Const(a <= b), nil
 		}
 	}
-	return condFalse, nil
+	return sqlstmt.False, nil
 }
 
 // present compiles `attr pr`: the attribute has a non-empty value.
-func (r *Resource) present(t target) cond {
+func (r *Resource) present(t target) sqlstmt.Pred {
 	switch {
 	case t.absent:
-		return condFalse
+		return sqlstmt.False
 	case t.isConst:
 		s, _ := textOf(t.value)
-		return constCond(s != "")
+		return sqlstmt.Const(s != "")
 	case t.active:
-		return condTrue
+		return sqlstmt.True
 	case t.lookup != nil:
-		return r.lookupIn(t.lookup, condTrue)
+		return r.lookupIn(t.lookup, sqlstmt.True)
 	}
 	qc := t.sqlCol()
 	col := r.column(t.column)
@@ -381,17 +376,17 @@ func (r *Resource) present(t target) cond {
 	}
 	if col.kind() == kindText || col.kind() == kindBinary {
 		if !col.Nullable {
-			return sqlCond(qc + " <> ''")
+			return sqlstmt.Cond(qc + " <> ''")
 		}
-		return sqlCond("(" + qc + " IS NOT NULL AND " + qc + " <> '')")
+		return sqlstmt.Cond("(" + qc + " IS NOT NULL AND " + qc + " <> '')")
 	}
 	if !col.Nullable {
-		return condTrue
+		return sqlstmt.True
 	}
-	return sqlCond(qc + " IS NOT NULL")
+	return sqlstmt.Cond(qc + " IS NOT NULL")
 }
 
 // activeIn is the condition "the active column holds a true value".
-func (r *Resource) activeIn() cond {
-	return inList(quoteIdent(r.Active.Column), r.Active.True)
+func (r *Resource) activeIn() sqlstmt.Pred {
+	return sqlstmt.In(sqlstmt.Ident(r.Active.Column), r.Active.True)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
 
@@ -21,14 +22,14 @@ func (e *FilterError) Error() string {
 
 // CompileFilter parses a SCIM filter and compiles it into a predicate over
 // the resource's table. Errors are *FilterError.
-func (r *Resource) CompileFilter(src string) (Predicate, error) {
+func (r *Resource) CompileFilter(src string) (sqlstmt.Pred, error) {
 	e, err := filter.Parse(src)
 	if err != nil {
 		var se *filter.SyntaxError
 		if errors.As(err, &se) {
-			return Predicate{}, &FilterError{Pos: se.Pos, Msg: se.Msg}
+			return sqlstmt.Pred{}, &FilterError{Pos: se.Pos, Msg: se.Msg}
 		}
-		return Predicate{}, &FilterError{Msg: err.Error()}
+		return sqlstmt.Pred{}, &FilterError{Msg: err.Error()}
 	}
 	return r.Compile(e)
 }
@@ -37,12 +38,8 @@ func (r *Resource) CompileFilter(src string) (Predicate, error) {
 // that are decided by the mapping alone (emails[type eq "work"] when only
 // work emails are mapped) are folded away; a filter that can never match
 // compiles to FALSE.
-func (r *Resource) Compile(e filter.Expr) (Predicate, error) {
-	c, err := r.compile(e, nil)
-	if err != nil {
-		return Predicate{}, err
-	}
-	return c.predicate(), nil
+func (r *Resource) Compile(e filter.Expr) (sqlstmt.Pred, error) {
+	return r.compile(e, nil)
 }
 
 // scope is the multi-valued entry a value filter is evaluated against,
@@ -56,34 +53,34 @@ type scope struct {
 	all           []*Attribute
 }
 
-func (r *Resource) compile(e filter.Expr, sc *scope) (cond, error) {
+func (r *Resource) compile(e filter.Expr, sc *scope) (sqlstmt.Pred, error) {
 	switch e := e.(type) {
 	case *filter.And:
 		l, err := r.compile(e.Left, sc)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
 		rt, err := r.compile(e.Right, sc)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return andCond(l, rt), nil
+		return sqlstmt.And(l, rt), nil
 	case *filter.Or:
 		l, err := r.compile(e.Left, sc)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
 		rt, err := r.compile(e.Right, sc)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return orCond(l, rt), nil
+		return sqlstmt.Or(l, rt), nil
 	case *filter.Not:
 		x, err := r.compile(e.X, sc)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return notCond(x), nil
+		return sqlstmt.Not(x), nil
 	case *filter.ValuePath:
 		if c, ok, err := r.compileMembershipFilter(e); ok {
 			return c, err
@@ -97,9 +94,9 @@ func (r *Resource) compile(e filter.Expr, sc *scope) (cond, error) {
 		}
 		targets, err := r.resolve(e.Attr, e.At, sc, false)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return r.anyTarget(targets, func(t target) (cond, error) { return r.compare(t, e) })
+		return r.anyTarget(targets, func(t target) (sqlstmt.Pred, error) { return r.compare(t, e) })
 	case *filter.Present:
 		if sc == nil {
 			if c, ok, err := r.compileMembershipFilter(e); ok {
@@ -108,51 +105,51 @@ func (r *Resource) compile(e filter.Expr, sc *scope) (cond, error) {
 		}
 		targets, err := r.resolve(e.Attr, e.At, sc, true)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		return r.anyTarget(targets, func(t target) (cond, error) { return r.present(t), nil })
+		return r.anyTarget(targets, func(t target) (sqlstmt.Pred, error) { return r.present(t), nil })
 	}
-	return cond{}, &FilterError{Pos: e.Pos(), Msg: "unsupported expression"}
+	return sqlstmt.Pred{}, &FilterError{Pos: e.Pos(), Msg: "unsupported expression"}
 }
 
 // anyTarget ORs a condition over every place the attribute is stored: a
 // multi-valued attribute matches when any of its values does.
-func (r *Resource) anyTarget(targets []target, f func(target) (cond, error)) (cond, error) {
-	out := condFalse
+func (r *Resource) anyTarget(targets []target, f func(target) (sqlstmt.Pred, error)) (sqlstmt.Pred, error) {
+	out := sqlstmt.False
 	for _, t := range targets {
 		c, err := f(t)
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		out = orCond(out, c)
+		out = sqlstmt.Or(out, c)
 	}
 	return out, nil
 }
 
-func (r *Resource) compileValuePath(e *filter.ValuePath) (cond, error) {
+func (r *Resource) compileValuePath(e *filter.ValuePath) (sqlstmt.Pred, error) {
 	def, _, err := r.lookupDef(e.Attr, e.At)
 	if err != nil {
-		return cond{}, err
+		return sqlstmt.Pred{}, err
 	}
 	if e.Attr.Sub != "" || def.Type != TypeComplex {
-		return cond{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("%s is not a complex attribute, so it takes no [filter]", e.Attr)}
+		return sqlstmt.Pred{}, &FilterError{Pos: e.At, Msg: fmt.Sprintf("%s is not a complex attribute, so it takes no [filter]", e.Attr)}
 	}
 	va := r.viewAttrOf(def)
 	if va == nil {
-		return cond{}, r.notMapped(e.Attr, e.At)
+		return sqlstmt.Pred{}, r.notMapped(e.Attr, e.At)
 	}
 	def = va.def
 	all := va.allAttrs()
 	if !def.MultiValued {
 		return r.compile(e.Filter, &scope{parent: def, subs: va.subs, all: all})
 	}
-	out := condFalse
+	out := sqlstmt.False
 	for i, en := range va.entries {
 		c, err := r.compile(e.Filter, &scope{parent: def, entry: en, subs: en.subs, first: i == 0, all: all})
 		if err != nil {
-			return cond{}, err
+			return sqlstmt.Pred{}, err
 		}
-		out = orCond(out, c)
+		out = sqlstmt.Or(out, c)
 	}
 	return out, nil
 }

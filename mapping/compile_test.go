@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 func ci(name string, n int64, nullable bool) Column {
@@ -154,14 +155,14 @@ func TestCompileFilter(t *testing.T) {
 			t.Errorf("CompileFilter(%q) error: %v", tt.filter, err)
 			continue
 		}
-		if p.SQL != tt.wantSQL {
-			t.Errorf("CompileFilter(%q).SQL = %s, want %s", tt.filter, p.SQL, tt.wantSQL)
+		if p.SQL() != tt.wantSQL {
+			t.Errorf("CompileFilter(%q).SQL = %s, want %s", tt.filter, p.SQL(), tt.wantSQL)
 		}
-		if diff := cmp.Diff(tt.wantArgs, p.Args); diff != "" {
+		if diff := cmp.Diff(tt.wantArgs, p.Args()); diff != "" {
 			t.Errorf("CompileFilter(%q).Args mismatch (-want +got):\n%s", tt.filter, diff)
 		}
-		if n := strings.Count(p.SQL, "?"); n != len(p.Args) {
-			t.Errorf("CompileFilter(%q): %d placeholders for %d args", tt.filter, n, len(p.Args))
+		if n := strings.Count(p.SQL(), "?"); n != len(p.Args()) {
+			t.Errorf("CompileFilter(%q): %d placeholders for %d args", tt.filter, n, len(p.Args()))
 		}
 	}
 }
@@ -200,8 +201,8 @@ func TestCompileFilterCaseSensitiveColumn(t *testing.T) {
 			t.Errorf("CompileFilter(%q) error: %v", tt.filter, err)
 			continue
 		}
-		if p.SQL != tt.wantSQL || !cmp.Equal(p.Args, tt.wantArgs) {
-			t.Errorf("CompileFilter(%q) = %s %v, want %s %v", tt.filter, p.SQL, p.Args, tt.wantSQL, tt.wantArgs)
+		if p.SQL() != tt.wantSQL || !cmp.Equal(p.Args(), tt.wantArgs) {
+			t.Errorf("CompileFilter(%q) = %s %v, want %s %v", tt.filter, p.SQL(), p.Args(), tt.wantSQL, tt.wantArgs)
 		}
 	}
 }
@@ -253,8 +254,8 @@ func TestCompileFilterErrors(t *testing.T) {
 
 func TestScopeAndID(t *testing.T) {
 	r := boundUsers(t, nil)
-	if p := r.ScopePredicate(""); p.SQL != "`auth_source` IN (?,?)" || !cmp.Equal(p.Args, []any{"saml", "oidc"}) {
-		t.Errorf("ScopePredicate = %s %v", p.SQL, p.Args)
+	if p := r.ScopePredicate(""); p.SQL() != "`auth_source` IN (?,?)" || !cmp.Equal(p.Args(), []any{"saml", "oidc"}) {
+		t.Errorf("ScopePredicate = %s %v", p.SQL(), p.Args())
 	}
 	for _, tt := range []struct {
 		id   string
@@ -270,7 +271,7 @@ func TestScopeAndID(t *testing.T) {
 		{"", false, nil},
 	} {
 		p, ok := r.IDPredicate(tt.id)
-		if ok != tt.ok || (ok && (p.SQL != "`id` = ?" || p.Args[0] != tt.want)) {
+		if ok != tt.ok || (ok && (p.SQL() != "`id` = ?" || p.Args()[0] != tt.want)) {
 			t.Errorf("IDPredicate(%q) = %v %v, want ok=%v %v", tt.id, p, ok, tt.ok, tt.want)
 		}
 	}
@@ -289,11 +290,11 @@ auth: { bearer_tokens: [ { name: a, token: "0123456789abcdef", tenant: "7" } ] }
 	}
 	p := cfg.Users.ScopePredicate("7")
 	want := "`auth_source` IS NOT NULL AND (`auth_source` = ?) IS NOT TRUE AND `deleted_at` IS NULL AND `org_id` = ?"
-	if p.SQL != want {
-		t.Errorf("ScopePredicate = %s, want %s", p.SQL, want)
+	if p.SQL() != want {
+		t.Errorf("ScopePredicate = %s, want %s", p.SQL(), want)
 	}
-	if !cmp.Equal(p.Args, []any{"local", "7"}) {
-		t.Errorf("ScopePredicate args = %v", p.Args)
+	if !cmp.Equal(p.Args(), []any{"local", "7"}) {
+		t.Errorf("ScopePredicate args = %v", p.Args())
 	}
 }
 
@@ -308,15 +309,15 @@ func TestOrder(t *testing.T) {
 	tests := []struct {
 		sortBy string
 		desc   bool
-		want   []OrderKey
+		want   []sqlstmt.OrderKey
 	}{
-		{"", false, []OrderKey{{SQL: "`id`"}}},
-		{"userName", true, []OrderKey{{SQL: "`login`", Desc: true}, {SQL: "`id`", Desc: true}}},
-		{"name.familyName", false, []OrderKey{{SQL: "`last_name`", Nullable: true}, {SQL: "`id`"}}},
-		{"displayName", false, []OrderKey{{SQL: "LOWER(`display_name`)", Nullable: true}, {SQL: "`id`"}}},
-		{"emails", false, []OrderKey{{SQL: "`email`", Nullable: true}, {SQL: "`id`"}}},
-		{"meta.created", false, []OrderKey{{SQL: "`created_at`"}, {SQL: "`id`"}}},
-		{"id", false, []OrderKey{{SQL: "`id`"}}},
+		{"", false, []sqlstmt.OrderKey{{Expr: "`id`"}}},
+		{"userName", true, []sqlstmt.OrderKey{{Expr: "`login`", Desc: true}, {Expr: "`id`", Desc: true}}},
+		{"name.familyName", false, []sqlstmt.OrderKey{{Expr: "`last_name`", Nullable: true}, {Expr: "`id`"}}},
+		{"displayName", false, []sqlstmt.OrderKey{{Expr: "LOWER(`display_name`)", Nullable: true}, {Expr: "`id`"}}},
+		{"emails", false, []sqlstmt.OrderKey{{Expr: "`email`", Nullable: true}, {Expr: "`id`"}}},
+		{"meta.created", false, []sqlstmt.OrderKey{{Expr: "`created_at`"}, {Expr: "`id`"}}},
+		{"id", false, []sqlstmt.OrderKey{{Expr: "`id`"}}},
 	}
 	for _, tt := range tests {
 		got, err := r.Order(tt.sortBy, tt.desc)
@@ -363,8 +364,8 @@ func FuzzCompileFilter(f *testing.F) {
 			}
 			return
 		}
-		if n := strings.Count(p.SQL, "?"); n != len(p.Args) {
-			t.Fatalf("CompileFilter(%q) = %q with %d args", src, p.SQL, len(p.Args))
+		if n := strings.Count(p.SQL(), "?"); n != len(p.Args()) {
+			t.Fatalf("CompileFilter(%q) = %q with %d args", src, p.SQL(), len(p.Args()))
 		}
 	})
 }

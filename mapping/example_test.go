@@ -3,6 +3,7 @@ package mapping_test
 import (
 	"fmt"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -31,8 +32,8 @@ users:
 		`userName eq "x' OR '1'='1"`,
 	} {
 		p, _ := users.CompileFilter(f)
-		where := mapping.And(users.ScopePredicate(""), p)
-		fmt.Printf("%s\n  WHERE %s\n  args %v\n", f, where.SQL, where.Args)
+		where := sqlstmt.And(users.ScopePredicate(""), p)
+		fmt.Printf("%s\n  WHERE %s\n  args %v\n", f, where.SQL(), where.Args())
 	}
 	// Output:
 	// userName eq "bjensen@example.com"

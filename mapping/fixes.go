@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // TableDefinition is how the server defines a table, for the DDL check
@@ -119,7 +121,7 @@ func (fx *fixer) modifyCollation(table string, col *Column) string {
 	if !ok {
 		return ""
 	}
-	return "ALTER TABLE " + quoteIdent(table) + " MODIFY " + quoteIdent(col.Name) + " " + newDef + ";"
+	return "ALTER TABLE " + sqlstmt.Ident(table) + " MODIFY " + sqlstmt.Ident(col.Name) + " " + newDef + ";"
 }
 
 // withCollation rewrites a column definition as SHOW CREATE TABLE prints
@@ -330,7 +332,7 @@ func (fx *fixer) createIndex(table string, cols ...string) (stmt, note string) {
 	q := make([]string, len(parts))
 	var notes []string
 	for i, p := range parts {
-		q[i] = quoteIdent(p.name)
+		q[i] = sqlstmt.Ident(p.name)
 		if p.prefix > 0 {
 			q[i] += "(" + strconv.Itoa(p.prefix) + ")"
 			size := fmt.Sprintf("%d characters (%d bytes)", p.prefix, p.bytes)
@@ -340,7 +342,7 @@ func (fx *fixer) createIndex(table string, cols ...string) (stmt, note string) {
 			notes = append(notes, fmt.Sprintf("%s is indexed by its first %s, which fits the table's index key limit; a lookup still compares the whole value", p.name, size))
 		}
 	}
-	stmt = "CREATE INDEX " + quoteIdent(fx.indexName(table, cols)) + " ON " + quoteIdent(table) + " (" + strings.Join(q, ", ") + ");"
+	stmt = "CREATE INDEX " + sqlstmt.Ident(fx.indexName(table, cols)) + " ON " + sqlstmt.Ident(table) + " (" + strings.Join(q, ", ") + ");"
 	fx.proposed[key] = stmt
 	return stmt, strings.Join(notes, "; ")
 }

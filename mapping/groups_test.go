@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 const groupsYAML = `database: { dsn: x }
@@ -46,7 +47,7 @@ func TestMembershipStatements(t *testing.T) {
 	col := groupsConfig(t, "    column: role_id\n").Members
 	tests := []struct {
 		name string
-		got  Stmt
+		got  sqlstmt.Statement
 		want string
 	}{
 		{"members join", join.MembersQuery(int64(3), "1"),
@@ -67,11 +68,12 @@ func TestMembershipStatements(t *testing.T) {
 			"SELECT COUNT(*) FROM `user_roles` `rs_m` LEFT JOIN `users` `rs_u` ON `rs_u`.`id` = `rs_m`.`user_id` WHERE `rs_m`.`role_id` = ? AND (`rs_u`.`auth_source` = ? AND `rs_u`.`org_id` = ?) IS NOT TRUE"},
 	}
 	for _, tt := range tests {
-		if tt.got.SQL != tt.want {
-			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got.SQL, tt.want)
+		sql, args := tt.got.SQL()
+		if sql != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, sql, tt.want)
 		}
-		if n := strings.Count(tt.got.SQL, "?"); n != len(tt.got.Args) {
-			t.Errorf("%s: %d placeholders, %d args", tt.name, n, len(tt.got.Args))
+		if n := strings.Count(sql, "?"); n != len(args) {
+			t.Errorf("%s: %d placeholders, %d args", tt.name, n, len(args))
 		}
 	}
 	// A thousand members are one statement.
@@ -79,7 +81,7 @@ func TestMembershipStatements(t *testing.T) {
 	for i := range keys {
 		keys[i] = int64(i + 1)
 	}
-	if st := join.AddMembers(int64(3), keys, "1"); len(st) != 1 || len(st[0].Args) != 3000 {
+	if st := join.AddMembers(int64(3), keys, "1"); len(st) != 1 || len(args(st[0])) != 3000 {
 		t.Errorf("adding 1,000 members: %d statements", len(st))
 	}
 	if st := join.RemoveMembers(int64(3), keys, "1"); len(st) != 1 {
@@ -87,9 +89,15 @@ func TestMembershipStatements(t *testing.T) {
 	}
 	// last_wins moves users whatever group they had.
 	last := groupsConfig(t, "    column: role_id\n    rule: last_wins\n").Members
-	if st := last.AddMembers(int64(3), []any{int64(1)}, "1")[0]; strings.Contains(st.SQL, "IS NULL") {
-		t.Errorf("last_wins keeps the first group: %s", st.SQL)
+	if sql, _ := last.AddMembers(int64(3), []any{int64(1)}, "1")[0].SQL(); strings.Contains(sql, "IS NULL") {
+		t.Errorf("last_wins keeps the first group: %s", sql)
 	}
+}
+
+// args are a statement's arguments.
+func args(st sqlstmt.Statement) []any {
+	_, a := st.SQL()
+	return a
 }
 
 func TestMembershipFilters(t *testing.T) {
@@ -108,8 +116,8 @@ func TestMembershipFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		p, err := tt.r.CompileFilter(tt.filter)
-		if err != nil || p.SQL != tt.want {
-			t.Errorf("CompileFilter(%q) = %s, %v\nwant %s", tt.filter, p.SQL, err, tt.want)
+		if err != nil || p.SQL() != tt.want {
+			t.Errorf("CompileFilter(%q) = %s, %v\nwant %s", tt.filter, p.SQL(), err, tt.want)
 		}
 	}
 	if _, err := cfg.Users.CompileFilter(`groups[nope eq "x"]`); err == nil || !strings.Contains(err.Error(), "membership filters use value, display or type") {

@@ -50,8 +50,8 @@ func TestHiddenAttributes(t *testing.T) {
 		`name pr`:         "(`first_name` IS NOT NULL AND `first_name` <> '')",
 		`phoneNumbers pr`: "(`mobile` IS NOT NULL AND `mobile` <> '')",
 	} {
-		if p, err := r.CompileFilter(f); err != nil || p.SQL != want {
-			t.Errorf("CompileFilter(%q) = %q, %v; want %s", f, p.SQL, err, want)
+		if p, err := r.CompileFilter(f); err != nil || p.SQL() != want {
+			t.Errorf("CompileFilter(%q) = %q, %v; want %s", f, p.SQL(), err, want)
 		}
 	}
 	for _, s := range []string{"password", "phoneNumbers.value", "name.middleName"} {

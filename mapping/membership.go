@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -189,9 +190,9 @@ func (m *Membership) groupDisplay() string {
 // userDisplayExpr is what a member's display shows: the user's
 // displayName, or userName when it has none.
 func (m *Membership) userDisplayExpr(alias string) string {
-	login := qcol(alias, m.Users.find(UserSchema, "userName", "", "").Column)
+	login := sqlstmt.Col(alias, m.Users.find(UserSchema, "userName", "", "").Column)
 	if a := m.Users.find(UserSchema, "displayName", "", ""); a != nil && a.Lookup == nil {
-		return "COALESCE(NULLIF(" + qcol(alias, a.Column) + ", ''), " + login + ")"
+		return "COALESCE(NULLIF(" + sqlstmt.Col(alias, a.Column) + ", ''), " + login + ")"
 	}
 	return login
 }
@@ -202,21 +203,21 @@ func (m *Membership) userDisplayExpr(alias string) string {
 // user stays one statement, and a view entry in schema order.
 func (r *Resource) addGroupsView(m *Membership) {
 	g := m.Groups
-	obj := "JSON_OBJECT('value', CAST(" + qcol(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + qcol(aliasGroup, m.groupDisplay()) + ")"
+	obj := "JSON_OBJECT('value', CAST(" + sqlstmt.Col(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + sqlstmt.Col(aliasGroup, m.groupDisplay()) + ")"
 	scope := g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 	var sql string
 	if m.Join != nil {
-		sql = "SELECT CONCAT('[', GROUP_CONCAT(" + obj + " ORDER BY " + qcol(aliasGroup, g.IDColumn) + " SEPARATOR ','), ']')" +
-			" FROM " + quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) +
-			" JOIN " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) + " ON " + qcol(aliasGroup, g.IDColumn) + " = " + qcol(aliasMember, m.Join.Group) +
-			" WHERE " + qcol(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
+		sql = "SELECT CONCAT('[', GROUP_CONCAT(" + obj + " ORDER BY " + sqlstmt.Col(aliasGroup, g.IDColumn) + " SEPARATOR ','), ']')" +
+			" FROM " + sqlstmt.Ident(m.Join.Table) + " " + sqlstmt.Ident(aliasMember) +
+			" JOIN " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup) + " ON " + sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + sqlstmt.Col(aliasMember, m.Join.Group) +
+			" WHERE " + sqlstmt.Col(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
 	} else {
-		sql = "SELECT CONCAT('[', " + obj + ", ']') FROM " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) +
-			" WHERE " + qcol(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
+		sql = "SELECT CONCAT('[', " + obj + ", ']') FROM " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup) +
+			" WHERE " + sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
 	}
-	if scope.k == 0 {
-		sql += " AND " + scope.operand('a')
-		r.groupsArgs = scope.args
+	if !scope.Constant() {
+		sql += " AND " + scope.SQL()
+		r.groupsArgs = scope.Args()
 	}
 	r.groupsExpr = "(" + sql + ")"
 	def := coreUser.Attr("groups")

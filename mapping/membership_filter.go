@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
 
@@ -27,17 +28,17 @@ func (r *Resource) membershipName() string {
 // groups[value eq "3"], members.value eq "42" or members pr, into EXISTS
 // over the membership, with the members' and groups' scopes applied. ok is
 // false when e is not about membership.
-func (r *Resource) compileMembershipFilter(e filter.Expr) (c cond, ok bool, err error) {
+func (r *Resource) compileMembershipFilter(e filter.Expr) (c sqlstmt.Pred, ok bool, err error) {
 	var inner filter.Expr
 	switch x := e.(type) {
 	case *filter.ValuePath:
 		if !r.membershipAttr(x.Attr) {
-			return cond{}, false, nil
+			return sqlstmt.Pred{}, false, nil
 		}
 		inner = x.Filter
 	case *filter.Compare:
 		if !r.membershipAttr(x.Attr) {
-			return cond{}, false, nil
+			return sqlstmt.Pred{}, false, nil
 		}
 		sub := x.Attr.Sub
 		if sub == "" {
@@ -46,21 +47,21 @@ func (r *Resource) compileMembershipFilter(e filter.Expr) (c cond, ok bool, err 
 		inner = &filter.Compare{At: x.At, Attr: filter.AttrPath{Name: sub}, Op: x.Op, Value: x.Value}
 	case *filter.Present:
 		if !r.membershipAttr(x.Attr) {
-			return cond{}, false, nil
+			return sqlstmt.Pred{}, false, nil
 		}
 		if x.Attr.Sub == "" {
-			return r.memberExists(condTrue), true, nil
+			return r.memberExists(sqlstmt.True), true, nil
 		}
 		inner = &filter.Present{At: x.At, Attr: filter.AttrPath{Name: x.Attr.Sub}}
 	default:
-		return cond{}, false, nil
+		return sqlstmt.Pred{}, false, nil
 	}
 	c, err = r.compile(inner, &scope{memberTargets: r.memberTargets()})
 	if err != nil {
-		return cond{}, true, err
+		return sqlstmt.Pred{}, true, err
 	}
-	if c.k == -1 {
-		return condFalse, true, nil
+	if c.IsFalse() {
+		return sqlstmt.False, true, nil
 	}
 	return r.memberExists(c), true, nil
 }
@@ -77,50 +78,47 @@ func (r *Resource) memberTargets() map[string]target {
 			dcol = disp.Column
 		}
 		return map[string]target{
-			"value":   {expr: qcol(aliasUser, u.IDColumn), column: u.IDColumn, typ: TypeString, caseExact: true, name: "members.value", colFacts: u.column(u.IDColumn)},
+			"value":   {expr: sqlstmt.Col(aliasUser, u.IDColumn), column: u.IDColumn, typ: TypeString, caseExact: true, name: "members.value", colFacts: u.column(u.IDColumn)},
 			"display": {expr: m.userDisplayExpr(aliasUser), column: dcol, typ: TypeString, name: "members.display", colFacts: u.column(dcol)},
 			"type":    {isConst: true, value: "User", typ: TypeString, name: "members.type"},
 		}
 	}
 	g := m.Groups
 	return map[string]target{
-		"value":   {expr: qcol(aliasGroup, g.IDColumn), column: g.IDColumn, typ: TypeString, caseExact: true, name: "groups.value", colFacts: g.column(g.IDColumn)},
-		"display": {expr: qcol(aliasGroup, m.groupDisplay()), column: m.groupDisplay(), typ: TypeString, name: "groups.display", colFacts: g.column(m.groupDisplay())},
+		"value":   {expr: sqlstmt.Col(aliasGroup, g.IDColumn), column: g.IDColumn, typ: TypeString, caseExact: true, name: "groups.value", colFacts: g.column(g.IDColumn)},
+		"display": {expr: sqlstmt.Col(aliasGroup, m.groupDisplay()), column: m.groupDisplay(), typ: TypeString, name: "groups.display", colFacts: g.column(m.groupDisplay())},
 		"type":    {isConst: true, value: "direct", typ: TypeString, name: "groups.type"},
 	}
 }
 
 // memberExists wraps c, a condition on the membership aliases, in EXISTS
 // correlated with the resource's row.
-func (r *Resource) memberExists(c cond) cond {
+func (r *Resource) memberExists(c sqlstmt.Pred) sqlstmt.Pred {
 	m := r.members
 	var from, where string
-	var sc cond
+	var sc sqlstmt.Pred
 	if r.Type == "Group" {
 		u := m.Users
 		if m.Join != nil {
-			from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " JOIN " + quoteIdent(u.Table) + " " + quoteIdent(aliasUser) +
-				" ON " + qcol(aliasUser, u.IDColumn) + " = " + qcol(aliasMember, m.Join.User)
-			where = qcol(aliasMember, m.Join.Group) + " = " + r.qualified(r.IDColumn)
+			from = m.joinUsers()
+			where = sqlstmt.Col(aliasMember, m.Join.Group) + " = " + r.qualified(r.IDColumn)
 		} else {
-			from = quoteIdent(u.Table) + " " + quoteIdent(aliasUser)
-			where = qcol(aliasUser, m.Column) + " = " + r.qualified(r.IDColumn)
+			from = sqlstmt.Table(u.Table, aliasUser)
+			where = sqlstmt.Col(aliasUser, m.Column) + " = " + r.qualified(r.IDColumn)
 		}
 		sc = u.scopeCond(aliasUser, nil, r.qualifiedTenant())
 	} else {
 		g := m.Groups
 		if m.Join != nil {
-			from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " JOIN " + quoteIdent(g.Table) + " " + quoteIdent(aliasGroup) +
-				" ON " + qcol(aliasGroup, g.IDColumn) + " = " + qcol(aliasMember, m.Join.Group)
-			where = qcol(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
+			from = sqlstmt.Join(sqlstmt.Table(m.Join.Table, aliasMember), g.Table, aliasGroup, sqlstmt.Col(aliasGroup, g.IDColumn)+" = "+sqlstmt.Col(aliasMember, m.Join.Group))
+			where = sqlstmt.Col(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
 		} else {
-			from = quoteIdent(g.Table) + " " + quoteIdent(aliasGroup)
-			where = qcol(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
+			from = sqlstmt.Table(g.Table, aliasGroup)
+			where = sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
 		}
 		sc = g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 	}
-	all := andCond(andCond(sqlCond(where), sc), c)
-	return cond{sql: "EXISTS (SELECT 1 FROM " + from + " WHERE " + all.sql + ")", args: all.args}
+	return sqlstmt.Exists(from, sqlstmt.And(sqlstmt.Cond(where), sc, c))
 }
 
 // memberTarget resolves a sub-attribute inside a membership filter.

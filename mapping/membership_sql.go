@@ -1,41 +1,46 @@
 package mapping
 
-import "strings"
-
-// Stmt is one SQL statement with its arguments.
-type Stmt struct {
-	SQL  string
-	Args []any
-}
+import "github.com/retroscim/retroscim/legacy/sqlstmt"
 
 // MembersQuery selects the in-scope members of a group, ordered by id:
 // each row is (user id, display). Users outside the user scope or tenant
 // are never shown as members.
-func (m *Membership) MembersQuery(groupID any, tenant string) Stmt {
+func (m *Membership) MembersQuery(groupID any, tenant string) sqlstmt.Select {
 	from, c := m.membersFrom(groupID, tenant, nil)
-	id := qcol(aliasUser, m.Users.IDColumn)
-	return Stmt{SQL: "SELECT " + id + ", " + m.userDisplayExpr(aliasUser) + " FROM " + from + " WHERE " + c.sql + " ORDER BY " + id, Args: c.args}
+	id := sqlstmt.Col(aliasUser, m.Users.IDColumn)
+	return sqlstmt.Select{Columns: []string{id, m.userDisplayExpr(aliasUser)}, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}}
+}
+
+// joinUsers is the join table joined with the users of its rows.
+func (m *Membership) joinUsers() string {
+	u := m.Users
+	return sqlstmt.Join(sqlstmt.Table(m.Join.Table, aliasMember), u.Table, aliasUser, sqlstmt.Col(aliasUser, u.IDColumn)+" = "+sqlstmt.Col(aliasMember, m.Join.User))
 }
 
 // membersFrom is the FROM clause and condition that find a group's
 // in-scope members, restricted to keys when it is not nil.
-func (m *Membership) membersFrom(groupID any, tenant string, keys []any) (string, cond) {
+func (m *Membership) membersFrom(groupID any, tenant string, keys []any) (string, sqlstmt.Pred) {
 	u := m.Users
 	var from string
-	var c cond
+	var c sqlstmt.Pred
 	if m.Join != nil {
-		from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " JOIN " + quoteIdent(u.Table) + " " + quoteIdent(aliasUser) +
-			" ON " + qcol(aliasUser, u.IDColumn) + " = " + qcol(aliasMember, m.Join.User)
-		c = sqlCond(qcol(aliasMember, m.Join.Group)+" = ?", groupID)
+		from = m.joinUsers()
+		c = sqlstmt.Eq(sqlstmt.Col(aliasMember, m.Join.Group), groupID)
 	} else {
-		from = quoteIdent(u.Table) + " " + quoteIdent(aliasUser)
-		c = sqlCond(qcol(aliasUser, m.Column)+" = ?", groupID)
+		from = sqlstmt.Table(u.Table, aliasUser)
+		c = sqlstmt.Eq(sqlstmt.Col(aliasUser, m.Column), groupID)
 	}
-	c = andCond(c, u.scopeCond(aliasUser, u.tenantArg(tenant), ""))
+	c = sqlstmt.And(c, u.scopeCond(aliasUser, u.tenantArg(tenant), ""))
 	if keys != nil {
-		c = andCond(c, sqlCond(qcol(aliasUser, u.IDColumn)+" IN ("+placeholders(len(keys))+")", keys...))
+		c = sqlstmt.And(c, keysIn(sqlstmt.Col(aliasUser, u.IDColumn), keys))
 	}
 	return from, c
+}
+
+// keysIn is expr IN (keys), spelled the same way whatever the number of
+// keys (the statements here take validated, non-NULL keys).
+func keysIn(expr string, keys []any) sqlstmt.Pred {
+	return sqlstmt.Cond(expr+" IN ("+sqlstmt.Placeholders(len(keys))+")", keys...)
 }
 
 // UserKeys parses member ids into key values of the users' id column.
@@ -47,56 +52,59 @@ func (m *Membership) UserKeys(ids []string) (keys []any, invalid []string) {
 			invalid = append(invalid, id)
 			continue
 		}
-		keys = append(keys, p.Args[len(p.Args)-1])
+		args := p.Args()
+		keys = append(keys, args[len(args)-1])
 	}
 	return keys, invalid
 }
 
+// usersWhere selects the ids of the users SCIM may manage (inside the
+// user scope and the tenant) that also meet c.
+func (m *Membership) usersWhere(tenant string, c sqlstmt.Pred) sqlstmt.Select {
+	u := m.Users
+	return sqlstmt.Select{Columns: []string{sqlstmt.Ident(u.IDColumn)}, From: sqlstmt.Ident(u.Table), Where: sqlstmt.And(u.scopeCond("", u.tenantArg(tenant), ""), c)}
+}
+
 // InScopeUsers selects which of the given user keys are users SCIM may
 // manage (inside the user scope and the tenant).
-func (m *Membership) InScopeUsers(keys []any, tenant string) Stmt {
-	u := m.Users
-	c := andCond(u.scopeCond("", u.tenantArg(tenant), ""), sqlCond(quoteIdent(u.IDColumn)+" IN ("+placeholders(len(keys))+")", keys...))
-	return Stmt{SQL: "SELECT " + quoteIdent(u.IDColumn) + " FROM " + quoteIdent(u.Table) + " WHERE " + c.sql, Args: c.args}
+func (m *Membership) InScopeUsers(keys []any, tenant string) sqlstmt.Select {
+	return m.usersWhere(tenant, keysIn(sqlstmt.Ident(m.Users.IDColumn), keys))
 }
 
 // CurrentMembers selects the keys of the group's in-scope members,
 // restricted to keys when it is not nil.
-func (m *Membership) CurrentMembers(groupID any, keys []any, tenant string) Stmt {
+func (m *Membership) CurrentMembers(groupID any, keys []any, tenant string) sqlstmt.Select {
 	from, c := m.membersFrom(groupID, tenant, keys)
-	return Stmt{SQL: "SELECT " + qcol(aliasUser, m.Users.IDColumn) + " FROM " + from + " WHERE " + c.sql, Args: c.args}
+	return sqlstmt.Select{Columns: []string{sqlstmt.Col(aliasUser, m.Users.IDColumn)}, From: from, Where: c}
 }
 
 // AddMembers returns the statements that add users (validated, in scope,
 // not yet members) to a group: one multi-row INSERT into the join table,
 // or one UPDATE of the group column following the rule.
-func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []Stmt {
+func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []sqlstmt.Statement {
 	if len(keys) == 0 {
 		return nil
 	}
 	if m.Join != nil {
-		cols := []string{quoteIdent(m.Join.User), quoteIdent(m.Join.Group)}
+		in := sqlstmt.InsertRows{Table: m.Join.Table, Columns: []string{m.Join.User, m.Join.Group}}
 		for _, d := range m.Join.Defaults {
-			cols = append(cols, quoteIdent(d.Column))
+			in.Columns = append(in.Columns, d.Column)
 		}
-		row := "(" + placeholders(len(cols)) + ")"
-		rows := make([]string, len(keys))
-		args := make([]any, 0, len(keys)*len(cols))
-		for i, k := range keys {
-			rows[i] = row
-			args = append(args, k, groupID)
+		for _, k := range keys {
+			row := []any{k, groupID}
 			for _, d := range m.Join.Defaults {
-				args = append(args, d.Value)
+				row = append(row, d.Value)
 			}
+			in.Rows = append(in.Rows, row)
 		}
-		return []Stmt{{SQL: "INSERT INTO " + quoteIdent(m.Join.Table) + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(rows, ", "), Args: args}}
+		return []sqlstmt.Statement{in}
 	}
-	c := andCond(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), sqlCond(quoteIdent(m.Users.IDColumn)+" IN ("+placeholders(len(keys))+")", keys...))
+	c := sqlstmt.And(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), keysIn(sqlstmt.Ident(m.Users.IDColumn), keys))
 	if m.Rule == FirstWins {
-		col := quoteIdent(m.Column)
-		c = andCond(c, sqlCond("("+col+" IS NULL OR "+col+" = ?)", groupID))
+		col := sqlstmt.Ident(m.Column)
+		c = sqlstmt.And(c, sqlstmt.Or(sqlstmt.IsNull(col), sqlstmt.Eq(col, groupID)))
 	}
-	return []Stmt{m.updateUsers(Assignment{Column: m.Column, Value: groupID}, c)}
+	return []sqlstmt.Statement{m.updateUsers(Assignment{Column: m.Column, Value: groupID}, c)}
 }
 
 // Unclaimed selects which of the given user keys an add can take into the
@@ -104,91 +112,74 @@ func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []Stmt {
 // (a user keeps the group assigned first, and the add changes nothing for
 // the others). ok is false when every key can be added (a join table, or
 // last_wins) and there is nothing to ask.
-func (m *Membership) Unclaimed(keys []any, tenant string) (st Stmt, ok bool) {
+func (m *Membership) Unclaimed(keys []any, tenant string) (q sqlstmt.Select, ok bool) {
 	if m.Join != nil || m.Rule != FirstWins || len(keys) == 0 {
-		return Stmt{}, false
+		return sqlstmt.Select{}, false
 	}
-	u := m.Users
-	c := andCond(u.scopeCond("", u.tenantArg(tenant), ""), sqlCond(quoteIdent(u.IDColumn)+" IN ("+placeholders(len(keys))+") AND "+quoteIdent(m.Column)+" IS NULL", keys...))
-	return Stmt{SQL: "SELECT " + quoteIdent(u.IDColumn) + " FROM " + quoteIdent(u.Table) + " WHERE " + c.sql, Args: c.args}, true
+	return m.usersWhere(tenant, sqlstmt.And(keysIn(sqlstmt.Ident(m.Users.IDColumn), keys), sqlstmt.IsNull(sqlstmt.Ident(m.Column)))), true
 }
 
 // RemoveMembers returns the statements that take in-scope users out of a
 // group. Users outside the scope keep their memberships.
-func (m *Membership) RemoveMembers(groupID any, keys []any, tenant string) []Stmt {
+func (m *Membership) RemoveMembers(groupID any, keys []any, tenant string) []sqlstmt.Statement {
 	if len(keys) == 0 {
 		return nil
 	}
 	u := m.Users
 	if m.Join != nil {
-		inScope := "SELECT " + quoteIdent(u.IDColumn) + " FROM " + quoteIdent(u.Table) + " WHERE "
-		sc := u.scopeCond("", u.tenantArg(tenant), "")
-		args := []any{groupID}
-		args = append(args, keys...)
-		where := quoteIdent(m.Join.Group) + " = ? AND " + quoteIdent(m.Join.User) + " IN (" + placeholders(len(keys)) + ")"
-		if sc.k == 0 {
+		where := sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(m.Join.Group), groupID), keysIn(sqlstmt.Ident(m.Join.User), keys))
+		if sc := u.scopeCond("", u.tenantArg(tenant), ""); !sc.Constant() {
 			// MySQL refuses a subquery on the table being deleted from, but
 			// this one reads the users table, not the join table.
-			where += " AND " + quoteIdent(m.Join.User) + " IN (" + inScope + sc.sql + ")"
-			args = append(args, sc.args...)
+			where = sqlstmt.And(where, sqlstmt.InSelect(sqlstmt.Ident(m.Join.User), sqlstmt.Select{Columns: []string{sqlstmt.Ident(u.IDColumn)}, From: sqlstmt.Ident(u.Table), Where: sc}))
 		}
-		return []Stmt{{SQL: "DELETE FROM " + quoteIdent(m.Join.Table) + " WHERE " + where, Args: args}}
+		return []sqlstmt.Statement{sqlstmt.Delete{Table: m.Join.Table, Where: where}}
 	}
-	c := andCond(u.scopeCond("", u.tenantArg(tenant), ""), sqlCond(quoteIdent(u.IDColumn)+" IN ("+placeholders(len(keys))+") AND "+quoteIdent(m.Column)+" = ?", append(append([]any{}, keys...), groupID)...))
+	c := sqlstmt.And(u.scopeCond("", u.tenantArg(tenant), ""), keysIn(sqlstmt.Ident(u.IDColumn), keys), sqlstmt.Eq(sqlstmt.Ident(m.Column), groupID))
+	return []sqlstmt.Statement{m.updateUsers(m.clearGroup(), c)}
+}
+
+// clearGroup is the assignment that takes a user out of every group kept in
+// the group column: NULL, or the column's DEFAULT when it takes no NULL.
+func (m *Membership) clearGroup() Assignment {
 	clear := Assignment{Column: m.Column}
-	if col := u.column(m.Column); !col.Nullable {
+	if !m.Users.column(m.Column).Nullable {
 		clear.SQL = "DEFAULT"
 	}
-	return []Stmt{m.updateUsers(clear, c)}
+	return clear
 }
 
 // updateUsers writes the group column of users, maintaining the users'
 // last-modified and version columns as any user write does.
-func (m *Membership) updateUsers(set Assignment, where cond) Stmt {
+func (m *Membership) updateUsers(set Assignment, where sqlstmt.Pred) sqlstmt.Update {
 	u := m.Users
-	all := append([]Assignment{set}, u.bump([]Assignment{set})...)
-	var parts []string
-	var args []any
-	for _, a := range all {
-		if a.SQL != "" {
-			parts = append(parts, quoteIdent(a.Column)+" = "+a.SQL)
-		} else {
-			parts = append(parts, quoteIdent(a.Column)+" = ?")
-			args = append(args, a.Value)
-		}
-	}
-	return Stmt{SQL: "UPDATE " + quoteIdent(u.Table) + " SET " + strings.Join(parts, ", ") + " WHERE " + where.sql, Args: append(args, where.args...)}
+	return sqlstmt.Update{Table: u.Table, Set: assignments(append([]Assignment{set}, u.bump([]Assignment{set})...)), Where: where}
 }
 
 // OutsideHolders counts the group's memberships held by users outside the
 // scope or tenant (local accounts keeping an app role). Such a group is not
 // deleted: SCIM must not change what it cannot see.
-func (m *Membership) OutsideHolders(groupID any, tenant string) Stmt {
+func (m *Membership) OutsideHolders(groupID any, tenant string) sqlstmt.Select {
 	u := m.Users
 	inScope := u.scopeCond(aliasUser, u.tenantArg(tenant), "")
-	var from, where string
+	var from string
+	var held sqlstmt.Pred
 	if m.Join != nil {
-		from = quoteIdent(m.Join.Table) + " " + quoteIdent(aliasMember) + " LEFT JOIN " + quoteIdent(u.Table) + " " + quoteIdent(aliasUser) +
-			" ON " + qcol(aliasUser, u.IDColumn) + " = " + qcol(aliasMember, m.Join.User)
-		where = qcol(aliasMember, m.Join.Group) + " = ?"
+		from = sqlstmt.LeftJoin(sqlstmt.Table(m.Join.Table, aliasMember), u.Table, aliasUser, sqlstmt.Col(aliasUser, u.IDColumn)+" = "+sqlstmt.Col(aliasMember, m.Join.User))
+		held = sqlstmt.Eq(sqlstmt.Col(aliasMember, m.Join.Group), groupID)
 	} else {
-		from = quoteIdent(u.Table) + " " + quoteIdent(aliasUser)
-		where = qcol(aliasUser, m.Column) + " = ?"
+		from = sqlstmt.Table(u.Table, aliasUser)
+		held = sqlstmt.Eq(sqlstmt.Col(aliasUser, m.Column), groupID)
 	}
-	c := andCond(sqlCond(where, groupID), notCond(inScope))
-	return Stmt{SQL: "SELECT COUNT(*) FROM " + from + " WHERE " + c.sql, Args: c.args}
+	return sqlstmt.Select{Columns: []string{"COUNT(*)"}, From: from, Where: sqlstmt.And(held, sqlstmt.Not(inScope))}
 }
 
 // DeleteMemberships removes every membership of a group, before the group
 // itself is deleted (OutsideHolders has confirmed they are all in scope).
-func (m *Membership) DeleteMemberships(groupID any, tenant string) []Stmt {
+func (m *Membership) DeleteMemberships(groupID any, tenant string) []sqlstmt.Statement {
 	if m.Join != nil {
-		return []Stmt{{SQL: "DELETE FROM " + quoteIdent(m.Join.Table) + " WHERE " + quoteIdent(m.Join.Group) + " = ?", Args: []any{groupID}}}
+		return []sqlstmt.Statement{sqlstmt.Delete{Table: m.Join.Table, Where: sqlstmt.Eq(sqlstmt.Ident(m.Join.Group), groupID)}}
 	}
-	c := andCond(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), sqlCond(quoteIdent(m.Column)+" = ?", groupID))
-	clear := Assignment{Column: m.Column}
-	if !m.Users.column(m.Column).Nullable {
-		clear.SQL = "DEFAULT"
-	}
-	return []Stmt{m.updateUsers(clear, c)}
+	c := sqlstmt.And(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), sqlstmt.Eq(sqlstmt.Ident(m.Column), groupID))
+	return []sqlstmt.Statement{m.updateUsers(m.clearGroup(), c)}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Privileges answers what the database account retroscim connects with
@@ -211,7 +213,7 @@ func (c *Config) checkPrivileges(facts SchemaFacts, add addFunc) {
 		f := add(SevNote, "privileges", 0, "store", "retroscim's own tables (%s, %s) do not exist, and the database account %s may not create them (retroscim migrate needs CREATE); until they exist only configuration tokens are accepted and writes are audited in the log only", own.Tokens, own.Audit, facts.Account)
 		if db, _, ok := strings.Cut(own.Tokens, "."); ok {
 			// A schema of their own: CREATE on it covers CREATE DATABASE.
-			f.Fix = "GRANT CREATE, SELECT, INSERT, UPDATE ON " + quoteIdent(db) + ".* TO " + facts.Account + ";"
+			f.Fix = "GRANT CREATE, SELECT, INSERT, UPDATE ON " + sqlstmt.Ident(db) + ".* TO " + facts.Account + ";"
 		} else {
 			// CREATE on the two tables only, not on the app's database.
 			f.Fix = grantStatement("CREATE, SELECT, INSERT, UPDATE", facts.Database, own.Tokens, nil, true, facts.Account) + " " +
@@ -223,16 +225,16 @@ func (c *Config) checkPrivileges(facts SchemaFacts, add addFunc) {
 // grantStatement is the GRANT of priv on table (in database unless
 // qualified) to account: on columns, or on the whole table.
 func grantStatement(priv, database, table string, columns []string, whole bool, account string) string {
-	target := quoteIdent(table)
+	target := sqlstmt.Ident(table)
 	if !strings.Contains(table, ".") {
-		target = quoteIdent(database) + "." + quoteIdent(table)
+		target = sqlstmt.Ident(database) + "." + sqlstmt.Ident(table)
 	}
 	if whole || len(columns) == 0 {
 		return "GRANT " + priv + " ON " + target + " TO " + account + ";"
 	}
 	q := make([]string, len(columns))
 	for i, c := range columns {
-		q[i] = quoteIdent(c)
+		q[i] = sqlstmt.Ident(c)
 	}
 	return "GRANT " + priv + " (" + strings.Join(q, ", ") + ") ON " + target + " TO " + account + ";"
 }

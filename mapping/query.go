@@ -2,71 +2,42 @@ package mapping
 
 import (
 	"strconv"
-	"strings"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
-
-// And joins predicates with AND, skipping empty ones. Predicates from this
-// package are always safe to join this way (see cond.predicate).
-func And(preds ...Predicate) Predicate {
-	var parts []string
-	var args []any
-	for _, p := range preds {
-		if p.SQL == "" || p.SQL == "TRUE" {
-			continue
-		}
-		parts = append(parts, p.SQL)
-		args = append(args, p.Args...)
-	}
-	switch len(parts) {
-	case 0:
-		return Predicate{SQL: "TRUE"}
-	case 1:
-		return Predicate{SQL: parts[0], Args: args}
-	}
-	return Predicate{SQL: strings.Join(parts, " AND "), Args: args}
-}
 
 // ScopePredicate restricts a statement to the rows SCIM may see and change:
 // the mapping's scope and, when the mapping has tenants, the caller's
 // tenant. It is part of every statement retroscim runs on the table.
-func (r *Resource) ScopePredicate(tenant string) Predicate {
-	return r.scopeCond("", r.tenantArg(tenant), "").predicate()
+func (r *Resource) ScopePredicate(tenant string) sqlstmt.Pred {
+	return r.scopeCond("", r.tenantArg(tenant), "")
 }
 
 // scopeCond is the scope and tenant condition with columns qualified by
 // alias (unqualified when empty). The tenant column is compared with
 // tenantExpr when set (a correlated column such as `users`.`org_id`),
 // otherwise with the tenant value.
-func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) cond {
-	c := condTrue
+func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstmt.Pred {
+	c := sqlstmt.True
 	for _, t := range r.Scope {
-		col := qcol(alias, t.Column)
-		in := inList(col, t.Values)
+		col := sqlstmt.Col(alias, t.Column)
+		in := sqlstmt.In(col, t.Values)
 		if t.Negate {
-			in = notCond(in)
+			in = sqlstmt.Not(in)
 			// A NULL column is outside a negated scope too: unknown is not "allowed".
-			in = andCond(sqlCond(col+" IS NOT NULL"), in)
+			in = sqlstmt.And(sqlstmt.Cond(col+" IS NOT NULL"), in)
 		}
-		c = andCond(c, in)
+		c = sqlstmt.And(c, in)
 	}
 	if r.TenantColumn != "" {
 		if tenantExpr != "" {
-			c = andCond(c, sqlCond(qcol(alias, r.TenantColumn)+" = "+tenantExpr))
+			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = "+tenantExpr))
 		} else {
-			c = andCond(c, sqlCond(qcol(alias, r.TenantColumn)+" = ?", tenant))
+			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = ?", tenant))
 		}
 	}
 	return c
-}
-
-// qcol quotes a column, qualified by a table alias when one is given.
-func qcol(alias, column string) string {
-	if alias == "" {
-		return quoteIdent(column)
-	}
-	return quoteIdent(alias) + "." + quoteIdent(column)
 }
 
 // TenantArg is the tenant as a value of the tenant column: an integer for
@@ -85,43 +56,33 @@ func (r *Resource) tenantArg(tenant string) any {
 // IDPredicate matches the row whose SCIM id is id. ok is false when id
 // cannot be a key of this table (not a canonical integer for an integer
 // key), so the caller can answer 404 without a query.
-func (r *Resource) IDPredicate(id string) (p Predicate, ok bool) {
+func (r *Resource) IDPredicate(id string) (p sqlstmt.Pred, ok bool) {
 	col := r.column(r.IDColumn)
 	switch col.kind() {
 	case kindInteger:
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
-			return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{n}}, true
+			return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), n), true
 		}
 		if n, err := strconv.ParseUint(id, 10, 64); err == nil && strconv.FormatUint(n, 10) == id {
-			return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{n}}, true
+			return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), n), true
 		}
-		return Predicate{}, false
+		return sqlstmt.Pred{}, false
 	case kindText, kindBinary:
 		if id == "" || (col.MaxChars > 0 && int64(len([]rune(id))) > col.MaxChars) {
-			return Predicate{}, false
+			return sqlstmt.Pred{}, false
 		}
-		return compareText(target{column: r.IDColumn, caseExact: true}, col, filter.Eq, id).predicate(), true
+		return compareText(target{column: r.IDColumn, caseExact: true}, col, filter.Eq, id), true
 	}
-	return Predicate{SQL: quoteIdent(r.IDColumn) + " = ?", Args: []any{id}}, true
-}
-
-// OrderKey is one ORDER BY key: a SQL expression over the table's columns.
-// Nullable says, from the live schema, that the expression can be NULL: the
-// list then sorts those rows last ascending and first descending (RFC 7644
-// §3.4.2.3). Keys of NOT NULL columns stay bare so an index gives the order.
-type OrderKey struct {
-	SQL      string
-	Desc     bool
-	Nullable bool
+	return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), id), true
 }
 
 // Order returns the sort keys for a list: the sortBy attribute, if any,
 // then the id column, which makes the order total so that pages can
 // continue from the last row seen (keyset pagination).
-func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
-	idKey := OrderKey{SQL: quoteIdent(r.IDColumn), Desc: descending}
+func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, error) {
+	idKey := sqlstmt.OrderKey{Expr: sqlstmt.Ident(r.IDColumn), Desc: descending}
 	if sortBy == "" {
-		return []OrderKey{idKey}, nil
+		return []sqlstmt.OrderKey{idKey}, nil
 	}
 	p, err := filter.ParseAttrPath(sortBy)
 	if err != nil {
@@ -141,14 +102,14 @@ func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
 	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
 	switch {
 	case t.isConst || t.absent || (t.active && r.Active.Column == ""):
-		return []OrderKey{idKey}, nil
+		return []sqlstmt.OrderKey{idKey}, nil
 	case t.column == r.IDColumn:
-		return []OrderKey{idKey}, nil
+		return []sqlstmt.OrderKey{idKey}, nil
 	case t.lookup != nil:
-		return []OrderKey{{SQL: "(" + r.lookupValueSQL(t.lookup) + ")", Desc: descending, Nullable: true}, idKey}, nil
+		return []sqlstmt.OrderKey{{Expr: "(" + r.lookupValueSQL(t.lookup) + ")", Desc: descending, Nullable: true}, idKey}, nil
 	}
 	col := r.column(t.column)
-	expr := quoteIdent(t.column)
+	expr := sqlstmt.Ident(t.column)
 	if col.kind() == kindText && !t.active {
 		switch {
 		case !t.caseExact && !col.CaseInsensitive():
@@ -157,5 +118,5 @@ func (r *Resource) Order(sortBy string, descending bool) ([]OrderKey, error) {
 			expr += " COLLATE " + col.binCollation()
 		}
 	}
-	return []OrderKey{{SQL: expr, Desc: descending, Nullable: col.Nullable}, idKey}, nil
+	return []sqlstmt.OrderKey{{Expr: expr, Desc: descending, Nullable: col.Nullable}, idKey}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
 
@@ -242,7 +243,7 @@ func (t target) sqlCol() string {
 	if t.expr != "" {
 		return t.expr
 	}
-	return quoteIdent(t.column)
+	return sqlstmt.Ident(t.column)
 }
 
 // lookupDef finds the definition of a top-level attribute, honouring an

@@ -204,3 +204,7 @@ func (r *Resource) find(schemaURI, name, sub, entryType string) *Attribute {
 	}
 	return nil
 }
+
+// Section is the configuration section the resource is mapped in: users or
+// groups.
+func (r *Resource) Section() string { return r.key }

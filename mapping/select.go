@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // buildSelect fixes the SQL expressions a read selects and where each
@@ -17,7 +19,7 @@ func (r *Resource) buildSelect() {
 		if i, ok := r.colIndex[lc]; ok {
 			return i
 		}
-		r.selectExprs = append(r.selectExprs, quoteIdent(col))
+		r.selectExprs = append(r.selectExprs, sqlstmt.Ident(col))
 		r.colIndex[lc] = len(r.selectExprs) - 1
 		return len(r.selectExprs) - 1
 	}
@@ -51,10 +53,10 @@ func (r *Resource) buildSelect() {
 // for the current row.
 func (r *Resource) lookupValueSQL(a *Attribute) string {
 	l := a.Lookup
-	lt := quoteIdent(l.Table)
-	sql := "SELECT " + lt + "." + quoteIdent(l.Match) + " FROM " + lt + " WHERE " + lt + "." + quoteIdent(l.Key) + " = " + r.qualified(a.Column)
+	lt := sqlstmt.Ident(l.Table)
+	sql := "SELECT " + lt + "." + sqlstmt.Ident(l.Match) + " FROM " + lt + " WHERE " + lt + "." + sqlstmt.Ident(l.Key) + " = " + r.qualified(a.Column)
 	if l.Tenant != "" {
-		sql += " AND " + lt + "." + quoteIdent(l.Tenant) + " = " + r.qualified(r.TenantColumn)
+		sql += " AND " + lt + "." + sqlstmt.Ident(l.Tenant) + " = " + r.qualified(r.TenantColumn)
 	}
 	return sql
 }
@@ -65,7 +67,7 @@ func (r *Resource) qualified(col string) string {
 	if i := strings.LastIndexByte(t, '.'); i >= 0 {
 		t = t[i+1:]
 	}
-	return quoteIdent(t) + "." + quoteIdent(col)
+	return sqlstmt.Ident(t) + "." + sqlstmt.Ident(col)
 }
 
 // SelectExprs lists the SQL expressions a read of this resource selects; a

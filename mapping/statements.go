@@ -6,19 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/filter"
 )
-
-// RowPredicate matches the row whose SCIM id is id, inside the scope and
-// the tenant: every write is confined to it. ok is false when id cannot be
-// a key (the caller answers 404 without a query).
-func (r *Resource) RowPredicate(id, tenant string) (Predicate, bool) {
-	idp, ok := r.IDPredicate(id)
-	if !ok {
-		return Predicate{}, false
-	}
-	return And(r.ScopePredicate(tenant), idp), true
-}
 
 // UpdateSet returns the assignments of the UPDATE for a change, with the
 // bookkeeping columns the mapping names: last_modified becomes NOW(6) and
@@ -49,7 +39,7 @@ func (r *Resource) bump(set []Assignment) []Assignment {
 	if c := r.VersionColumn; c != "" && !has(c) {
 		switch r.column(c).kind() {
 		case kindInteger, kindDecimal:
-			out = append(out, Assignment{Column: c, SQL: "COALESCE(" + quoteIdent(c) + ", 0) + 1"})
+			out = append(out, Assignment{Column: c, SQL: "COALESCE(" + sqlstmt.Ident(c) + ", 0) + 1"})
 		case kindTemporal:
 			out = append(out, Assignment{Column: c, SQL: "NOW(6)"})
 		default:
@@ -170,41 +160,26 @@ func (r *Resource) insertedColumns() []string {
 	return cols
 }
 
-// UniquePredicate matches rows of the caller's tenant, other than exceptID,
+// uniquePredicate matches rows of the caller's tenant, other than exceptID,
 // where attribute a equals v the way the filter `a eq v` compares (so
 // "Alice@X.com" collides with "alice@x.com" for a case-insensitive
 // userName). It is not limited to the scope: a local account holding the
 // same login collides too, as the app's own unique key would say.
-func (r *Resource) UniquePredicate(a *Attribute, v any, tenant, exceptID string) (Predicate, error) {
+func (r *Resource) uniquePredicate(a *Attribute, v any, tenant, exceptID string) (sqlstmt.Pred, error) {
 	val := filter.Value{Kind: filter.String, Str: fmt.Sprint(v)}
 	c, err := r.compare(attrTarget(a), &filter.Compare{Attr: filter.AttrPath{Name: a.Name}, Op: filter.Eq, Value: val})
 	if err != nil {
-		return Predicate{}, err
+		return sqlstmt.Pred{}, err
 	}
 	if r.TenantColumn != "" {
-		c = andCond(sqlCond(quoteIdent(r.TenantColumn)+" = ?", r.tenantArg(tenant)), c)
+		c = sqlstmt.And(sqlstmt.Cond(sqlstmt.Ident(r.TenantColumn)+" = ?", r.tenantArg(tenant)), c)
 	}
 	if exceptID != "" {
 		if idp, ok := r.IDPredicate(exceptID); ok {
-			c = andCond(c, sqlCond("NOT ("+idp.SQL+")", idp.Args...))
+			c = sqlstmt.And(c, sqlstmt.Cond("NOT ("+idp.SQL()+")", idp.Args()...))
 		}
 	}
-	return c.predicate(), nil
-}
-
-// TakenBy selects the key of the row inside the caller's scope and tenant
-// that already holds value v of unique attribute a (the way
-// UniquePredicate compares), as a locking read. It selects nothing when
-// the row holding it is one SCIM does not manage, whose id must not be
-// told. A client retrying a POST whose first attempt did commit (its
-// answer was lost) learns the id of what it created this way.
-func (r *Resource) TakenBy(a *Attribute, v any, tenant, exceptID string) (Stmt, error) {
-	u, err := r.UniquePredicate(a, v, tenant, exceptID)
-	if err != nil {
-		return Stmt{}, err
-	}
-	where := And(r.ScopePredicate(tenant), u)
-	return Stmt{SQL: "SELECT " + quoteIdent(r.IDColumn) + " FROM " + quoteIdent(r.Table) + " WHERE " + where.SQL + " LIMIT 1 FOR UPDATE", Args: where.Args}, nil
+	return c, nil
 }
 
 // newUUID returns a random RFC 4122 version 4 UUID.

@@ -287,14 +287,14 @@ func TestStatements(t *testing.T) {
 		t.Errorf("generated id %q for an AUTO_INCREMENT key", id)
 	}
 
-	p, err := r.UniquePredicate(r.find(UserSchema, "userName", "", ""), "New@X.io", "1", "7")
+	p, err := r.uniquePredicate(r.find(UserSchema, "userName", "", ""), "New@X.io", "1", "7")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Uniqueness compares as the filter does: case folded, accents and
 	// trailing spaces significant.
-	if p.SQL != "`org_id` = ? AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args, []any{int64(1), "New@X.io", "New@X.io", int64(7)}) {
-		t.Errorf("UniquePredicate = %s %v", p.SQL, p.Args)
+	if p.SQL() != "`org_id` = ? AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args(), []any{int64(1), "New@X.io", "New@X.io", int64(7)}) {
+		t.Errorf("UniquePredicate = %s %v", p.SQL(), p.Args())
 	}
 }
 
@@ -329,12 +329,12 @@ func TestLookupFilter(t *testing.T) {
 	r := writeResource(t)
 	for f, want := range map[string]string{
 		`pantherRole eq "Admin"`: "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)",
-		`pantherRole pr`:         "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE TRUE AND `roles`.`org_id` = `users`.`org_id`)",
+		`pantherRole pr`:         "`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE `roles`.`org_id` = `users`.`org_id`)",
 		`pantherRole ne "Admin"`: "(`role_id` IN (SELECT `roles`.`id` FROM `roles` WHERE " + exactCI("`roles`.`name`") + " AND `roles`.`org_id` = `users`.`org_id`)) IS NOT TRUE",
 	} {
 		p, err := r.CompileFilter(f)
-		if err != nil || p.SQL != want {
-			t.Errorf("CompileFilter(%q) = %s, %v\nwant %s", f, p.SQL, err, want)
+		if err != nil || p.SQL() != want {
+			t.Errorf("CompileFilter(%q) = %s, %v\nwant %s", f, p.SQL(), err, want)
 		}
 	}
 	want := "(SELECT `roles`.`name` FROM `roles` WHERE `roles`.`id` = `users`.`role_id` AND `roles`.`org_id` = `users`.`org_id`)"

@@ -197,7 +197,7 @@ func scopeCounts(ctx context.Context, cfg *mapping.Config, store *legacy.Store) 
 			continue
 		}
 		q := r.ScopeCountQuery()
-		rows, err := store.Query(ctx, q.SQL, q.Args, 3)
+		rows, err := store.Query(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("count %s rows in scope: %w", r.Table, err)
 		}

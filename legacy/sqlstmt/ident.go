@@ -13,22 +13,21 @@ func Ident(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 }
 
-// Col is a column of a table reference: alias.`column`, or `column` when
-// alias is empty. An alias is one the statement builder chose, never user
-// input.
+// Col is a column of a table reference: `alias`.`column`, or `column` when
+// alias is empty.
 func Col(alias, column string) string {
 	if alias == "" {
 		return Ident(column)
 	}
-	return alias + "." + Ident(column)
+	return Ident(alias) + "." + Ident(column)
 }
 
-// Table is a table reference for FROM: `table`, or `table` alias.
+// Table is a table reference for FROM: `table`, or `table` `alias`.
 func Table(name, alias string) string {
 	if alias == "" {
 		return Ident(name)
 	}
-	return Ident(name) + " " + alias
+	return Ident(name) + " " + Ident(alias)
 }
 
 // Placeholders is n comma-separated ? placeholders.
@@ -37,4 +36,15 @@ func Placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?,", n-1) + "?"
+}
+
+// Join is from JOIN `table` `alias` ON on: on is a predicate built from Col
+// references (the join's key columns).
+func Join(from, table, alias, on string) string {
+	return from + " JOIN " + Table(table, alias) + " ON " + on
+}
+
+// LeftJoin is from LEFT JOIN `table` `alias` ON on.
+func LeftJoin(from, table, alias, on string) string {
+	return from + " LEFT JOIN " + Table(table, alias) + " ON " + on
 }

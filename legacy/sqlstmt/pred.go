@@ -168,3 +168,12 @@ func concatArgs(a, b []any) []any {
 	out := make([]any, 0, len(a)+len(b))
 	return append(append(out, a...), b...)
 }
+
+// Eq is expr = ?, with v as the argument.
+func Eq(expr string, v any) Pred { return Cond(expr+" = ?", v) }
+
+// IsNull is expr IS NULL.
+func IsNull(expr string) Pred { return Cond(expr + " IS NULL") }
+
+// Constant says p is TRUE or FALSE whatever the row.
+func (p Pred) Constant() bool { return p.IsTrue() || p.IsFalse() }

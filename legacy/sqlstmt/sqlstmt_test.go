@@ -2,6 +2,7 @@ package sqlstmt
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,7 +49,7 @@ func TestPredAlgebra(t *testing.T) {
 		{"in many", In("`x`", []any{1, 2, 3}), "`x` IN (?,?,?)", []any{1, 2, 3}},
 		{"in with null", In("`x`", []any{1, nil}), "(`x` = ? OR `x` IS NULL)", []any{1}},
 		{"in only null", In("`x`", []any{nil}), "`x` IS NULL", nil},
-		{"exists", Exists(Table("t", "m"), And(a, b)), "EXISTS (SELECT 1 FROM `t` m WHERE a = ? AND b = ?)", []any{1, 2}},
+		{"exists", Exists(Table("t", "m"), And(a, b)), "EXISTS (SELECT 1 FROM `t` `m` WHERE a = ? AND b = ?)", []any{1, 2}},
 		{"in select", InSelect("`id`", Select{Columns: []string{"`uid`"}, From: Table("m", ""), Where: a}), "`id` IN (SELECT `uid` FROM `m` WHERE a = ?)", []any{1}},
 	}
 	for _, tt := range tests {
@@ -76,7 +77,7 @@ func TestStatements(t *testing.T) {
 			Columns: []string{"`id`", "(SELECT `name` FROM `roles` WHERE `id` = `role_id` AND `org` = ?)"}, ColumnArgs: []any{"o"},
 			From: Table("users", ""), Where: id, Order: []OrderKey{{Expr: "`login`", Nullable: true}, {Expr: "`id`"}},
 			Limit: 10, Offset: 20, Lock: true,
-		}, "SELECT `id`, (SELECT `name` FROM `roles` WHERE `id` = `role_id` AND `org` = ?) FROM `users` WHERE `id` = ? ORDER BY `login` IS NULL, `login`, `id` LIMIT ? OFFSET ? FOR UPDATE", []any{"o", 7, 10, 20}},
+		}, "SELECT `id`, (SELECT `name` FROM `roles` WHERE `id` = `role_id` AND `org` = ?) FROM `users` WHERE `id` = ? ORDER BY `login` IS NULL, `login`, `id` LIMIT 10 OFFSET 20 FOR UPDATE", []any{"o", 7}},
 		{"group by", Select{Columns: []string{"`org`", "COUNT(*)"}, From: Table("users", ""), GroupBy: []string{"`org`"}}, "SELECT `org`, COUNT(*) FROM `users` GROUP BY `org`", []any{}},
 		{"count", Select{Columns: []string{"`id`"}, From: Table("users", ""), Where: id, Order: []OrderKey{{Expr: "`id`"}}, Limit: 5}.Count(), "SELECT COUNT(*) FROM `users` WHERE `id` = ?", []any{7}},
 		{"insert", Insert{Table: "users", Set: []Assignment{{Column: "login", Value: "a"}, {Column: "created", Expr: "NOW(6)"}}}, "INSERT INTO `users` (`login`, `created`) VALUES (?, NOW(6))", []any{"a"}},
@@ -123,5 +124,25 @@ func TestAfter(t *testing.T) {
 				t.Errorf("After = %s %v, want %s %v", p.SQL(), p.Args(), tt.sql, tt.args)
 			}
 		})
+	}
+}
+
+// TestOrderBy shows the ORDER BY each kind of key becomes: a key that
+// cannot be NULL stays a bare column, so an index on it gives the order.
+func TestOrderBy(t *testing.T) {
+	tests := []struct {
+		order []OrderKey
+		want  string
+	}{
+		{[]OrderKey{{Expr: "`login`"}, {Expr: "`id`"}}, "`login`, `id`"},
+		{[]OrderKey{{Expr: "`login`", Desc: true}, {Expr: "`id`", Desc: true}}, "`login` DESC, `id` DESC"},
+		{[]OrderKey{{Expr: "`title`", Nullable: true}, {Expr: "`id`"}}, "`title` IS NULL, `title`, `id`"},
+		{[]OrderKey{{Expr: "LOWER(`title`)", Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}, "LOWER(`title`) IS NULL DESC, LOWER(`title`) DESC, `id` DESC"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if orderBy(&b, tt.order); b.String() != tt.want {
+			t.Errorf("orderBy(%v) = %q, want %q", tt.order, b.String(), tt.want)
+		}
 	}
 }

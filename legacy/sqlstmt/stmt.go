@@ -1,6 +1,9 @@
 package sqlstmt
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Statement is anything that renders to one SQL statement with ?
 // placeholders and their arguments.
@@ -21,7 +24,9 @@ type Select struct {
 	Where   Pred
 	GroupBy []string
 	Order   []OrderKey
-	// Limit > 0 and Offset > 0 add LIMIT ? and OFFSET ?.
+	// Limit > 0 and Offset > 0 add LIMIT and OFFSET. They are written as
+	// numbers, not placeholders: an int cannot carry SQL, and a DBA reading
+	// the statement (retroscim explain, the slow log) sees the page size.
 	Limit  int
 	Offset int
 	// Lock makes the read a locking one (FOR UPDATE).
@@ -51,12 +56,12 @@ func (s Select) SQL() (string, []any) {
 		orderBy(&b, s.Order)
 	}
 	if s.Limit > 0 {
-		b.WriteString(" LIMIT ?")
-		args = append(args, s.Limit)
+		b.WriteString(" LIMIT ")
+		b.WriteString(strconv.Itoa(s.Limit))
 	}
 	if s.Offset > 0 {
-		b.WriteString(" OFFSET ?")
-		args = append(args, s.Offset)
+		b.WriteString(" OFFSET ")
+		b.WriteString(strconv.Itoa(s.Offset))
 	}
 	if s.Lock {
 		b.WriteString(" FOR UPDATE")
@@ -153,4 +158,27 @@ func guard(p Pred) string {
 		return "FALSE"
 	}
 	return p.SQL()
+}
+
+// InsertRows is a multi-row INSERT: one row of Columns per entry of Rows.
+type InsertRows struct {
+	Table   string
+	Columns []string
+	Rows    [][]any
+}
+
+// SQL renders the statement.
+func (in InsertRows) SQL() (string, []any) {
+	cols := make([]string, len(in.Columns))
+	for i, c := range in.Columns {
+		cols[i] = Ident(c)
+	}
+	row := "(" + Placeholders(len(cols)) + ")"
+	rows := make([]string, len(in.Rows))
+	args := make([]any, 0, len(in.Rows)*len(cols))
+	for i, r := range in.Rows {
+		rows[i] = row
+		args = append(args, r...)
+	}
+	return "INSERT INTO " + Ident(in.Table) + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(rows, ", "), args
 }

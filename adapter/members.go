@@ -1,0 +1,202 @@
+package adapter
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// A group's membership: the step that sets a group's write apart from a
+// user's, and the member list that is streamed with a group.
+
+// respond sends a resource or list, streaming it when it holds streamed
+// members (a large group) so memory stays bounded.
+func (s *Server) respond(c echo.Context, status int, body mapping.Object) error {
+	if !body.Streams() {
+		return writeJSON(c, status, body)
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, ContentType)
+	w.WriteHeader(status)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	if err := body.WriteJSON(bw); err != nil {
+		// The status is sent: abort the connection so the client sees a
+		// broken response rather than a complete-looking, wrong one.
+		s.log.Error("streaming response failed", "request_id", requestID(c), "error", err.Error())
+		panic(http.ErrAbortHandler)
+	}
+	return bw.Flush()
+}
+
+// membersStream writes a group's in-scope members as rows arrive.
+func (s *Server) membersStream(rq *scimRequest, groupKey any) mapping.Stream {
+	q := rq.conf.Members.MembersQuery(keyArg(groupKey), rq.tenant)
+	base := rq.baseURL + rq.conf.Users.Endpoint + "/"
+	return func(w io.Writer) error {
+		if _, err := io.WriteString(w, "["); err != nil {
+			return err
+		}
+		n := 0
+		buf := make([]byte, 0, 256)
+		err := s.store.Each(rq.ctx, q, func(row []any) error {
+			id := mapping.KeyString(row[0])
+			var o mapping.Object
+			o.Set("value", id)
+			o.Set("$ref", base+url.PathEscape(id))
+			if d := mapping.KeyString(row[1]); d != "" {
+				o.Set("display", d)
+			}
+			o.Set("type", "User")
+			buf = buf[:0]
+			if n > 0 {
+				buf = append(buf, ',')
+			}
+			n++
+			var err error
+			if buf, err = o.AppendJSON(buf); err != nil {
+				return err
+			}
+			_, err = w.Write(buf)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, "]")
+		return err
+	}
+}
+
+// keyArg turns a key read from the database into a statement argument.
+func keyArg(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return v
+}
+
+// userIDs runs q, which selects user keys, and returns them as SCIM ids.
+func userIDs(rq *scimRequest, tx *legacy.Tx, q sqlstmt.Select) (map[string]bool, []string, error) {
+	rows, err := tx.Query(rq.ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	set := make(map[string]bool, len(rows))
+	list := make([]string, 0, len(rows))
+	for _, r := range rows {
+		id := mapping.KeyString(r[0])
+		set[id] = true
+		list = append(list, id)
+	}
+	return set, list, nil
+}
+
+// applyMembers validates and applies member operations to one group: all
+// added members must be users SCIM manages (else 400 naming them, nothing
+// applied); removing a non-member does nothing; users outside the scope
+// keep their memberships whatever the request says. changed says a
+// membership was written.
+func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, groupID string, mo mapping.MemberOps) (changed bool, err error) {
+	if mo.Empty() {
+		return false, nil
+	}
+	m := rq.conf.Members
+	wanted := append(append([]string{}, mo.Add...), mo.Set...)
+	if len(wanted) > 0 {
+		keys, invalid := m.UserKeys(wanted)
+		found := map[string]bool{}
+		if len(keys) > 0 {
+			if found, _, err = userIDs(rq, tx, m.InScopeUsers(keys, rq.tenant)); err != nil {
+				return false, err
+			}
+		}
+		bad := invalid
+		for _, id := range wanted {
+			if !found[id] && !slices.Contains(invalid, id) {
+				bad = append(bad, id)
+			}
+		}
+		if len(bad) > 0 {
+			mapping.SortIDs(bad)
+			return false, &mapping.RequestError{SCIMType: InvalidValue, Msg: fmt.Sprintf("members not found: %s (no such user, or a user this server does not manage); nothing was changed", strings.Join(quoteAll(bad), ", "))}
+		}
+	}
+	var restrict []any
+	if !mo.Replace {
+		restrict, _ = m.UserKeys(append(append([]string{}, mo.Add...), mo.Remove...))
+	}
+	var current []string
+	if mo.Replace || len(restrict) > 0 {
+		if _, current, err = userIDs(rq, tx, m.CurrentMembers(groupKey, restrict, rq.tenant)); err != nil {
+			return false, err
+		}
+	}
+	add, remove := mapping.DiffMembers(mo, current)
+	if keys, _ := m.UserKeys(add); len(keys) > 0 {
+		// Under first_wins a user who has another group stays there: that
+		// add changes nothing and must not be recorded as a change.
+		if q, ok := m.Unclaimed(keys, rq.tenant); ok {
+			free, _, err := userIDs(rq, tx, q)
+			if err != nil {
+				return false, err
+			}
+			add = slices.DeleteFunc(add, func(id string) bool { return !free[id] })
+		}
+	}
+	removeKeys, _ := m.UserKeys(remove)
+	addKeys, _ := m.UserKeys(add)
+	for _, st := range append(m.RemoveMembers(groupKey, removeKeys, rq.tenant), m.AddMembers(groupKey, addKeys, rq.tenant)...) {
+		if _, err := tx.Write(rq.ctx, st); err != nil {
+			return false, err
+		}
+	}
+	if len(add)+len(remove) == 0 {
+		return false, nil
+	}
+	return true, s.audit(rq, tx, rq.conf.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
+}
+
+// removeMemberships takes every member out of a group about to be deleted,
+// unless accounts outside the scope hold it (409: SCIM does not change what
+// it cannot see).
+func (s *Server) removeMemberships(rq *scimRequest, tx *legacy.Tx, groupKey any) error {
+	m := rq.conf.Members
+	rows, err := tx.Query(rq.ctx, m.OutsideHolders(groupKey, rq.tenant))
+	if err != nil {
+		return err
+	}
+	if n := mapping.KeyString(rows[0][0]); n != "0" {
+		return errorf(http.StatusConflict, "", "the group is still held by %s account(s) this server does not manage (such as local accounts); remove them from it in the application first", n)
+	}
+	for _, st := range m.DeleteMemberships(groupKey, rq.tenant) {
+		if _, err := tx.Write(rq.ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+func quoteAll(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.Quote(truncate(id, 64))
+	}
+	return out
+}

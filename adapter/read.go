@@ -1,0 +1,182 @@
+package adapter
+
+// The read path of users and groups: list and get.
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/mapping"
+)
+
+// listParams are the query parameters of a list request (RFC 7644 §3.4.2).
+type listParams struct {
+	mapping.ListRequest
+	startIndex int // 1-based
+	count      int
+}
+
+// maxStartIndex keeps offsets within what the database accepts; a list
+// this long does not exist.
+const maxStartIndex = 1 << 40
+
+func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParams, error) {
+	q := c.QueryParams()
+	p := listParams{ListRequest: mapping.ListRequest{Filter: q.Get("filter"), SortBy: q.Get("sortBy")}, startIndex: 1, count: s.conf(c).Pagination.DefaultCount}
+	if v := q.Get("startIndex"); v != "" {
+		n, err := parseCount(v, maxStartIndex)
+		if err != nil {
+			return p, errorf(http.StatusBadRequest, InvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
+		}
+		// RFC 7644 §3.4.2.4: a value less than 1 is interpreted as 1.
+		p.startIndex = max(n, 1)
+	}
+	if v := q.Get("count"); v != "" {
+		n, err := parseCount(v, s.conf(c).Pagination.MaxCount)
+		if err != nil {
+			return p, errorf(http.StatusBadRequest, InvalidValue, "count must be an integer, got %q", truncate(v, 40))
+		}
+		// Negative counts are 0; counts above the maximum get the maximum.
+		p.count = min(max(n, 0), s.conf(c).Pagination.MaxCount)
+	}
+	switch strings.ToLower(q.Get("sortOrder")) {
+	case "", "ascending":
+	case "descending":
+		p.Descending = true
+	default:
+		return p, errorf(http.StatusBadRequest, InvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
+	}
+	proj, err := r.Projection(q.Get("attributes"), q.Get("excludedAttributes"))
+	if err != nil {
+		return p, err
+	}
+	p.Projection = proj
+	return p, nil
+}
+
+// parseCount parses a non-negative or negative integer parameter; values
+// beyond limit (however many digits) are limit.
+func parseCount(v string, limit int) (int, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	var ne *strconv.NumError
+	if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+		if strings.HasPrefix(strings.TrimSpace(v), "-") {
+			return 0, nil
+		}
+		return limit, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if n > int64(limit) {
+		return limit, nil
+	}
+	if n < math.MinInt32 {
+		return 0, nil
+	}
+	return int(n), nil
+}
+
+// list serves GET /Users and GET /Groups: filter, sort and page through
+// the rows in scope, entirely in SQL.
+func (s *Server) list(c echo.Context, r *mapping.Resource) error {
+	p, err := s.parseListParams(c, r)
+	if err != nil {
+		return err
+	}
+	tenant := principal(c).Tenant
+	q, err := r.ListQuery(p.ListRequest, tenant)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.List(c.Request().Context(), legacy.ListQuery{Select: q, Offset: p.startIndex - 1, Limit: p.count, Partition: tenant})
+	if err != nil {
+		return err
+	}
+	resources := make([]mapping.Object, len(page.Rows))
+	for i, row := range page.Rows {
+		resources[i] = p.Projection.Apply(s.render(c, r, row, p.Projection))
+	}
+	return s.respond(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
+}
+
+// render turns a row into its resource; a group's members are streamed
+// from the membership when the projection keeps them.
+func (s *Server) render(c echo.Context, r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
+	res := r.Render(row, s.baseURL(c))
+	if r == s.conf(c).Groups && s.conf(c).Members != nil && !proj.Excludes("members") {
+		res.InsertBefore("meta", "members", s.membersStream(s.request(c), row[0]))
+	}
+	return res
+}
+
+func listResponse(total, startIndex int, resources []mapping.Object) mapping.Object {
+	var o mapping.Object
+	o.Set("schemas", []string{mapping.ListResponseSchema})
+	o.Set("totalResults", total)
+	o.Set("startIndex", startIndex)
+	o.Set("itemsPerPage", len(resources))
+	if resources == nil {
+		resources = []mapping.Object{}
+	}
+	o.Set("Resources", resources)
+	return o
+}
+
+// get serves GET /Users/{id} and GET /Groups/{id}. A row outside the
+// scope (a local admin account, another tenant's user) is
+// indistinguishable from a missing one.
+func (s *Server) get(c echo.Context, r *mapping.Resource) error {
+	id := pathParam(c, "id")
+	proj, err := r.Projection(c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
+	if err != nil {
+		return err
+	}
+	row, err := s.readRow(c, r, id, proj)
+	if err != nil {
+		return err
+	}
+	version := r.Version(row)
+	c.Response().Header().Set("ETag", version)
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))
+}
+
+// readRow reads the row with SCIM id id inside the caller's scope, with
+// what the projection asks for.
+func (s *Server) readRow(c echo.Context, r *mapping.Resource, id string, proj mapping.Projection) (mapping.Row, error) {
+	t, ok := r.Target(id, principal(c).Tenant)
+	if !ok {
+		return nil, notFound(r, id)
+	}
+	row, err := s.store.Get(c.Request().Context(), t.Read(proj))
+	if errors.Is(err, legacy.ErrNotFound) {
+		return nil, notFound(r, id)
+	}
+	return row, err
+}
+
+func notFound(r *mapping.Resource, id string) error {
+	return &Error{Status: http.StatusNotFound, Detail: r.Type + " " + strconv.Quote(truncate(id, 100)) + " not found"}
+}
+
+// etagMatches implements the weak comparison of If-Match/If-None-Match
+// (RFC 9110 §8.8.3.2): "*" matches; otherwise any listed tag whose opaque
+// part equals ours, with or without W/.
+func etagMatches(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
