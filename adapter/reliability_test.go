@@ -72,7 +72,7 @@ func proxiedEnv(t *testing.T, cfgYAML string, queryTimeout time.Duration, params
 			t.Fatal(err)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &legacytest.Buffer{}
 	srv := New(cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &own})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

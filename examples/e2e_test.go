@@ -6,7 +6,6 @@
 package examples_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,7 +71,7 @@ func serve(t *testing.T, dir string) *app {
 	if _, err := store.Migrate(ctx, own); err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &legacytest.Buffer{}
 	hs := httptest.NewServer(adapter.New(cfg, store, adapter.Options{Own: &own, Log: slog.New(slog.NewJSONHandler(logs, nil))}))
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() {
@@ -82,24 +80,6 @@ func serve(t *testing.T, dir string) *app {
 		}
 	})
 	return &app{t: t, base: hs.URL + cfg.Server.BasePath, dsn: dsn, cfg: cfg, store: store, own: own, token: oktaToken}
-}
-
-// logBuffer keeps the server's log lines, shown when a test fails.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // response is what a step looks at.
