@@ -114,13 +114,24 @@ func (r response) json(t *testing.T) map[string]any {
 // do sends a request with the test token unless headers set Authorization.
 func (e *env) do(method, path string, body string, headers ...string) response {
 	e.t.Helper()
+	r, err := e.send(http.DefaultClient, method, path, body, headers...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do on client, returning the error of a request that got no
+// whole answer. headers are name, value pairs; an empty value removes the
+// header.
+func (e *env) send(client *http.Client, method, path, body string, headers ...string) (response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.url+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	if body != "" {
@@ -133,16 +144,16 @@ func (e *env) do(method, path string, body string, headers ...string) response {
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 func (e *env) get(path string, headers ...string) response {

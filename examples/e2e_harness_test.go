@@ -222,28 +222,27 @@ func filter(f string) string {
 // It returns the id, or "" when there is no such user.
 func (a *app) lookupUser(prefix, userName string) string {
 	a.t.Helper()
-	n, res := a.get(prefix + "/Users" + filter(`userName eq "`+userName+`"`)).list(a.t)
-	switch n {
-	case 0:
-		return ""
-	case 1:
-		return str(res[0], "id")
-	}
-	a.t.Fatalf("userName eq %q found %d users", userName, n)
-	return ""
+	return a.lookup(prefix+"/Users", "userName", userName)
 }
 
 // lookupGroup is Okta's "Find groups by name": GET /Groups?filter=displayName eq.
 func (a *app) lookupGroup(prefix, name string) string {
 	a.t.Helper()
-	n, res := a.get(prefix + "/Groups" + filter(`displayName eq "`+name+`"`)).list(a.t)
+	return a.lookup(prefix+"/Groups", "displayName", name)
+}
+
+// lookup returns the id of the one resource at endpoint whose attr equals
+// value, or "" when there is none; it fails the test when there are more.
+func (a *app) lookup(endpoint, attr, value string) string {
+	a.t.Helper()
+	n, res := a.get(endpoint + filter(attr+` eq "`+value+`"`)).list(a.t)
 	switch n {
 	case 0:
 		return ""
 	case 1:
 		return str(res[0], "id")
 	}
-	a.t.Fatalf("displayName eq %q found %d groups", name, n)
+	a.t.Fatalf("%s: %s eq %q found %d resources", endpoint, attr, value, n)
 	return ""
 }
 
