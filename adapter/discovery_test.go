@@ -24,7 +24,7 @@ func TestDiscoveryGolden(t *testing.T) {
 		{"schema_enterprise", "/Schemas/" + url.PathEscape(mapping.EnterpriseUserSchema)},
 		{"schemas_filter", "/Schemas?filter=" + q(`id eq "x"`)},
 	} {
-		t.Run(tt.name, func(t *testing.T) { golden(t, "discovery_"+tt.name, e.get(tt.path)) })
+		t.Run(tt.name, func(t *testing.T) { goldenResponse(t, "discovery_"+tt.name, e.get(tt.path)) })
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,15 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/legacytest/golden"
 	"github.com/retroscim/retroscim/mapping"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
 
 // testToken is the bearer token the shipped config.yaml reads from
 // RETROSCIM_TOKEN during tests.
@@ -41,7 +38,7 @@ type env struct {
 	store *legacy.Store
 	cfg   *mapping.Config
 	own   legacy.OwnTables
-	logs  *syncBuffer
+	logs  *legacytest.Buffer
 	srv   *Server
 }
 
@@ -90,30 +87,12 @@ func newEnvOptions(t *testing.T, cfg *mapping.Config, storeOpts legacy.Options, 
 	if _, err := store.Migrate(context.Background(), own); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &legacytest.Buffer{}
 	opts.Log, opts.Own = slog.New(slog.NewJSONHandler(logs, nil)), &own
 	srv := New(cfg, store, opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL + cfg.Server.BasePath, dsn: dsn, store: store, cfg: cfg, own: own, logs: logs, srv: srv}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is what a test looks at.
@@ -135,13 +114,24 @@ func (r response) json(t *testing.T) map[string]any {
 // do sends a request with the test token unless headers set Authorization.
 func (e *env) do(method, path string, body string, headers ...string) response {
 	e.t.Helper()
+	r, err := e.send(http.DefaultClient, method, path, body, headers...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do on client, returning the error of a request that got no
+// whole answer. headers are name, value pairs; an empty value removes the
+// header.
+func (e *env) send(client *http.Client, method, path, body string, headers ...string) (response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.url+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	if body != "" {
@@ -154,16 +144,16 @@ func (e *env) do(method, path string, body string, headers ...string) response {
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 func (e *env) get(path string, headers ...string) response {
@@ -174,18 +164,18 @@ func (e *env) get(path string, headers ...string) response {
 // writtenAt masks what a write sets to the time it happened.
 var writtenAt = regexp.MustCompile(`"(created|lastModified|version)":"[^"\\]*(\\"[^"\\]*\\")?"`)
 
-// goldenWrite is golden for responses to writes: meta.lastModified,
+// goldenWrite is goldenResponse for responses to writes: meta.lastModified,
 // meta.version (and meta.created of a new user) hold the time of the write
 // and are masked; the tests check separately that they change.
 func goldenWrite(t *testing.T, name string, r response) {
 	t.Helper()
 	r.Body = writtenAt.ReplaceAll(r.Body, []byte(`"$1":"(time of the write)"`))
-	golden(t, name, r)
+	goldenResponse(t, name, r)
 }
 
-// golden compares a response with testdata/golden/name.json, which holds
+// goldenResponse compares a response with testdata/golden/name.json, which holds
 // the status and the indented body; -update rewrites it.
-func golden(t *testing.T, name string, r response) {
+func goldenResponse(t *testing.T, name string, r response) {
 	t.Helper()
 	var body bytes.Buffer
 	if len(r.Body) > 0 {
@@ -196,20 +186,7 @@ func golden(t *testing.T, name string, r response) {
 		body.WriteString("null")
 	}
 	got := []byte("{\n  \"status\": " + itoa(r.Status) + ",\n  \"body\": " + body.String() + "\n}\n")
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./adapter -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s mismatch:\n--- want\n%s--- got\n%s", path, want, got)
-	}
+	golden.Compare(t, filepath.Join("testdata", "golden", name+".json"), got)
 }
 
 func itoa(n int) string {

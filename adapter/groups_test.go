@@ -37,7 +37,7 @@ func TestGroupsGolden(t *testing.T) {
 		{"schema_group", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"},
 		{"resource_types", "/ResourceTypes"},
 	} {
-		t.Run(tt.name, func(t *testing.T) { golden(t, "groups_"+tt.name, e.get(tt.path)) })
+		t.Run(tt.name, func(t *testing.T) { goldenResponse(t, "groups_"+tt.name, e.get(tt.path)) })
 	}
 }
 

@@ -32,7 +32,7 @@ func TestMissingGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	logs := &syncBuffer{}
+	logs := &legacytest.Buffer{}
 	hs := httptest.NewServer(New(root.cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &root.own}))
 	t.Cleanup(hs.Close)
 	e := *root

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -72,7 +71,7 @@ func proxiedEnv(t *testing.T, cfgYAML string, queryTimeout time.Duration, params
 			t.Fatal(err)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &legacytest.Buffer{}
 	srv := New(cfg, store, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), Own: &own})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
@@ -86,25 +85,11 @@ func proxiedEnv(t *testing.T, cfgYAML string, queryTimeout time.Duration, params
 // within 10 s: far beyond every deadline, so it catches a hang.
 func (e *env) within(method, path, body string, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, e.url+path, rd)
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	r, err := e.send(&http.Client{Timeout: 10 * time.Second}, method, path, body, headers...)
 	if err != nil {
 		e.t.Fatalf("%s %s hung: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return r
 }
 
 func (e *env) waitFor(what string, cond func() bool) {

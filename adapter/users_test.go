@@ -60,7 +60,7 @@ func TestUsersGolden(t *testing.T) {
 			if ct := r.Header.Get("Content-Type"); ct != ContentType {
 				t.Errorf("Content-Type = %q, want %q", ct, ContentType)
 			}
-			golden(t, "users_"+tt.name, r)
+			goldenResponse(t, "users_"+tt.name, r)
 		})
 	}
 }

@@ -3,38 +3,23 @@ package mapping
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retroscim/retroscim/legacy/legacytest/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
+// goldenJSON compares got, indented, with testdata/name; -update rewrites it.
+func goldenJSON(t *testing.T, name string, got []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, got, "", "  "); err != nil {
 		t.Fatalf("invalid JSON %s: %v", got, err)
 	}
 	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, buf.Bytes()) {
-		t.Errorf("%s mismatch:\n--- want\n%s\n--- got\n%s", path, want, buf.Bytes())
-	}
+	golden.Compare(t, filepath.Join("testdata", name), buf.Bytes())
 }
 
 // sampleRow is one user of the sample table, as the MySQL driver returns it.
@@ -72,7 +57,7 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "render/user.json", got)
+	goldenJSON(t, "render/user.json", got)
 
 	// The version changes when any rendered value changes.
 	row := sampleRow(r)

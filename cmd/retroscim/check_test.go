@@ -100,7 +100,13 @@ type checkReport struct {
 // runCheck loads schema into a new database and checks config against it.
 func runCheck(t *testing.T, schema, config string, extra ...string) (int, checkReport, string) {
 	t.Helper()
-	dsn := legacytest.NewDatabase(t, append([]string{schema}, extra...)...)
+	return checkJSON(t, legacytest.NewDatabase(t, append([]string{schema}, extra...)...), config)
+}
+
+// checkJSON runs check --format json with config, connected with dsn, and
+// returns the exit code, the report and the config file's path.
+func checkJSON(t *testing.T, dsn, config string) (int, checkReport, string) {
+	t.Helper()
 	t.Setenv("RETROSCIM_DSN", dsn)
 	t.Setenv("RETROSCIM_TOKEN", "check-test-token-0123456789")
 	path := filepath.Join(t.TempDir(), "config.yaml")

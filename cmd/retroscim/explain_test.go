@@ -2,8 +2,6 @@ package main
 
 import (
 	"database/sql"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,30 +9,8 @@ import (
 
 	"github.com/retroscim/retroscim/examples/sample"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/legacytest/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 var planRow = regexp.MustCompile(`^\s+(id|\d+)\s{2,}`)
 
@@ -113,7 +89,7 @@ func TestExplainGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("explain: exit %d: %s", code, errOut)
 			}
-			golden(t, "explain/"+tt.name+".txt", withoutPlans(out))
+			golden.Compare(t, filepath.Join("testdata", "explain", tt.name+".txt"), []byte(withoutPlans(out)))
 			if tt.keys != nil {
 				if got := planKeys(out); strings.Join(got, ",") != strings.Join(tt.keys, ",") {
 					t.Errorf("the reads use indexes %v, want %v:\n%s", got, tt.keys, out)

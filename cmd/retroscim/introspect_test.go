@@ -10,6 +10,7 @@ import (
 
 	"github.com/retroscim/retroscim/examples/sample"
 	"github.com/retroscim/retroscim/legacy/legacytest"
+	"github.com/retroscim/retroscim/legacy/legacytest/golden"
 )
 
 // TestIntrospect drafts a mapping for the sample app, compares it with
@@ -27,7 +28,7 @@ func TestIntrospect(t *testing.T) {
 	if !dated.MatchString(out) {
 		t.Errorf("the draft does not say when it was written:\n%s", out)
 	}
-	golden(t, "introspect/sample.yaml", dated.ReplaceAllString(out, "on YYYY-MM-DD."))
+	golden.Compare(t, filepath.Join("testdata", "introspect", "sample.yaml"), []byte(dated.ReplaceAllString(out, "on YYYY-MM-DD.")))
 	if strings.Contains(out, "password_hash: {") {
 		t.Error("the draft maps the password hash")
 	}

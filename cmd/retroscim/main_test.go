@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,26 +81,8 @@ users:
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor polls buf until re matches, returning the first group.
-func waitFor(t *testing.T, buf *syncBuffer, re *regexp.Regexp) string {
+func waitFor(t *testing.T, buf *legacytest.Buffer, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -137,7 +118,7 @@ func TestServe(t *testing.T) {
 	t.Setenv("RETROSCIM_TOKEN", "serve-test-token-0123456789")
 	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr syncBuffer
+	var stderr legacytest.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", "../../config.yaml", "--listen", "127.0.0.1:0"}, nil, io.Discard, &stderr)
@@ -178,7 +159,7 @@ func TestDemo(t *testing.T) {
 	}
 	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "retroscim-mariadb-*"))
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr legacytest.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, nil, &stdout, &stderr)
@@ -259,7 +240,7 @@ func TestAdminCommands(t *testing.T) {
 	// serve accepts the stored token (the configuration has none).
 	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
-	var serveErr syncBuffer
+	var serveErr legacytest.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", cfg, "--listen", "127.0.0.1:0"}, nil, io.Discard, &serveErr)
@@ -405,11 +386,11 @@ CREATE TABLE retroscim_audit (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY
 
 // startServe runs `retroscim serve` in the background and returns its
 // address, its log and a function that stops it and returns its exit code.
-func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) {
+func startServe(t *testing.T, args ...string) (string, *legacytest.Buffer, func() int) {
 	t.Helper()
 	t.Setenv("RETROSCIM_ADMIN_LISTEN", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
-	var log syncBuffer
+	var log legacytest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), nil, io.Discard, &log)

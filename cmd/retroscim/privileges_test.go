@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,17 +15,7 @@ import (
 // of dsn, and returns the exit code and its privileges findings.
 func checkAs(t *testing.T, dsn, config string) (int, []mapping.Finding, string) {
 	t.Helper()
-	t.Setenv("RETROSCIM_DSN", dsn)
-	t.Setenv("RETROSCIM_TOKEN", "check-test-token-0123456789")
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errOut := runCmd(t, "", "check", "--config", path, "--format", "json")
-	var rep checkReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("check output is not JSON (%v): %q %q", err, out, errOut)
-	}
+	code, rep, path := checkJSON(t, dsn, config)
 	var got []mapping.Finding
 	for _, f := range rep.Findings {
 		if f.Check == "privileges" {

@@ -1,17 +1,15 @@
 package cluster
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/retroscim/retroscim/legacy/legacytest/golden"
 	"gopkg.in/yaml.v3"
 )
-
-var update = flag.Bool("update", false, "rewrite the README's cluster configuration from the templates")
 
 // readmeBlocks are the README's copies of the configuration, each after a
 // marker naming its template and rendered for the README's hosts.
@@ -49,14 +47,14 @@ func TestREADMEShowsTheClusterConfig(t *testing.T) {
 			continue
 		}
 		if got := readme[m[2]:m[3]]; got != want {
-			if *update {
+			if golden.Updating() {
 				readme = readme[:m[2]] + want + readme[m[3]:]
 				continue
 			}
 			t.Errorf("README.md's copy of examples/cluster/testdata/%s differs from what the cluster test runs (go test ./examples/cluster -update rewrites it):\n--- README\n%s--- test\n%s", name, got, want)
 		}
 	}
-	if *update {
+	if golden.Updating() {
 		if err := os.WriteFile("../../README.md", []byte(readme), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,11 @@
 // otherwise a throwaway MariaDB that the first test starts from the
 // installed binaries and leaves running, in $TMPDIR/retroscim-testdb-<uid>,
 // for the other test packages and the next run (make testdb-stop stops it).
+//
+// It also holds what the tests of several packages share around a
+// database: a Proxy that fails the network on cue and a Buffer for a
+// server's log. Golden files are compared by the subpackage golden, which
+// mapping's tests can import too.
 package legacytest
 
 import (
