@@ -138,7 +138,7 @@ func (s *Server) auditRefusals(resourceType string, next echo.HandlerFunc) echo.
 		}
 		se := toSCIMError(err)
 		e := s.request(c).auditEntry(resourceType, pathParam(c, "id"), attemptedOp(c.Request().Method), se.Status)
-		e.Changes, e.SCIMType, e.Detail = "[]", se.SCIMType, se.Detail
+		e.Changes, e.SCIMType, e.Detail = "[]", string(se.SCIMType), se.Detail
 		ctx := c.Request().Context()
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			e.Status, e.Detail = statusClientGone, "the client went away before the answer; nothing was written"

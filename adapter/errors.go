@@ -14,25 +14,11 @@ import (
 	"github.com/retroscim/retroscim/mapping"
 )
 
-// SCIM error types (RFC 7644 §3.12, Table 9).
-const (
-	InvalidFilter = "invalidFilter"
-	TooMany       = "tooMany"
-	Uniqueness    = "uniqueness"
-	Mutability    = "mutability"
-	InvalidSyntax = "invalidSyntax"
-	InvalidPath   = "invalidPath"
-	NoTarget      = "noTarget"
-	InvalidValue  = "invalidValue"
-	InvalidVers   = "invalidVers"
-	Sensitive     = "sensitive"
-)
-
 // Error is the one error type handlers return. Detail is safe to show the
 // client; Err is the cause, logged and never sent.
 type Error struct {
 	Status   int
-	SCIMType string
+	SCIMType mapping.SCIMType
 	Detail   string
 	Err      error
 	// RetryAfter, in seconds, is sent as Retry-After when positive.
@@ -56,7 +42,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // errorf builds an Error with a formatted detail.
-func errorf(status int, scimType, format string, args ...any) *Error {
+func errorf(status int, scimType mapping.SCIMType, format string, args ...any) *Error {
 	return &Error{Status: status, SCIMType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
@@ -72,19 +58,19 @@ func toSCIMError(err error) *Error {
 	case errors.As(err, &se):
 		return se
 	case errors.As(err, &fe):
-		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidFilter, Detail: fe.Error(), Err: err}
+		return &Error{Status: http.StatusBadRequest, SCIMType: mapping.SCIMInvalidFilter, Detail: fe.Error(), Err: err}
 	case errors.As(err, &re):
 		status := http.StatusBadRequest
-		if re.SCIMType == Uniqueness {
+		if re.SCIMType == mapping.SCIMUniqueness {
 			status = http.StatusConflict
 		}
 		return &Error{Status: status, SCIMType: re.SCIMType, Detail: re.Msg, Err: err}
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrConflict):
-		return &Error{Status: http.StatusConflict, SCIMType: Uniqueness, Detail: "the value conflicts with another row's unique key " + ce.Key, Err: err}
+		return &Error{Status: http.StatusConflict, SCIMType: mapping.SCIMUniqueness, Detail: "the value conflicts with another row's unique key " + ce.Key, Err: err}
 	case errors.As(err, &ce) && errors.Is(ce, legacy.ErrReferenced):
 		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this resource, so it cannot be deleted; " + releaseHint, Err: err}
 	case errors.As(err, &ce):
-		return &Error{Status: http.StatusBadRequest, SCIMType: InvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
+		return &Error{Status: http.StatusBadRequest, SCIMType: mapping.SCIMInvalidValue, Detail: "the database refused a value" + columnHint(ce.Key), Err: err}
 	case errors.Is(err, legacy.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
 	case errors.Is(err, legacy.ErrWriteConflict):

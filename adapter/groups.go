@@ -1,12 +1,10 @@
 package adapter
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -124,11 +122,7 @@ func (s *Server) deleteGroup(c echo.Context) error {
 	if g.Delete != mapping.DeleteRow {
 		return errorf(http.StatusForbidden, "", "this server does not delete groups (groups.delete: deny): they are the application's roles")
 	}
-	err := s.remove(s.request(c), g, pathParam(c, "id"))
-	if errors.Is(err, legacy.ErrReferenced) {
-		return &Error{Status: http.StatusConflict, Detail: "other rows of the application refer to this group (a foreign key, such as a user's primary role), so it cannot be deleted", Err: err}
-	}
-	if err != nil {
+	if err := s.remove(s.request(c), g, pathParam(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -128,7 +128,7 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		}
 		if len(bad) > 0 {
 			mapping.SortIDs(bad)
-			return false, &mapping.RequestError{SCIMType: InvalidValue, Msg: fmt.Sprintf("members not found: %s (no such user, or a user this server does not manage); nothing was changed", strings.Join(quoteAll(bad), ", "))}
+			return false, &mapping.RequestError{SCIMType: mapping.SCIMInvalidValue, Msg: fmt.Sprintf("members not found: %s (no such user, or a user this server does not manage); nothing was changed", strings.Join(quoteAll(bad), ", "))}
 		}
 	}
 	var restrict []any

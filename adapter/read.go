@@ -31,7 +31,7 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 	if v := q.Get("startIndex"); v != "" {
 		n, err := parseCount(v, maxStartIndex)
 		if err != nil {
-			return p, errorf(http.StatusBadRequest, InvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
+			return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
 		}
 		// RFC 7644 §3.4.2.4: a value less than 1 is interpreted as 1.
 		p.startIndex = max(n, 1)
@@ -39,7 +39,7 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 	if v := q.Get("count"); v != "" {
 		n, err := parseCount(v, s.conf(c).Pagination.MaxCount)
 		if err != nil {
-			return p, errorf(http.StatusBadRequest, InvalidValue, "count must be an integer, got %q", truncate(v, 40))
+			return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "count must be an integer, got %q", truncate(v, 40))
 		}
 		// Negative counts are 0; counts above the maximum get the maximum.
 		p.count = min(max(n, 0), s.conf(c).Pagination.MaxCount)
@@ -49,7 +49,7 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 	case "descending":
 		p.Descending = true
 	default:
-		return p, errorf(http.StatusBadRequest, InvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
+		return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
 	}
 	proj, err := r.Projection(q.Get("attributes"), q.Get("excludedAttributes"))
 	if err != nil {

@@ -1,11 +1,9 @@
 package adapter
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -88,17 +86,7 @@ func (s *Server) deleteUser(c echo.Context) error {
 	case mapping.DeleteDeactivate:
 		return s.deactivate(c, r, id)
 	}
-	err := s.remove(s.request(c), r, id)
-	if errors.Is(err, legacy.ErrReferenced) {
-		detail := "other rows of the application refer to this user, so it cannot be deleted"
-		if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
-			detail += "; deactivate it instead (PATCH active=false)"
-		} else {
-			detail += "; " + releaseHint
-		}
-		return &Error{Status: http.StatusConflict, Detail: detail, Err: err}
-	}
-	if err != nil {
+	if err := s.remove(s.request(c), r, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

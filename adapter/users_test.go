@@ -273,7 +273,7 @@ func TestPageParameters(t *testing.T) {
 			continue
 		}
 		if r.Status != 200 {
-			if r.json(t)["scimType"] != InvalidValue {
+			if r.json(t)["scimType"] != string(mapping.SCIMInvalidValue) {
 				t.Errorf("%s: %s, want invalidValue", tt.query, r.Body)
 			}
 			continue

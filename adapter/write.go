@@ -35,7 +35,7 @@ func (s *Server) readBody(c echo.Context) (map[string]any, error) {
 	limit := s.maxBody(c)
 	data, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
 	if err != nil {
-		return nil, errorf(http.StatusBadRequest, InvalidSyntax, "could not read the request body: %v", err)
+		return nil, errorf(http.StatusBadRequest, mapping.SCIMInvalidSyntax, "could not read the request body: %v", err)
 	}
 	if int64(len(data)) > limit {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
@@ -198,7 +198,7 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 	if !ok {
 		return notFound(r, id)
 	}
-	return s.writeTx(rq, func(tx *legacy.Tx) error {
+	err := s.writeTx(rq, func(tx *legacy.Tx) error {
 		row, err := lockRow(rq, tx, r, t, id)
 		if err != nil {
 			return err
@@ -213,6 +213,23 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 		}
 		return s.audit(rq, tx, r, id, "delete", r.Identity(row))
 	})
+	if errors.Is(err, legacy.ErrReferenced) {
+		return &Error{Status: http.StatusConflict, Detail: referencedDetail(rq, r), Err: err}
+	}
+	return err
+}
+
+// referencedDetail says why a row that other rows of the application
+// refer to (a foreign key) cannot be deleted, and what to do instead.
+func referencedDetail(rq *scimRequest, r *mapping.Resource) string {
+	if r == rq.conf.Groups {
+		return "other rows of the application refer to this group (a foreign key, such as a user's primary role), so it cannot be deleted"
+	}
+	detail := "other rows of the application refer to this user, so it cannot be deleted"
+	if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
+		return detail + "; deactivate it instead (PATCH active=false)"
+	}
+	return detail + "; " + releaseHint
 }
 
 // prepare resolves lookup values to keys and checks unique attributes,
@@ -226,7 +243,7 @@ func (s *Server) prepare(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, ch
 			if len(known) > 0 {
 				msg += "; known values: " + strings.Join(known, ", ")
 			}
-			return &mapping.RequestError{SCIMType: InvalidValue, Msg: msg + "; nothing was changed"}
+			return &mapping.RequestError{SCIMType: mapping.SCIMInvalidValue, Msg: msg + "; nothing was changed"}
 		}
 		if err != nil {
 			return err
@@ -251,7 +268,7 @@ func (s *Server) prepare(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, ch
 			if id != "" {
 				msg += fmt.Sprintf(" by %s %q", r.Type, id)
 			}
-			return &mapping.RequestError{SCIMType: Uniqueness, Msg: msg}
+			return &mapping.RequestError{SCIMType: mapping.SCIMUniqueness, Msg: msg}
 		}
 	}
 	return nil

@@ -93,16 +93,16 @@ func (d *Draft) Changes() (*Change, error) {
 		switch a.Mutability {
 		case ReadOnly:
 			if d.explicit[i] {
-				return nil, requestErr(ScimMutability, "%s is read-only", a.Path())
+				return nil, requestErr(SCIMMutability, "%s is read-only", a.Path())
 			}
 			continue
 		case Immutable:
 			if ov != nil {
-				return nil, requestErr(ScimMutability, "%s is immutable: it cannot change once set (it is %s; the request gives %s)", a.Path(), describeJSON(display(ov)), describeJSON(display(nv)))
+				return nil, requestErr(SCIMMutability, "%s is immutable: it cannot change once set (it is %s; the request gives %s)", a.Path(), describeJSON(display(ov)), describeJSON(display(nv)))
 			}
 		}
 		if nv == nil && a.Required {
-			return nil, requestErr(ScimInvalidValue, "%s is required", a.Path())
+			return nil, requestErr(SCIMInvalidValue, "%s is required", a.Path())
 		}
 		if nv != nil {
 			if err := r.checkRules(a, nv); err != nil {
@@ -195,7 +195,7 @@ func checkShared(set []Assignment) error {
 				continue
 			}
 			if set[i].SQL != set[j].SQL || !sameValue(set[i].Value, set[j].Value) {
-				return requestErr(ScimInvalidValue, "%s and %s are stored in the same column %q but were given different values", set[i].Attr.Path(), set[j].Attr.Path(), set[i].Column)
+				return requestErr(SCIMInvalidValue, "%s and %s are stored in the same column %q but were given different values", set[i].Attr.Path(), set[j].Attr.Path(), set[i].Column)
 			}
 		}
 	}

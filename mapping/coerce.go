@@ -34,13 +34,13 @@ func coerce(a *Attribute, v any) (any, error) {
 		s, ok := numberText(v)
 		n, err := strconv.ParseInt(s, 10, 64)
 		if !ok || err != nil {
-			return nil, requestErr(ScimInvalidValue, "%s must be an integer, got %s", name, describeJSON(v))
+			return nil, requestErr(SCIMInvalidValue, "%s must be an integer, got %s", name, describeJSON(v))
 		}
 		return n, nil
 	case TypeDecimal:
 		s, ok := numberText(v)
 		if _, valid := new(big.Float).SetString(s); !ok || !valid || strings.ContainsAny(s, "xXpP_") {
-			return nil, requestErr(ScimInvalidValue, "%s must be a number, got %s", name, describeJSON(v))
+			return nil, requestErr(SCIMInvalidValue, "%s must be a number, got %s", name, describeJSON(v))
 		}
 		return json.Number(s), nil
 	case TypeDateTime:
@@ -55,18 +55,18 @@ func coerce(a *Attribute, v any) (any, error) {
 				}
 			}
 		}
-		return nil, requestErr(ScimInvalidValue, "%s must be an RFC 3339 date-time such as \"2024-05-13T04:42:34Z\", got %s", name, describeJSON(v))
+		return nil, requestErr(SCIMInvalidValue, "%s must be an RFC 3339 date-time such as \"2024-05-13T04:42:34Z\", got %s", name, describeJSON(v))
 	case TypeBinary:
 		s, ok := v.(string)
 		if !ok {
-			return nil, requestErr(ScimInvalidValue, "%s must be a base64 string, got %s", name, describeJSON(v))
+			return nil, requestErr(SCIMInvalidValue, "%s must be a base64 string, got %s", name, describeJSON(v))
 		}
 		if s == "" {
 			return nil, nil
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return nil, requestErr(ScimInvalidValue, "%s must be base64: %v", name, err)
+			return nil, requestErr(SCIMInvalidValue, "%s must be base64: %v", name, err)
 		}
 		return b, nil
 	default: // string, reference
@@ -78,7 +78,7 @@ func coerce(a *Attribute, v any) (any, error) {
 			}
 			return x, nil
 		}
-		return nil, requestErr(ScimInvalidValue, "%s must be a string, got %s", name, describeJSON(v))
+		return nil, requestErr(SCIMInvalidValue, "%s must be a string, got %s", name, describeJSON(v))
 	}
 }
 
@@ -95,7 +95,7 @@ func coerceBool(name string, v any) (bool, error) {
 			return false, nil
 		}
 	}
-	return false, requestErr(ScimInvalidValue, "%s must be true or false, got %s", name, describeJSON(v))
+	return false, requestErr(SCIMInvalidValue, "%s must be true or false, got %s", name, describeJSON(v))
 }
 
 func numberText(v any) (string, bool) {
@@ -145,17 +145,17 @@ func toColumn(a *Attribute, col *Column, v any) (any, error) {
 		case string:
 			parsed, ok := parseNumber(strings.TrimSpace(x), true)
 			if !ok {
-				return nil, requestErr(ScimInvalidValue, "%s is stored as a number; %q is not one", a.Path(), x)
+				return nil, requestErr(SCIMInvalidValue, "%s is stored as a number; %q is not one", a.Path(), x)
 			}
 			n = parsed
 		case json.Number:
 			parsed, ok := parseNumber(x.String(), true)
 			if !ok {
-				return nil, requestErr(ScimInvalidValue, "%s is stored as an integer; %s is not one", a.Path(), x)
+				return nil, requestErr(SCIMInvalidValue, "%s is stored as an integer; %s is not one", a.Path(), x)
 			}
 			n = parsed
 		default:
-			return nil, requestErr(ScimInvalidValue, "%s cannot be stored in integer column %q", a.Path(), col.Name)
+			return nil, requestErr(SCIMInvalidValue, "%s cannot be stored in integer column %q", a.Path(), col.Name)
 		}
 		if err := checkIntRange(a, col, n); err != nil {
 			return nil, err
@@ -164,13 +164,13 @@ func toColumn(a *Attribute, col *Column, v any) (any, error) {
 	case kindDecimal:
 		s := fmt.Sprint(v)
 		if _, ok := parseNumber(s, false); !ok {
-			return nil, requestErr(ScimInvalidValue, "%s is stored as a number; %q is not one", a.Path(), s)
+			return nil, requestErr(SCIMInvalidValue, "%s is stored as a number; %q is not one", a.Path(), s)
 		}
 		return s, nil
 	case kindTemporal:
 		t, ok := v.(time.Time)
 		if !ok {
-			return nil, requestErr(ScimInvalidValue, "%s is stored as a date; send an RFC 3339 date-time", a.Path())
+			return nil, requestErr(SCIMInvalidValue, "%s is stored as a date; send an RFC 3339 date-time", a.Path())
 		}
 		return t, nil
 	}
@@ -212,7 +212,7 @@ func checkIntRange(a *Attribute, col *Column, n any) error {
 		v.SetUint64(x)
 	}
 	if v.Cmp(&lo) < 0 || v.Cmp(&hi) > 0 {
-		return requestErr(ScimInvalidValue, "%s is out of range for column %q (%s..%s)", a.Path(), col.Name, lo.String(), hi.String())
+		return requestErr(SCIMInvalidValue, "%s is out of range for column %q (%s..%s)", a.Path(), col.Name, lo.String(), hi.String())
 	}
 	return nil
 }

@@ -80,11 +80,11 @@ func (d *Draft) ApplyPatch(ops []PatchOp) error {
 	for i, op := range ops {
 		if op.Path == "" {
 			if op.Op == "remove" {
-				return requestErr(ScimNoTarget, "operation %d: remove needs a path", i+1)
+				return requestErr(SCIMNoTarget, "operation %d: remove needs a path", i+1)
 			}
 			obj, ok := op.Value.(map[string]any)
 			if !ok {
-				return requestErr(ScimInvalidValue, "operation %d: without a path, value must be an object of attributes", i+1)
+				return requestErr(SCIMInvalidValue, "operation %d: without a path, value must be an object of attributes", i+1)
 			}
 			if err := d.applyObject(op.Op, obj, false); err != nil {
 				return fmt.Errorf("operation %d: %w", i+1, err)
@@ -93,7 +93,7 @@ func (d *Draft) ApplyPatch(ops []PatchOp) error {
 		}
 		p, err := filter.ParsePath(op.Path)
 		if err != nil {
-			return requestErr(ScimInvalidPath, "operation %d: invalid path %q: %v", i+1, op.Path, err)
+			return requestErr(SCIMInvalidPath, "operation %d: invalid path %q: %v", i+1, op.Path, err)
 		}
 		if err := d.apply(op.Op, p, op.Value, true); err != nil {
 			return fmt.Errorf("operation %d (%s %s): %w", i+1, op.Op, op.Path, err)
@@ -151,7 +151,7 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 		switch lower := strings.ToLower(name); {
 		case ignored[lower] && p.Filter == nil:
 			if explicit && lower != "schemas" {
-				return requestErr(ScimMutability, "%s is read-only", name)
+				return requestErr(SCIMMutability, "%s is read-only", name)
 			}
 			return nil
 		case lower == "active" && p.Attr.Sub == "" && p.Filter == nil && r.Schema.ID == UserSchema:
@@ -177,7 +177,7 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 		}
 		obj, ok := value.(map[string]any)
 		if !ok {
-			return requestErr(ScimInvalidValue, "the value of %s must be an object of its attributes", ext.ID)
+			return requestErr(SCIMInvalidValue, "the value of %s must be an object of its attributes", ext.ID)
 		}
 		for _, k := range sortedKeys(obj) {
 			sub, err := filter.ParsePath(ext.ID + ":" + k)
@@ -198,7 +198,7 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 		// Names in other schemas are attributes this server cannot know.
 		known := p.Attr.URI == "" || r.schemaByID(p.Attr.URI) != nil || r.isRFCSchema(p.Attr.URI)
 		if explicit && known && !knownUnmapped(p.Attr, r) {
-			return requestErr(ScimInvalidPath, "%s names no attribute; mapped attributes are %s", p.Attr, strings.Join(r.FilterableAttributes(), ", "))
+			return requestErr(SCIMInvalidPath, "%s names no attribute; mapped attributes are %s", p.Attr, strings.Join(r.FilterableAttributes(), ", "))
 		}
 		return nil // not stored by this app: ignored
 	}
@@ -212,12 +212,12 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 		return d.setActive(op, value)
 	case va.simple != nil:
 		if p.Attr.Sub != "" || p.Filter != nil {
-			return requestErr(ScimInvalidPath, "%s is a simple attribute: it has no sub-attributes or [filter]", def.Name)
+			return requestErr(SCIMInvalidPath, "%s is a simple attribute: it has no sub-attributes or [filter]", def.Name)
 		}
 		return d.setLeaf(va.simple, op, value, explicit)
 	case !def.MultiValued:
 		if p.Filter != nil {
-			return requestErr(ScimInvalidPath, "%s is not multi-valued: it takes no [filter]", def.Name)
+			return requestErr(SCIMInvalidPath, "%s is not multi-valued: it takes no [filter]", def.Name)
 		}
 		return d.applyComplex(op, def, va.subs, p.Attr.Sub, value, explicit)
 	default:
@@ -254,7 +254,7 @@ func (d *Draft) applyComplex(op string, def *AttrDef, subs []*Attribute, sub str
 			}
 		}
 		if def.Sub(sub) == nil && explicit {
-			return requestErr(ScimInvalidPath, "%s has no sub-attribute %q", def.Name, sub)
+			return requestErr(SCIMInvalidPath, "%s has no sub-attribute %q", def.Name, sub)
 		}
 		return nil
 	}
@@ -268,7 +268,7 @@ func (d *Draft) applyComplex(op string, def *AttrDef, subs []*Attribute, sub str
 	}
 	obj, ok := value.(map[string]any)
 	if !ok {
-		return requestErr(ScimInvalidValue, "the value of %s must be an object of its sub-attributes", def.Name)
+		return requestErr(SCIMInvalidValue, "the value of %s must be an object of its sub-attributes", def.Name)
 	}
 	for _, a := range subs {
 		if v, ok := getFold(obj, a.Sub); ok {
@@ -297,7 +297,7 @@ func (d *Draft) setLeaf(a *Attribute, op string, value any, explicit bool) error
 
 func (d *Draft) setActive(op string, value any) error {
 	if op == "remove" || value == nil {
-		return requestErr(ScimInvalidValue, "active cannot be removed: set it to true or false")
+		return requestErr(SCIMInvalidValue, "active cannot be removed: set it to true or false")
 	}
 	b, err := coerceBool("active", value)
 	if err != nil {
@@ -325,5 +325,5 @@ const noDeactivation = "this mapping has no way to deactivate a user (users has 
 // error is mutability: without an active key, active is in effect a
 // read-only attribute whose value is always true.
 func refuseDeactivation() error {
-	return requestErr(ScimMutability, "%s; nothing was changed", noDeactivation)
+	return requestErr(SCIMMutability, "%s; nothing was changed", noDeactivation)
 }

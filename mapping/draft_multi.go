@@ -13,7 +13,7 @@ import (
 func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path, value any, explicit bool) error {
 	if p.Filter != nil {
 		if a := hiddenIn(p.Filter, va.allAttrs()); a != nil {
-			return requestErr(ScimInvalidFilter, "%s", writeOnlyMsg(a))
+			return requestErr(SCIMInvalidFilter, "%s", writeOnlyMsg(a))
 		}
 		matched := 0
 		for i, e := range va.entries {
@@ -42,7 +42,7 @@ func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path,
 			// work slot and sets it (Entra's add-if-missing); what fails is
 			// a type the app does not store, or a filter on values that no
 			// stored value meets. Removing what is not there is a no-op.
-			return requestErr(ScimNoTarget, "%s matches no value this server stores: it stores %s of type %s; nothing was changed", p.Attr.Name+"["+p.Filter.String()+"]", def.Name, joinOr(entryTypes(va)))
+			return requestErr(SCIMNoTarget, "%s matches no value this server stores: it stores %s of type %s; nothing was changed", p.Attr.Name+"["+p.Filter.String()+"]", def.Name, joinOr(entryTypes(va)))
 		}
 		return nil
 	}
@@ -64,13 +64,13 @@ func (d *Draft) applyMulti(op string, def *AttrDef, va *viewAttr, p filter.Path,
 	case map[string]any:
 		items = []any{x}
 	default:
-		return requestErr(ScimInvalidValue, "the value of %s must be an array of objects", def.Name)
+		return requestErr(SCIMInvalidValue, "the value of %s must be an array of objects", def.Name)
 	}
 	assigned := make([]map[string]any, len(va.entries))
 	for _, it := range items {
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return requestErr(ScimInvalidValue, "each value of %s must be an object, as {\"value\": \"...\", \"type\": \"work\"}", def.Name)
+			return requestErr(SCIMInvalidValue, "each value of %s must be an object, as {\"value\": \"...\", \"type\": \"work\"}", def.Name)
 		}
 		idx := -1
 		if t, ok := getFold(obj, "type"); ok && t != nil {
@@ -125,7 +125,7 @@ func (d *Draft) setEntry(op string, def *AttrDef, e *entry, value any, explicit 
 	}
 	obj, ok := value.(map[string]any)
 	if !ok {
-		return requestErr(ScimInvalidValue, "a value of %s must be an object, as {\"value\": \"...\"}", def.Name)
+		return requestErr(SCIMInvalidValue, "a value of %s must be an object, as {\"value\": \"...\"}", def.Name)
 	}
 	for _, a := range e.subs {
 		v, present := getFold(obj, a.Sub)
@@ -199,7 +199,7 @@ func (d *Draft) entryMatches(e filter.Expr, def *AttrDef, en *entry, first bool)
 		}
 		return compareValues(v, x.Op, x.Value), nil
 	}
-	return false, requestErr(ScimInvalidPath, "unsupported value filter")
+	return false, requestErr(SCIMInvalidPath, "unsupported value filter")
 }
 
 func (d *Draft) entryValue(p filter.AttrPath, def *AttrDef, en *entry, first bool) (any, error) {
@@ -215,7 +215,7 @@ func (d *Draft) entryValue(p filter.AttrPath, def *AttrDef, en *entry, first boo
 		}
 	}
 	if def.Sub(p.Name) == nil {
-		return nil, requestErr(ScimInvalidPath, "%s has no sub-attribute %q", def.Name, p.Name)
+		return nil, requestErr(SCIMInvalidPath, "%s has no sub-attribute %q", def.Name, p.Name)
 	}
 	return nil, nil
 }

@@ -26,27 +26,27 @@ const entraGroupSchema = "http://schemas.microsoft.com/2006/11/ResourceManagemen
 func (r *Resource) CheckSchemas(body map[string]any) error {
 	raw, ok := getFold(body, "schemas")
 	if !ok {
-		return requestErr(ScimInvalidSyntax, "the body has no schemas: send \"schemas\": [%q] with a %s", r.Schema.ID, r.Type)
+		return requestErr(SCIMInvalidSyntax, "the body has no schemas: send \"schemas\": [%q] with a %s", r.Schema.ID, r.Type)
 	}
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
-		return requestErr(ScimInvalidSyntax, "schemas must be a non-empty array of schema URNs, as [%q]", r.Schema.ID)
+		return requestErr(SCIMInvalidSyntax, "schemas must be a non-empty array of schema URNs, as [%q]", r.Schema.ID)
 	}
 	core := false
 	for _, x := range list {
 		s, ok := x.(string)
 		if !ok {
-			return requestErr(ScimInvalidSyntax, "schemas must hold strings (schema URNs), got %s", describeJSON(x))
+			return requestErr(SCIMInvalidSyntax, "schemas must hold strings (schema URNs), got %s", describeJSON(x))
 		}
 		switch {
 		case strings.EqualFold(s, r.Schema.ID):
 			core = true
 		case !r.knowsSchema(s):
-			return requestErr(ScimInvalidSyntax, "schemas: %s is not a schema of %ss on this server; it knows %s", describeJSON(s), r.Type, strings.Join(r.knownSchemaIDs(), ", "))
+			return requestErr(SCIMInvalidSyntax, "schemas: %s is not a schema of %ss on this server; it knows %s", describeJSON(s), r.Type, strings.Join(r.knownSchemaIDs(), ", "))
 		}
 	}
 	if !core {
-		return requestErr(ScimInvalidSyntax, "schemas must contain %s", r.Schema.ID)
+		return requestErr(SCIMInvalidSyntax, "schemas must contain %s", r.Schema.ID)
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ func checkControl(a *Attribute, s string) error {
 		if a.multiLine() && (c == '\n' || c == '\r' || c == '\t') {
 			continue
 		}
-		return requestErr(ScimInvalidValue, "%s contains the control character %s, which is not accepted%s", a.Path(), controlName(c), map[bool]string{true: " (line breaks and tabs are)", false: ""}[a.multiLine()])
+		return requestErr(SCIMInvalidValue, "%s contains the control character %s, which is not accepted%s", a.Path(), controlName(c), map[bool]string{true: " (line breaks and tabs are)", false: ""}[a.multiLine()])
 	}
 	return nil
 }

@@ -56,13 +56,13 @@ func TestHiddenAttributes(t *testing.T) {
 	}
 	for _, s := range []string{"password", "phoneNumbers.value", "name.middleName"} {
 		var re *RequestError
-		if _, err := r.Order(s, false); !errors.As(err, &re) || re.SCIMType != ScimInvalidValue || !strings.Contains(re.Msg, "write-only") {
+		if _, err := r.Order(s, false); !errors.As(err, &re) || re.SCIMType != SCIMInvalidValue || !strings.Contains(re.Msg, "write-only") {
 			t.Errorf("Order(%q) = %v, want invalidValue write-only", s, err)
 		}
 	}
 	for _, s := range []string{"password", "userName,password", "name.middleName", "urn:ietf:params:scim:schemas:core:2.0:User:password"} {
 		var re *RequestError
-		if _, err := r.Projection(s, ""); !errors.As(err, &re) || re.SCIMType != ScimInvalidValue {
+		if _, err := r.Projection(s, ""); !errors.As(err, &re) || re.SCIMType != SCIMInvalidValue {
 			t.Errorf("Projection(%q) = %v, want invalidValue", s, err)
 		}
 		if _, err := r.Projection("", s); err != nil {
@@ -75,7 +75,7 @@ func TestHiddenAttributes(t *testing.T) {
 		`{"Operations":[{"op":"remove","path":"phoneNumbers[type eq \"mobile\" or value pr]"}]}`,
 	} {
 		var re *RequestError
-		if err := r.NewDraft(row).ApplyPatch(ops(t, body)); !errors.As(err, &re) || re.SCIMType != ScimInvalidFilter {
+		if err := r.NewDraft(row).ApplyPatch(ops(t, body)); !errors.As(err, &re) || re.SCIMType != SCIMInvalidFilter {
 			t.Errorf("ApplyPatch(%s) = %v, want invalidFilter", body, err)
 		}
 	}
@@ -146,7 +146,7 @@ func TestCheckSchemas(t *testing.T) {
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s CheckSchemas(%s) = %v, want accepted", tt.r.Type, tt.schemas, err)
-		case tt.want != "" && (!errors.As(err, &re) || re.SCIMType != ScimInvalidSyntax || !strings.Contains(re.Msg, tt.want)):
+		case tt.want != "" && (!errors.As(err, &re) || re.SCIMType != SCIMInvalidSyntax || !strings.Contains(re.Msg, tt.want)):
 			t.Errorf("%s CheckSchemas(%s) = %v, want invalidSyntax %q", tt.r.Type, tt.schemas, err, tt.want)
 		}
 	}
@@ -199,10 +199,10 @@ users:
 func TestUnmappedPaths(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 	for _, r := range []*Resource{writeResource(t), hiddenResource(t)} {
-		for path, want := range map[string]string{
-			"nickName2": ScimInvalidPath,
-			"urn:ietf:params:scim:schemas:core:2.0:User:x": ScimInvalidPath,
-			ent + "nonsense": ScimInvalidPath,
+		for path, want := range map[string]SCIMType{
+			"nickName2": SCIMInvalidPath,
+			"urn:ietf:params:scim:schemas:core:2.0:User:x": SCIMInvalidPath,
+			ent + "nonsense": SCIMInvalidPath,
 			"locale":         "",
 			"urn:ietf:params:scim:schemas:core:2.0:User:locale": "",
 			"costCenter":                "",

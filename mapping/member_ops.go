@@ -113,12 +113,12 @@ func SplitMemberOps(ops []PatchOp) (rest []PatchOp, mo MemberOps, err error) {
 			continue
 		}
 		if p.Attr.Sub != "" || p.Sub != "" {
-			return nil, mo, requestErr(ScimInvalidPath, "operation %d: members are added, removed or replaced whole; %q names a sub-attribute", i+1, op.Path)
+			return nil, mo, requestErr(SCIMInvalidPath, "operation %d: members are added, removed or replaced whole; %q names a sub-attribute", i+1, op.Path)
 		}
 		var ids []string
 		if p.Filter != nil {
 			if op.Op != "remove" {
-				return nil, mo, requestErr(ScimInvalidPath, "operation %d: a members[...] filter is for remove", i+1)
+				return nil, mo, requestErr(SCIMInvalidPath, "operation %d: a members[...] filter is for remove", i+1)
 			}
 			if ids, err = filterMemberIDs(p.Filter); err != nil {
 				return nil, mo, fmt.Errorf("operation %d: %w", i+1, err)
@@ -153,13 +153,13 @@ func memberIDs(v any) ([]string, error) {
 	case nil:
 		return nil, nil
 	default:
-		return nil, requestErr(ScimInvalidValue, "members must be an array of {\"value\": \"<user id>\"}")
+		return nil, requestErr(SCIMInvalidValue, "members must be an array of {\"value\": \"<user id>\"}")
 	}
 	var ids []string
 	for _, it := range items {
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return nil, requestErr(ScimInvalidValue, "each member must be an object {\"value\": \"<user id>\"}")
+			return nil, requestErr(SCIMInvalidValue, "each member must be an object {\"value\": \"<user id>\"}")
 		}
 		v, _ := getFold(obj, "value")
 		switch x := v.(type) {
@@ -168,7 +168,7 @@ func memberIDs(v any) ([]string, error) {
 		case json.Number:
 			ids = append(ids, x.String())
 		default:
-			return nil, requestErr(ScimInvalidValue, "each member needs a value, the user's id")
+			return nil, requestErr(SCIMInvalidValue, "each member needs a value, the user's id")
 		}
 	}
 	return ids, nil
@@ -189,7 +189,7 @@ func filterMemberIDs(e filter.Expr) ([]string, error) {
 			return []string{x.Value.Str}, nil
 		}
 	}
-	return nil, requestErr(ScimInvalidPath, "members[...] supports value eq \"<id>\", combined with or; got %s", e)
+	return nil, requestErr(SCIMInvalidPath, "members[...] supports value eq \"<id>\", combined with or; got %s", e)
 }
 
 // DiffMembers turns the member operations into the keys to add and to

@@ -24,20 +24,20 @@ func DecodeJSON(data []byte) (map[string]any, error) {
 	// encoding/json would silently turn invalid UTF-8 into U+FFFD and a
 	// name would be stored corrupted; refuse such bodies instead.
 	if !utf8.Valid(data) {
-		return nil, requestErr(ScimInvalidSyntax, "the body is not valid UTF-8")
+		return nil, requestErr(SCIMInvalidSyntax, "the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, requestErr(ScimInvalidSyntax, "the body is not valid JSON: %v", err)
+		return nil, requestErr(SCIMInvalidSyntax, "the body is not valid JSON: %v", err)
 	}
 	if dec.More() {
-		return nil, requestErr(ScimInvalidSyntax, "the body has data after its JSON object")
+		return nil, requestErr(SCIMInvalidSyntax, "the body has data after its JSON object")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, requestErr(ScimInvalidSyntax, "the body must be a JSON object")
+		return nil, requestErr(SCIMInvalidSyntax, "the body must be a JSON object")
 	}
 	return obj, nil
 }
@@ -69,25 +69,25 @@ func ParsePatch(body map[string]any) ([]PatchOp, error) {
 			}
 		}
 		if !found {
-			return nil, requestErr(ScimInvalidSyntax, "schemas must contain %s", PatchOpSchema)
+			return nil, requestErr(SCIMInvalidSyntax, "schemas must contain %s", PatchOpSchema)
 		}
 	}
 	raw, ok := getFold(body, "Operations")
 	if !ok {
-		return nil, requestErr(ScimInvalidSyntax, "the body has no Operations: send {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"...\",\"value\":...}]}", PatchOpSchema)
+		return nil, requestErr(SCIMInvalidSyntax, "the body has no Operations: send {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"...\",\"value\":...}]}", PatchOpSchema)
 	}
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
-		return nil, requestErr(ScimInvalidSyntax, "Operations must be a non-empty array")
+		return nil, requestErr(SCIMInvalidSyntax, "Operations must be a non-empty array")
 	}
 	if len(list) > MaxPatchOps {
-		return nil, requestErr(ScimInvalidValue, "at most %d operations per request, got %d", MaxPatchOps, len(list))
+		return nil, requestErr(SCIMInvalidValue, "at most %d operations per request, got %d", MaxPatchOps, len(list))
 	}
 	ops := make([]PatchOp, 0, len(list))
 	for i, x := range list {
 		m, ok := x.(map[string]any)
 		if !ok {
-			return nil, requestErr(ScimInvalidSyntax, "operation %d is not an object", i+1)
+			return nil, requestErr(SCIMInvalidSyntax, "operation %d is not an object", i+1)
 		}
 		var op PatchOp
 		opName, _ := getFold(m, "op")
@@ -96,18 +96,18 @@ func ParsePatch(body map[string]any) ([]PatchOp, error) {
 		switch op.Op {
 		case "add", "replace", "remove":
 		default:
-			return nil, requestErr(ScimInvalidSyntax, "operation %d: op must be add, replace or remove, got %v", i+1, opName)
+			return nil, requestErr(SCIMInvalidSyntax, "operation %d: op must be add, replace or remove, got %v", i+1, opName)
 		}
 		if p, ok := getFold(m, "path"); ok && p != nil {
 			ps, ok := p.(string)
 			if !ok {
-				return nil, requestErr(ScimInvalidPath, "operation %d: path must be a string", i+1)
+				return nil, requestErr(SCIMInvalidPath, "operation %d: path must be a string", i+1)
 			}
 			op.Path = strings.TrimSpace(ps)
 		}
 		op.Value, op.HasValue = getFold(m, "value")
 		if op.Op != "remove" && !op.HasValue {
-			return nil, requestErr(ScimInvalidValue, "operation %d (%s %s) has no value", i+1, op.Op, op.Path)
+			return nil, requestErr(SCIMInvalidValue, "operation %d (%s %s) has no value", i+1, op.Op, op.Path)
 		}
 		ops = append(ops, op)
 	}

@@ -97,13 +97,13 @@ func (r *Resource) pathTree(param, list string) (*pathTree, error) {
 		}
 		ap, err := filter.ParseAttrPath(s)
 		if err != nil {
-			return nil, requestErr(ScimInvalidValue, "%s: %q is not an attribute path", param, s)
+			return nil, requestErr(SCIMInvalidValue, "%s: %q is not an attribute path", param, s)
 		}
 		// Asking for a password is refused rather than answered with
 		// nothing, so that the client learns it can never be read;
 		// excludedAttributes=password is simply true and stays accepted.
 		if a := r.hiddenAttr(ap); a != nil && param == "attributes" {
-			return nil, requestErr(ScimInvalidValue, "attributes: %s is write-only: it is never returned", a.Path())
+			return nil, requestErr(SCIMInvalidValue, "attributes: %s is write-only: it is never returned", a.Path())
 		}
 		t.add(r.memberNames(ap))
 	}

@@ -86,7 +86,7 @@ func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, er
 	}
 	p, err := filter.ParseAttrPath(sortBy)
 	if err != nil {
-		return nil, requestErr(ScimInvalidValue, "sortBy: %v", err)
+		return nil, requestErr(SCIMInvalidValue, "sortBy: %v", err)
 	}
 	targets, err := r.resolve(p, 0, nil, false)
 	if err != nil {
@@ -94,10 +94,10 @@ func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, er
 		if fe, ok := err.(*FilterError); ok {
 			msg = fe.Msg
 		}
-		return nil, requestErr(ScimInvalidValue, "sortBy: %s", msg)
+		return nil, requestErr(SCIMInvalidValue, "sortBy: %s", msg)
 	}
 	if len(targets) == 0 {
-		return nil, requestErr(ScimInvalidValue, "sortBy: %s has no value to sort by", sortBy)
+		return nil, requestErr(SCIMInvalidValue, "sortBy: %s has no value to sort by", sortBy)
 	}
 	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
 	switch {

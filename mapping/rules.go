@@ -32,22 +32,22 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 	switch {
 	case a.Hash == "bcrypt":
 		if len(s) > 72 {
-			return requestErr(ScimInvalidValue, "password is too long: bcrypt uses at most 72 bytes")
+			return requestErr(SCIMInvalidValue, "password is too long: bcrypt uses at most 72 bytes")
 		}
 	case col.kind() == kindText && col.MaxChars > 0 && (limit == 0 || col.MaxChars < limit):
 		limit = col.MaxChars
 	}
 	if n := int64(utf8.RuneCountInString(s)); limit > 0 && n > limit {
-		return requestErr(ScimInvalidValue, "%s is too long: %d characters, at most %d", a.Path(), n, limit)
+		return requestErr(SCIMInvalidValue, "%s is too long: %d characters, at most %d", a.Path(), n, limit)
 	}
 	if a.ForbiddenChars != "" {
 		if i := strings.IndexAny(s, a.ForbiddenChars); i >= 0 {
 			c, _ := utf8.DecodeRuneInString(s[i:])
-			return requestErr(ScimInvalidValue, "%s must not contain %q (forbidden: %s)", a.Path(), c, spaced(a.ForbiddenChars))
+			return requestErr(SCIMInvalidValue, "%s must not contain %q (forbidden: %s)", a.Path(), c, spaced(a.ForbiddenChars))
 		}
 	}
 	if a.Pattern != nil && !a.Pattern.MatchString(s) {
-		return requestErr(ScimInvalidValue, "%s %q does not match the required pattern %s", a.Path(), s, strings.TrimSuffix(strings.TrimPrefix(a.Pattern.String(), "^(?:"), ")$"))
+		return requestErr(SCIMInvalidValue, "%s %q does not match the required pattern %s", a.Path(), s, strings.TrimSuffix(strings.TrimPrefix(a.Pattern.String(), "^(?:"), ")$"))
 	}
 	if len(a.Values) > 0 {
 		ok := false
@@ -57,12 +57,12 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 			}
 		}
 		if !ok {
-			return requestErr(ScimInvalidValue, "%s must be one of %s, got %q", a.Path(), strings.Join(a.Values, ", "), s)
+			return requestErr(SCIMInvalidValue, "%s must be one of %s, got %q", a.Path(), strings.Join(a.Values, ", "), s)
 		}
 	}
 	if col.kind() == kindText {
 		if bad, ok := unstorable(s, col.Charset); ok {
-			return requestErr(ScimInvalidValue, "%s contains %q, which the column's %s character set cannot store", a.Path(), bad, col.Charset)
+			return requestErr(SCIMInvalidValue, "%s contains %q, which the column's %s character set cannot store", a.Path(), bad, col.Charset)
 		}
 		if col.DataType == "enum" {
 			allowed := enumValues(col.ColumnType)
@@ -71,7 +71,7 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 					return nil
 				}
 			}
-			return requestErr(ScimInvalidValue, "%s must be one of %s, got %q", a.Path(), strings.Join(allowed, ", "), s)
+			return requestErr(SCIMInvalidValue, "%s must be one of %s, got %q", a.Path(), strings.Join(allowed, ", "), s)
 		}
 	}
 	return nil
@@ -132,14 +132,14 @@ func (r *Resource) assignment(a *Attribute, v any) (*Assignment, error) {
 		case col.kind() == kindText:
 			asg.Value = ""
 		default:
-			return nil, requestErr(ScimInvalidValue, "%s cannot be removed: column %q is NOT NULL without a default", a.Path(), a.Column)
+			return nil, requestErr(SCIMInvalidValue, "%s cannot be removed: column %q is NOT NULL without a default", a.Path(), a.Column)
 		}
 		return asg, nil
 	}
 	if a.Hash == "bcrypt" {
 		h, err := bcrypt.GenerateFromPassword([]byte(v.(string)), bcryptCost)
 		if err != nil {
-			return nil, requestErr(ScimInvalidValue, "password cannot be stored: %v", err)
+			return nil, requestErr(SCIMInvalidValue, "password cannot be stored: %v", err)
 		}
 		asg.Value = string(h)
 		return asg, nil
