@@ -358,6 +358,9 @@ func (s *Server) createGroup(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if legacy.DryRunOf(ctx) != nil {
+			return s.audit(ctx, c, tx, g, generated, "create", ch.Diff) // no row to read back
+		}
 		id := generated
 		if id == "" {
 			id = strconv.FormatInt(lastID, 10)
@@ -379,6 +382,9 @@ func (s *Server) createGroup(c echo.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if out == nil {
+		return errDryRunCreate(g)
 	}
 	res := s.render(c, g, out, mapping.Projection{})
 	if m, ok := res.Get("meta"); ok {

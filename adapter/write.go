@@ -146,6 +146,7 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		if err != nil {
 			return err
 		}
+		redactSecrets(ctx, ch)
 		if ch.Empty() {
 			out = row
 			return nil
@@ -169,6 +170,9 @@ func (s *Server) update(c echo.Context, r *mapping.Resource, id string, apply fu
 		}
 		if out, err = tx.Get(ctx, sel, false); err != nil {
 			return err
+		}
+		if legacy.DryRunOf(ctx) != nil {
+			out = r.Preview(out, ch) // the row was not changed: show it as it would be
 		}
 		return s.audit(ctx, c, tx, r, id, "update", ch.Diff)
 	})
@@ -272,6 +276,7 @@ func (s *Server) createUser(c echo.Context) error {
 	ctx := c.Request().Context()
 	var out mapping.Row
 	var id string
+	redactSecrets(ctx, ch)
 	err = s.writeTx(c, func(tx *legacy.Tx) error {
 		ch := ch.Clone()
 		if err := s.prepare(ctx, tx, r, ch, tenant, ""); err != nil {
@@ -281,6 +286,9 @@ func (s *Server) createUser(c echo.Context) error {
 		lastID, err := tx.Insert(ctx, legacy.Insert{Table: r.Table, Set: legacyAssignments(set)})
 		if err != nil {
 			return err
+		}
+		if legacy.DryRunOf(ctx) != nil {
+			return s.audit(ctx, c, tx, r, generated, "create", ch.Diff) // no row to read back
 		}
 		id = generated
 		if id == "" {
@@ -301,6 +309,9 @@ func (s *Server) createUser(c echo.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if out == nil {
+		return errDryRunCreate(r)
 	}
 	res := r.Render(out, s.baseURL(c))
 	loc, _ := res.Get("meta")
