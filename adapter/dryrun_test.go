@@ -263,3 +263,82 @@ func TestDryRunRedactsPasswords(t *testing.T) {
 		t.Fatalf("statements = %s (%v)", stmts, err)
 	}
 }
+
+// TestDryRunGitea runs the same flows over a real open-source app's
+// tables: Gitea's `user`, `team` and `team_user` (examples/gitea).
+func TestDryRunGitea(t *testing.T) {
+	cfg, err := mapping.LoadFile("../examples/gitea/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Server.DryRun = true
+	e := newEnvWith(t, cfg, string(mustReadFile(t, "../examples/gitea/schema.sql")))
+	tok, _ := e.createToken("okta-gitea", "", 0)
+	before := tableState(t, e.dsn)
+
+	patch := func(ops string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + ops + `]}`
+	}
+	active := func(want bool) func(*testing.T, response) {
+		return func(t *testing.T, r response) {
+			if got := field(t, r, "active"); got != want {
+				t.Errorf("active = %v, want %v: %s", got, want, r.Body)
+			}
+		}
+	}
+	steps := []dryRunStep{
+		{name: "okta lookup", method: http.MethodGet, path: `/Users?filter=userName%20eq%20%22ALICE%22`, status: 200,
+			check: func(t *testing.T, r response) {
+				if n := field(t, r, "totalResults"); n != 1.0 {
+					t.Errorf("totalResults = %v: %s", n, r.Body)
+				}
+			}},
+		{name: "okta profile push", method: http.MethodPatch, path: "/Users/3", status: 200, kind: "update",
+			body: patch(`{"op":"replace","value":{"displayName":"Alice A. Anders","emails":[{"primary":true,"value":"alice@acme.test","type":"work"}]}}`),
+			check: func(t *testing.T, r response) {
+				if got := field(t, r, "displayName"); got != "Alice A. Anders" {
+					t.Errorf("displayName = %v", got)
+				}
+			}},
+		{name: "okta put", method: http.MethodPut, path: "/Users/3", status: 200, kind: "update",
+			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice","displayName":"Alice Anderson","externalId":"00u1alice00000000001","emails":[{"primary":true,"value":"alice@acme.test","type":"work"}],"active":true}`},
+		{name: "okta deactivate", method: http.MethodPatch, path: "/Users/5", body: request(t, "okta_deactivate"), status: 200, kind: "deactivate", check: active(false)},
+		{name: "okta reactivate", method: http.MethodPatch, path: "/Users/4", body: request(t, "okta_reactivate"), status: 200, kind: "reactivate", check: active(true)},
+		{name: "okta team lookup", method: http.MethodGet, path: `/Groups?filter=displayName%20eq%20%22Developers%22`, status: 200,
+			check: func(t *testing.T, r response) {
+				if n := field(t, r, "totalResults"); n != 1.0 {
+					t.Errorf("totalResults = %v: %s", n, r.Body)
+				}
+			}},
+		{name: "okta add members", method: http.MethodPatch, path: "/Groups/2", body: request(t, "group_okta_add_members"), status: 204, kind: "members"},
+		{name: "okta remove member", method: http.MethodPatch, path: "/Groups/3", body: patch(`{"op":"remove","path":"members[value eq \"4\"]"}`), status: 204, kind: "members"},
+		{name: "entra replace", method: http.MethodPatch, path: "/Users/3", body: patch(`{"op":"Replace","path":"displayName","value":"Alice (Entra)"}`), status: 200, kind: "update"},
+		{name: "entra disable", method: http.MethodPatch, path: "/Users/5", body: request(t, "entra_disable_string_boolean"), status: 200, kind: "deactivate", check: active(false)},
+		{name: "entra add member", method: http.MethodPatch, path: "/Groups/2", body: request(t, "group_entra_add_members"), status: 204, kind: "members"},
+		{name: "site admin", method: http.MethodPatch, path: "/Users/1", body: request(t, "okta_deactivate"), status: 404, kind: "refused"},
+		{name: "organization", method: http.MethodGet, path: "/Users/2", status: 404},
+		{name: "e-mail change", method: http.MethodPatch, path: "/Users/3", body: patch(`{"op":"replace","path":"emails[type eq \"work\"].value","value":"a@acme.test"}`), status: 400, kind: "refused"},
+		{name: "team create", method: http.MethodPost, path: "/Groups", body: request(t, "group_okta_create"), status: 403, kind: "refused"},
+		{name: "okta delete", method: http.MethodDelete, path: "/Users/3", status: 204, kind: "deactivate"},
+	}
+	entries := runDryRunFlow(t, e, tok, steps)
+	e.srv.Close(context.Background())
+	assertUnchanged(t, before, tableState(t, e.dsn))
+	writes := 0
+	for _, en := range entries {
+		for _, st := range en.Statements {
+			if st.Kind == "write" {
+				writes++
+			}
+		}
+	}
+	t.Logf("%d dry-run records, %d write statements recorded", len(entries), writes)
+	for _, en := range entries {
+		if en.Kind == "deactivate" && en.ResourceID == "5" && !strings.Contains(en.Changes, `"columns":["prohibit_login"]`) {
+			t.Errorf("Gitea deactivation = %s", en.Changes)
+		}
+		if en.Kind == "members" && en.ResourceID == "2" && en.Statements[len(en.Statements)-2].SQL == "" {
+			t.Errorf("members statements = %+v", en.Statements)
+		}
+	}
+}
