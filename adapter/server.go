@@ -36,6 +36,7 @@ type Store interface {
 	BreakerState() string
 	ForgetCounts(partition string)
 	Audit(ctx context.Context, own legacy.OwnTables, e legacy.AuditEntry) error
+	RecordDryRun(ctx context.Context, own legacy.OwnTables, entries []legacy.DryRunEntry) error
 	tokenStore
 }
 
@@ -101,7 +102,9 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	if s.metrics != nil {
 		obs = s.metrics
 	}
-	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit),
+	auth := newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs)
+	auth.dryRun = cfg.Server.DryRun
+	return &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
 		clientIP: clientIP(cfg.Server.TrustedNets)}
 }
 
@@ -177,8 +180,8 @@ func (s *Server) routes(admin bool) *echo.Echo {
 
 	// The API answers at the base path and, for multi-tenant apps that hand
 	// each customer a tenant URL, at {base}/t/{tenant}.
-	api := e.Group(s.base, s.authenticate, s.limitRate)
-	tenantAPI := e.Group(s.base+"/t/:tenant", s.authenticate, s.matchTenant, s.limitRate)
+	api := e.Group(s.base, s.warnDryRun, s.authenticate, s.limitRate)
+	tenantAPI := e.Group(s.base+"/t/:tenant", s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate)
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -205,7 +208,7 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	var paths []string
 	for _, r := range routes {
 		if r.method != http.MethodGet {
-			r.handler = s.auditRefusals(resourceTypeOf(r.path), r.handler)
+			r.handler = s.dryRunWrites(resourceTypeOf(r.path), s.auditRefusals(resourceTypeOf(r.path), r.handler))
 		}
 		// Outside the refusal audit: a 429 for a tenant's share is not a write.
 		if strings.HasPrefix(r.path, "/Users") || strings.HasPrefix(r.path, "/Groups") {

@@ -218,7 +218,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
 	}
-	var conn driver.Connector = checked
+	var conn driver.Connector = dryRunConnector{Connector: checked}
 	if opts.Explain != nil {
 		conn = explainConnector{Connector: checked, log: opts.Explain}
 	}

@@ -53,6 +53,11 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// TrustedNets are TrustedProxies, parsed.
 	TrustedNets []*net.IPNet `yaml:"-"`
+	// DryRun serves every request with the real code, reads included,
+	// but runs no write: each would-be change is recorded in retroscim's
+	// dry-run table instead (retroscim report reads it). A reload
+	// (SIGHUP) switches it on or off.
+	DryRun bool `yaml:"dry_run"`
 }
 
 // RateLimit is a token bucket per bearer token: PerSecond requests a

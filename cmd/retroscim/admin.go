@@ -57,7 +57,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if len(done) == 0 {
-		fmt.Fprintf(stdout, "retroscim's tables %s and %s are up to date.\n", own.Tokens(), own.Audit())
+		fmt.Fprintf(stdout, "retroscim's tables %s, %s and %s are up to date.\n", own.Tokens(), own.Audit(), own.DryRun())
 		return nil
 	}
 	for _, d := range done {

@@ -153,7 +153,7 @@ func accountFacts(ctx context.Context, cfg *mapping.Config, store *legacy.Store,
 		return err
 	}
 	unquote := func(s string) string { return strings.ReplaceAll(s, "`", "") }
-	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), Exist: exist}
+	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), DryRun: unquote(own.DryRun()), Exist: exist}
 	return nil
 }
 

@@ -25,10 +25,12 @@ Usage:
   retroscim demo [--listen 127.0.0.1:8080] [--token T] [--config examples/x/config.yaml]
       Serve the sample app (or an example) on a throwaway MariaDB that is
       deleted on exit. Needs MariaDB's binaries (mariadbd), not a server.
-  retroscim serve [--config config.yaml] [--listen addr]
-      Serve the SCIM API described by the configuration file.
+  retroscim serve [--config config.yaml] [--listen addr] [--dry-run]
+      Serve the SCIM API described by the configuration file. With --dry-run
+      (or server.dry_run: true) nothing is written: would-be changes are
+      recorded for retroscim report.
   retroscim migrate [--config config.yaml]
-      Create retroscim's own tables (tokens, audit) in the app's database or
+      Create retroscim's own tables (tokens, audit, dry run) in the app's database or
       the schema named in store.schema. Never touches the app's tables.
   retroscim token create --tenant T --name okta-prod [--expires 8760h]
   retroscim token list | revoke <prefix|name> | rotate <prefix|name> [--grace 24h]
@@ -38,6 +40,9 @@ Usage:
       auth.bearer_tokens[].sha256.
   retroscim audit [--since 1h] [--tenant T] [--type User|Group] [--id ID] [--json]
       Print the recorded writes.
+  retroscim report [--since 24h] [--tenant T] [--format json]
+      Print what a dry run would have changed: per tenant and kind of change,
+      the attributes and columns, memberships, refusals, rows touched twice.
   retroscim check [--config config.yaml] [--format json]
       Check the mapping against the live schema (read-only): missing columns,
       types, lengths, collations, indexes, rows in scope. Exit 0 clean, 1
@@ -75,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = migrate(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = audit(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = reportDryRun(ctx, args[1:], stdout, stderr)
 	case "check":
 		err = check(ctx, args[1:], stdout, stderr)
 	case "explain":
