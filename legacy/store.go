@@ -514,10 +514,12 @@ type ValueCount struct {
 
 // TopValues lists a column's most common values, most common first.
 func (s *Store) TopValues(ctx context.Context, table, column string, limit int) ([]ValueCount, error) {
-	var rows [][]any
-	err := s.do(ctx, "top values", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, "SELECT CAST("+sqlstmt.Ident(column)+" AS CHAR), COUNT(*) FROM "+sqlstmt.Ident(table)+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", []any{limit}, 2)
-		return err
+	rows, err := s.Query(ctx, sqlstmt.Select{
+		Columns: []string{"CAST(" + sqlstmt.Ident(column) + " AS CHAR)", "COUNT(*)"},
+		From:    sqlstmt.Ident(table),
+		GroupBy: []string{"1"},
+		Order:   []sqlstmt.OrderKey{{Expr: "2", Desc: true}, {Expr: "1"}},
+		Limit:   limit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("values of %s.%s: %w", table, column, err)

@@ -229,6 +229,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// applyDefaults fills in what the server and the adapter read from the
+// configuration. The connection pool's and the breaker's own defaults
+// live with them in legacy.Options (a zero value here means "legacy's
+// default"); max_open_conns and query_timeout are set here too because
+// the per-tenant connection limit is derived from them.
 func (c *Config) applyDefaults() {
 	if c.Server.Listen == "" {
 		c.Server.Listen = DefaultListen
@@ -244,26 +249,11 @@ func (c *Config) applyDefaults() {
 	if c.Database.MaxOpenConns == 0 {
 		c.Database.MaxOpenConns = 20
 	}
-	if c.Database.MaxIdleConns == 0 {
-		c.Database.MaxIdleConns = c.Database.MaxOpenConns
-	}
-	if c.Database.ConnMaxLifetime == 0 {
-		c.Database.ConnMaxLifetime = 30 * time.Minute
-	}
 	if c.Database.QueryTimeout == 0 {
 		c.Database.QueryTimeout = DefaultQueryTimeout
 	}
-	if c.Database.ConnMaxIdleTime == 0 {
-		c.Database.ConnMaxIdleTime = 5 * time.Minute
-	}
 	if c.Database.MaxConnsPerTenant == 0 {
 		c.Database.MaxConnsPerTenant = max(1, c.Database.MaxOpenConns/2)
-	}
-	if c.Database.Breaker.Failures == 0 {
-		c.Database.Breaker.Failures = 5
-	}
-	if c.Database.Breaker.OpenFor == 0 {
-		c.Database.Breaker.OpenFor = 10 * time.Second
 	}
 	if c.Pagination.DefaultCount == 0 {
 		c.Pagination.DefaultCount = DefaultCount
