@@ -23,8 +23,9 @@ import (
 	"github.com/retroscim/retroscim/mapping"
 )
 
-// Store is what the adapter needs from the database layer.
-type Store interface {
+// Database is what the adapter needs from the database layer (a
+// *legacy.Store).
+type Database interface {
 	Get(ctx context.Context, q sqlstmt.Select) ([]any, error)
 	List(ctx context.Context, q legacy.ListQuery) (legacy.Page, error)
 	Columns(ctx context.Context, table string) ([]legacy.Column, error)
@@ -57,7 +58,7 @@ type Options struct {
 
 // Server serves the SCIM API for one configuration at a time.
 type Server struct {
-	store   Store
+	store   Database
 	log     *slog.Logger
 	own     *legacy.OwnTables
 	metrics *Metrics
@@ -86,7 +87,7 @@ type state struct {
 
 // New builds the server. The configuration must already be bound to the
 // live schema (see BindSchema).
-func New(cfg *mapping.Config, store Store, opts Options) *Server {
+func New(cfg *mapping.Config, store Database, opts Options) *Server {
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -19,7 +19,7 @@ type Config struct {
 	File       string
 	Server     Server
 	Database   Database
-	Store      Store
+	Store      OwnTables
 	Auth       Auth
 	Pagination Pagination
 	// Users maps SCIM Users onto the app's user table; always present.
@@ -67,8 +67,8 @@ type RateLimit struct {
 	Burst     int     `yaml:"burst"`
 }
 
-// Store names where retroscim keeps its own tables (tokens, audit).
-type Store struct {
+// OwnTables names where retroscim keeps its own tables (tokens, audit).
+type OwnTables struct {
 	// Schema is a database of their own; empty: the app's database.
 	Schema string `yaml:"schema"`
 	// Prefix starts their names; default "retroscim_".
@@ -146,7 +146,7 @@ type Pagination struct {
 type fileSpec struct {
 	Server     Server     `yaml:"server"`
 	Database   Database   `yaml:"database"`
-	Store      Store      `yaml:"store"`
+	Store      OwnTables  `yaml:"store"`
 	Auth       authSpec   `yaml:"auth"`
 	Pagination Pagination `yaml:"pagination"`
 	Users      yaml.Node  `yaml:"users"`
