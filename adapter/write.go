@@ -43,6 +43,15 @@ func (s *Server) readBody(c echo.Context) (map[string]any, error) {
 	return mapping.DecodeJSON(data)
 }
 
+// readPatch reads a PATCH body (RFC 7644 §3.5.2) into its operations.
+func (s *Server) readPatch(c echo.Context) ([]mapping.PatchOp, error) {
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return mapping.ParsePatch(body)
+}
+
 func (s *Server) maxBody(c echo.Context) int64 {
 	if n := s.conf(c).Server.MaxBodyBytes; n > 0 {
 		return n
