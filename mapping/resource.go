@@ -206,65 +206,12 @@ type columnRef struct {
 	key    string
 }
 
-type resourceSpec struct {
-	Table      string      `yaml:"table"`
-	ID         string      `yaml:"id"`
-	Scope      yaml.Node   `yaml:"scope"`
-	Tenant     string      `yaml:"tenant"`
-	Create     string      `yaml:"create"`
-	Delete     string      `yaml:"delete"`
-	Active     *activeSpec `yaml:"active"`
-	Meta       metaSpec    `yaml:"meta"`
-	Defaults   yaml.Node   `yaml:"defaults"`
-	Attributes yaml.Node   `yaml:"attributes"`
-	Members    yaml.Node   `yaml:"members"`
-}
-
-type activeSpec struct {
-	Column     string    `yaml:"column"`
-	True       yaml.Node `yaml:"true"`
-	False      yaml.Node `yaml:"false"`
-	Deactivate string    `yaml:"deactivate"`
-}
-
-type metaSpec struct {
-	Created      string `yaml:"created"`
-	LastModified string `yaml:"last_modified"`
-	Version      string `yaml:"version"`
-}
-
-type attrSpec struct {
-	Column         string      `yaml:"column"`
-	Lookup         *lookupSpec `yaml:"lookup"`
-	Type           string      `yaml:"type"`
-	Mutability     string      `yaml:"mutability"`
-	Required       *bool       `yaml:"required"`
-	Unique         *bool       `yaml:"unique"`
-	CaseExact      *bool       `yaml:"case_exact"`
-	MaxLength      *int        `yaml:"max_length"`
-	Pattern        string      `yaml:"pattern"`
-	ForbiddenChars string      `yaml:"forbidden_chars"`
-	Values         []string    `yaml:"values"`
-	Default        yaml.Node   `yaml:"default"`
-	Hash           string      `yaml:"hash"`
-	Description    string      `yaml:"description"`
-}
-
-type lookupSpec struct {
-	Table  string `yaml:"table"`
-	Key    string `yaml:"key"`
-	Match  string `yaml:"match"`
-	Column string `yaml:"column"`
-	Tenant string `yaml:"tenant"`
-	Shared bool   `yaml:"shared"`
-}
-
 // compileResource validates the users (or groups) section and builds the
 // Resource. Problems are added to p; the result is nil when the section is
 // unusable.
 func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Resource {
 	before := len(p.list)
-	var spec resourceSpec
+	var spec ResourceSpec
 	decodeStrict(n, key, &spec, p)
 	if len(p.list) > before {
 		return nil
@@ -463,7 +410,7 @@ func scalarValue(n *yaml.Node) (any, bool) {
 	return n.Value, true
 }
 
-func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems) {
+func (r *Resource) compilePolicies(spec ResourceSpec, n *yaml.Node, p *problems) {
 	r.createLine = lineOf(n, "create")
 	r.deleteLine = lineOf(n, "delete")
 	switch CreatePolicy(spec.Create) {
@@ -490,7 +437,7 @@ func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems)
 	}
 }
 
-func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
+func (r *Resource) compileActive(spec *ActiveSpec, n *yaml.Node, p *problems) {
 	key := r.key + ".active"
 	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
 	switch spec.Deactivate {
@@ -591,7 +538,7 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 		k, v := n.Content[i], n.Content[i+1]
 		ak := joinKey(key, k.Value)
 		before := len(p.list)
-		var spec attrSpec
+		var spec AttributeSpec
 		decodeStrict(v, ak, &spec, p)
 		if len(p.list) > before {
 			continue
@@ -624,7 +571,7 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 }
 
 // attrColumn reads where an attribute is stored: column, or lookup.
-func (r *Resource) attrColumn(a *Attribute, spec attrSpec, v *yaml.Node, ak string, p *problems) bool {
+func (r *Resource) attrColumn(a *Attribute, spec AttributeSpec, v *yaml.Node, ak string, p *problems) bool {
 	ident := func(name, field string, n *yaml.Node) bool {
 		if !isIdent(name) {
 			p.add(lineOf(n, field), ak+"."+field, "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", name)
@@ -725,7 +672,7 @@ func (r *Resource) checkProtectedColumns(p *problems) {
 
 // resolveAttrKey turns a mapping key such as `name.givenName` or
 // `emails[type eq "work"].value` into an Attribute with its definition.
-func (r *Resource) resolveAttrKey(k *yaml.Node, ak string, core *SchemaDef, spec attrSpec, custom map[string]*SchemaDef, p *problems) *Attribute {
+func (r *Resource) resolveAttrKey(k *yaml.Node, ak string, core *SchemaDef, spec AttributeSpec, custom map[string]*SchemaDef, p *problems) *Attribute {
 	path, err := filter.ParsePath(k.Value)
 	if err != nil {
 		p.add(k.Line, ak, "not a SCIM attribute path: %v", err)
@@ -875,7 +822,7 @@ func validCustomType(t AttrType) bool {
 
 // applyRules sets the attribute's characteristics from its definition and
 // the mapping's overrides.
-func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *problems) bool {
+func applyRules(a *Attribute, spec AttributeSpec, n *yaml.Node, key string, p *problems) bool {
 	a.Mutability = a.Def.Mutability
 	if a.Parent != nil && a.Parent.Mutability == ReadOnly {
 		a.Mutability = ReadOnly
