@@ -18,26 +18,46 @@ import (
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
 // SIGTERM.
 const shutdownGrace = 20 * time.Second
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	listen := fs.String("listen", "", "address to listen on (overrides server.listen)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// serveOptions are the flags of retroscim serve.
+type serveOptions struct {
+	config string
+	listen string
+}
+
+func newServeCmd(env *cliEnv) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the SCIM API described by the configuration file",
+		Long: `Serve the SCIM API described by the configuration file. SIGHUP reloads
+the configuration (a broken one is refused and the old one keeps serving);
+SIGTERM drains in-flight requests and stops.`,
+		Example: "  retroscim serve --config /etc/retroscim/config.yaml --listen :8443",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), o, env.stderr)
+		},
 	}
+	configFlag(cmd, &o.config)
+	cmd.Flags().StringVar(&o.listen, "listen", "", "address to listen on (overrides server.listen)")
+	return cmd
+}
+
+func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg, err := mapping.LoadFile(*configPath)
+	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
+	if o.listen != "" {
+		cfg.Server.Listen = o.listen
 	}
 	metrics := adapter.NewMetrics()
 	store, err := openStore(ctx, cfg, &breakerLog{Observer: metrics, log: log})
@@ -68,7 +88,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer stop()
 		log.Info("serving health and metrics", "address", addr)
 	}
-	stopReload := reloadOnHUP(ctx, *configPath, *listen, srv, store, metrics, log)
+	stopReload := reloadOnHUP(ctx, o.config, o.listen, srv, store, metrics, log)
 	defer stopReload()
 	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","))
 	return runHTTP(ctx, ln, srv, log)
