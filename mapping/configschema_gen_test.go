@@ -85,6 +85,7 @@ func generateConfigSchema() ([]byte, error) {
 		}
 	}
 	refine(root)
+	root = toDraft07(root).(obj)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetIndent("", "  ")
@@ -105,6 +106,41 @@ func reflectJSON(r *jsonschema.Reflector, v any) (obj, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// toDraft07 rewrites the 2020-12 schema invopop writes as draft-07, the
+// newest draft every editor's YAML support reads (yaml-language-server
+// among them): $defs become definitions, and a $ref with a description
+// beside it, which draft-07 would ignore, moves into an allOf.
+func toDraft07(v any) any {
+	switch x := v.(type) {
+	case obj:
+		out := obj{}
+		for k, val := range x {
+			switch k {
+			case "$schema":
+				out[k] = "http://json-schema.org/draft-07/schema#"
+			case "$defs":
+				out["definitions"] = toDraft07(val)
+			case "$ref":
+				out[k] = strings.Replace(val.(string), "#/$defs/", "#/definitions/", 1)
+			default:
+				out[k] = toDraft07(val)
+			}
+		}
+		if r, ok := out["$ref"]; ok && len(out) > 1 {
+			delete(out, "$ref")
+			out["allOf"] = []any{obj{"$ref": r}}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toDraft07(e)
+		}
+		return out
+	}
+	return v
 }
 
 // describe turns a Go doc comment into a DBA's description: the field's Go

@@ -25,11 +25,13 @@ func readmeReference(t *testing.T) (block string, tableKeys []string) {
 		t.Fatal("README.md has no Configuration reference section")
 	}
 	ref, _, _ = strings.Cut(ref, "\n## ")
-	_, block, ok = strings.Cut(ref, "```yaml\n")
+	// The reference is the yaml block that starts with server:, not the
+	// modeline shown above it.
+	_, block, ok = strings.Cut(ref, "```yaml\nserver:\n")
 	if !ok {
-		t.Fatal("the Configuration reference has no yaml block")
+		t.Fatal("the Configuration reference has no yaml block starting with server:")
 	}
-	block, _, _ = strings.Cut(block, "```")
+	block, _, _ = strings.Cut("server:\n"+block, "```")
 	for _, m := range regexp.MustCompile("(?m)^\\| (`[a-z_]+`(?:, `[a-z_]+`)*) \\|").FindAllStringSubmatch(ref, -1) {
 		for _, k := range strings.Split(m[1], ", ") {
 			tableKeys = append(tableKeys, strings.Trim(k, "`"))
@@ -102,7 +104,7 @@ func schemaKeys(t *testing.T) []string {
 	if err := json.Unmarshal(mustGenerate(t), &root); err != nil {
 		t.Fatal(err)
 	}
-	defs := root["$defs"].(obj)
+	defs := root["definitions"].(obj)
 	var keys []string
 	var walk func(s obj, path string, depth int)
 	walk = func(s obj, path string, depth int) {
@@ -110,9 +112,9 @@ func schemaKeys(t *testing.T) []string {
 			t.Fatalf("schema nests deeper than 40 at %s", path)
 		}
 		if r, ok := s["$ref"].(string); ok {
-			walk(defs[strings.TrimPrefix(r, "#/$defs/")].(obj), path, depth+1)
+			walk(defs[strings.TrimPrefix(r, "#/definitions/")].(obj), path, depth+1)
 		}
-		for _, k := range []string{"anyOf", "oneOf"} {
+		for _, k := range []string{"allOf", "anyOf", "oneOf"} {
 			if alts, ok := s[k].([]any); ok {
 				for _, a := range alts {
 					walk(a.(obj), path, depth+1)

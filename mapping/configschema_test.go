@@ -54,13 +54,13 @@ func TestConfigSchemaDescribesEveryKey(t *testing.T) {
 		}
 	}
 	check("(root)", root["properties"].(obj))
-	for name, d := range root["$defs"].(obj) {
+	for name, d := range root["definitions"].(obj) {
 		if props, ok := d.(obj)["properties"].(obj); ok {
 			check(name, props)
 		}
 	}
 	want := "max_open_conns bounds the connection pool."
-	if got := root["$defs"].(obj)["Database"].(obj)["properties"].(obj)["max_open_conns"].(obj)["description"]; got != want {
+	if got := root["definitions"].(obj)["Database"].(obj)["properties"].(obj)["max_open_conns"].(obj)["description"]; got != want {
 		t.Errorf("database.max_open_conns description = %q, want %q (from the doc comment of Database.MaxOpenConns)", got, want)
 	}
 }
