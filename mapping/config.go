@@ -63,8 +63,10 @@ type Server struct {
 // RateLimit is a token bucket per bearer token: PerSecond requests a
 // second on average, Burst at once. PerSecond 0 switches it off.
 type RateLimit struct {
+	// PerSecond is the average rate allowed; 0 switches the limit off.
 	PerSecond float64 `yaml:"per_second"`
-	Burst     int     `yaml:"burst"`
+	// Burst is how many requests may come at once.
+	Burst int `yaml:"burst"`
 }
 
 // OwnTables names where retroscim keeps its own tables (tokens, audit).
@@ -92,17 +94,19 @@ type Database struct {
 	// MaxConnsPerTenant bounds the requests of one tenant that use the
 	// database at once (mappings with tenants only), so that one tenant
 	// cannot take the whole pool; beyond it, 429 with Retry-After.
-	// Default: half of MaxOpenConns, at least 1.
+	// Default: half of max_open_conns, at least 1.
 	MaxConnsPerTenant int `yaml:"max_conns_per_tenant"`
-	// Breaker opens after Failures consecutive database failures and fails
-	// requests at once for OpenFor, then lets one probe through.
+	// Breaker opens after failures consecutive database failures and fails
+	// requests at once for open_for, then lets one probe through.
 	Breaker Breaker `yaml:"breaker"`
 }
 
 // Breaker holds the circuit breaker settings.
 type Breaker struct {
-	Failures int           `yaml:"failures"`
-	OpenFor  time.Duration `yaml:"open_for"`
+	// Failures is how many consecutive database failures open the breaker. Default 5.
+	Failures int `yaml:"failures"`
+	// OpenFor is how long an open breaker fails requests at once, such as "10s".
+	OpenFor time.Duration `yaml:"open_for"`
 }
 
 // Auth lists who may call the SCIM API: tokens from the configuration,
@@ -131,7 +135,7 @@ type BearerToken struct {
 type Pagination struct {
 	// DefaultCount is the page size when a request gives no count.
 	DefaultCount int `yaml:"default_count"`
-	// MaxCount caps the page size; larger counts are served as MaxCount.
+	// MaxCount caps the page size; larger counts are served as max_count.
 	MaxCount int `yaml:"max_count"`
 	// CountTTL is how long a totalResults count is reused for the same
 	// filter before it is counted again.
@@ -140,30 +144,6 @@ type Pagination struct {
 	CursorTTL time.Duration `yaml:"cursor_ttl"`
 	// CursorCacheSize bounds how many list queries have remembered positions.
 	CursorCacheSize int `yaml:"cursor_cache_size"`
-}
-
-// fileSpec is the YAML shape of a configuration file.
-type fileSpec struct {
-	Server     Server     `yaml:"server"`
-	Database   Database   `yaml:"database"`
-	Store      OwnTables  `yaml:"store"`
-	Auth       authSpec   `yaml:"auth"`
-	Pagination Pagination `yaml:"pagination"`
-	Users      yaml.Node  `yaml:"users"`
-	Groups     yaml.Node  `yaml:"groups"`
-}
-
-type authSpec struct {
-	BearerTokens  []tokenSpec   `yaml:"bearer_tokens"`
-	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
-	FailureLimit  *RateLimit    `yaml:"failure_limit"`
-}
-
-type tokenSpec struct {
-	Name   string `yaml:"name"`
-	SHA256 string `yaml:"sha256"`
-	Token  string `yaml:"token"`
-	Tenant string `yaml:"tenant"`
 }
 
 // Defaults applied to settings a file leaves out.
@@ -203,7 +183,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	root := doc.Content[0]
 	expandEnv(root, "", p)
 
-	var spec fileSpec
+	var spec FileSpec
 	decodeStrict(root, "", &spec, p)
 	if len(p.list) > 0 {
 		return nil, p.err()
@@ -288,6 +268,12 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	if c.Database.QueryTimeout < 0 {
 		p.add(lineOf(root, "database"), "database.query_timeout", "must be positive")
 	}
+	if c.Database.ConnMaxLifetime < 0 || c.Database.ConnMaxIdleTime < 0 {
+		p.add(lineOf(root, "database"), "database", "conn_max_lifetime and conn_max_idle_time must be positive")
+	}
+	if c.Pagination.CountTTL < 0 || c.Pagination.CursorTTL < 0 {
+		p.add(lineOf(root, "pagination"), "pagination", "count_ttl and cursor_ttl must be positive")
+	}
 	if c.Database.Breaker.Failures < 0 || c.Database.Breaker.OpenFor < 0 {
 		p.add(lineOf(root, "database"), "database.breaker", "failures and open_for must be positive")
 	}
@@ -325,7 +311,7 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	}
 }
 
-func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) Auth {
+func compileAuth(spec AuthSpec, root *yaml.Node, users *Resource, p *problems) Auth {
 	a := Auth{TokenCacheTTL: spec.TokenCacheTTL}
 	if a.TokenCacheTTL == 0 {
 		a.TokenCacheTTL = 5 * time.Second

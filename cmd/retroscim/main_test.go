@@ -43,7 +43,7 @@ func TestUsage(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d %q", code, errOut)
 	}
-	if code, _, errOut := runCmd(t, "", "serve", "--nope"); code != 2 || !strings.Contains(errOut, "flag provided but not defined: -nope") {
+	if code, _, errOut := runCmd(t, "", "serve", "--nope"); code != 2 || !strings.Contains(errOut, "unknown flag: --nope") {
 		t.Errorf("bad flag: %d %q", code, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "retroscim serve") {

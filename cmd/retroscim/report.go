@@ -10,27 +10,54 @@ import (
 	"time"
 
 	"github.com/retroscim/retroscim/legacy"
+	"github.com/spf13/cobra"
 )
 
 // reportDryRun prints what a dry run would have changed, from the
 // dry-run table (retroscim report).
-func reportDryRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	since := fs.String("since", "24h", "how far back, such as 1h or 7d")
-	tenant := fs.String("tenant", "", "only this tenant")
-	format := fs.String("format", "text", "text or json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// reportOptions are the flags of retroscim report.
+type reportOptions struct {
+	config string
+	since  string
+	tenant string
+	format string
+}
+
+func newReportCmd(env *cliEnv) *cobra.Command {
+	var o reportOptions
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Print what a dry run would have changed",
+		Long: `Print what a dry run (serve --dry-run, server.dry_run: true) would have
+changed: per tenant and kind of change, the attributes and columns,
+memberships, refused requests, and rows touched more than once or in
+conflicting ways.`,
+		Example: `  retroscim report --since 24h
+  retroscim report --since 7d --tenant 42 --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return reportDryRun(cmd.Context(), o, env.stdout)
+		},
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{msg: fmt.Sprintf("--format %q: use text or json", *format)}
+	configFlag(cmd, &o.config)
+	f := cmd.Flags()
+	f.StringVar(&o.since, "since", "24h", "how far back, such as 1h or 7d")
+	f.StringVar(&o.tenant, "tenant", "", "only this tenant")
+	f.StringVar(&o.format, "format", "text", "text or json")
+	completeValues(cmd, "format", "text", "json")
+	return cmd
+}
+
+// reportDryRun prints the dry-run report.
+func reportDryRun(ctx context.Context, o reportOptions, stdout io.Writer) error {
+	if o.format != "text" && o.format != "json" {
+		return usageError{msg: fmt.Sprintf("--format %q: use text or json", o.format)}
 	}
-	back, err := parseLifetime(*since)
+	back, err := parseLifetime(o.since)
 	if err != nil {
 		return err
 	}
-	cfg, store, err := openConfigured(ctx, *configPath)
+	cfg, store, err := openConfigured(ctx, o.config)
 	if err != nil {
 		return err
 	}
@@ -45,12 +72,12 @@ func reportDryRun(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("%s does not exist: run retroscim migrate, then serve with server.dry_run: true", own.DryRun())
 	}
 	from := time.Now().Add(-back).UTC()
-	entries, err := store.DryRunEntries(ctx, own, legacy.DryRunQuery{Since: from, Tenant: *tenant})
+	entries, err := store.DryRunEntries(ctx, own, legacy.DryRunQuery{Since: from, Tenant: o.tenant})
 	if err != nil {
 		return err
 	}
 	rep := buildReport(from, entries)
-	if *format == "json" {
+	if o.format == "json" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err

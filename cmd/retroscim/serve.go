@@ -18,29 +18,50 @@ import (
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
 // SIGTERM.
 const shutdownGrace = 20 * time.Second
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	listen := fs.String("listen", "", "address to listen on (overrides server.listen)")
-	dryRun := fs.Bool("dry-run", false, "serve without writing: record what would change in retroscim_dry_run (server.dry_run: true; with this flag a reload cannot switch it off)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// serveOptions are the flags of retroscim serve.
+type serveOptions struct {
+	config string
+	listen string
+	dryRun bool
+}
+
+func newServeCmd(env *cliEnv) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the SCIM API described by the configuration file",
+		Long: `Serve the SCIM API described by the configuration file. SIGHUP reloads
+the configuration (a broken one is refused and the old one keeps serving);
+SIGTERM drains in-flight requests and stops.`,
+		Example: "  retroscim serve --config /etc/retroscim/config.yaml --listen :8443",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), o, env.stderr)
+		},
 	}
+	configFlag(cmd, &o.config)
+	cmd.Flags().StringVar(&o.listen, "listen", "", "address to listen on (overrides server.listen)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "serve without writing: record what would change in retroscim_dry_run (server.dry_run: true; with this flag a reload cannot switch it off)")
+	return cmd
+}
+
+func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg, err := mapping.LoadFile(*configPath)
+	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
+	if o.listen != "" {
+		cfg.Server.Listen = o.listen
 	}
-	cfg.Server.DryRun = cfg.Server.DryRun || *dryRun
+	cfg.Server.DryRun = cfg.Server.DryRun || o.dryRun
 	metrics := adapter.NewMetrics()
 	store, err := openStore(ctx, cfg, &breakerLog{Observer: metrics, log: log})
 	if err != nil {
@@ -70,7 +91,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer stop()
 		log.Info("serving health and metrics", "address", addr)
 	}
-	stopReload := reloadOnHUP(ctx, *configPath, overrides{listen: *listen, dryRun: *dryRun}, srv, store, metrics, log)
+	stopReload := reloadOnHUP(ctx, o.config, overrides{listen: o.listen, dryRun: o.dryRun}, srv, store, metrics, log)
 	defer stopReload()
 	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","), "dry_run", cfg.Server.DryRun)
 	logDryRun(log, false, cfg.Server.DryRun)
