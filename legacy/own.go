@@ -1,8 +1,6 @@
 package legacy
 
 import (
-	"github.com/retroscim/retroscim/legacy/sqlstmt"
-
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // OwnTables names retroscim's own tables: tokens, audit and dry run. They live in

@@ -1,12 +1,14 @@
 // Package legacy runs SQL against the application's own MySQL/MariaDB
-// database: reads of the mapped tables, keyset pagination, schema
-// introspection. It knows SQL, not SCIM: callers hand it predicates and
-// column lists built from the validated mapping.
+// database: the statements mapping builds (values of legacy/sqlstmt, never
+// text), in transactions with a deadline on every step, behind a circuit
+// breaker, with keyset continuation of paged lists, bounded caches of
+// totals, cursors and lookups, and retroscim's own tables (tokens, audit,
+// dry runs). It knows SQL, not SCIM; its only SQL text is its own: the
+// catalog queries of check and introspect, and the statements on
+// retroscim's own tables.
 package legacy
 
 import (
-	"github.com/retroscim/retroscim/legacy/sqlstmt"
-
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -21,6 +23,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Errors returned by Store methods. Callers match them with errors.Is.
