@@ -49,7 +49,7 @@ func TestReportGolden(t *testing.T) {
 	rep := buildReport(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), reportEntries())
 	var text bytes.Buffer
 	printReport(&text, rep)
-	golden.Compare(t, filepath.Join("testdata", "report", "day.txt"), []byte(text.String()))
+	golden.Compare(t, filepath.Join("testdata", "report", "day.txt"), text.Bytes())
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -58,5 +58,5 @@ func TestReportGolden(t *testing.T) {
 
 	var empty bytes.Buffer
 	printReport(&empty, buildReport(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), nil))
-	golden.Compare(t, filepath.Join("testdata", "report", "empty.txt"), []byte(empty.String()))
+	golden.Compare(t, filepath.Join("testdata", "report", "empty.txt"), empty.Bytes())
 }
