@@ -43,6 +43,7 @@ type metaSpec struct {
 
 type attrSpec struct {
 	Column         string      `yaml:"column"`
+	Compose        string      `yaml:"compose"`
 	Lookup         *lookupSpec `yaml:"lookup"`
 	Type           string      `yaml:"type"`
 	Mutability     string      `yaml:"mutability"`

@@ -36,7 +36,7 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 	id := r.ID(row)
 	o.Set("id", id)
 	if a := r.find("", "externalId", "", ""); a != nil {
-		if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+		if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 			o.Set("externalId", v)
 		}
 	}
@@ -74,14 +74,14 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 		if va.simple.Hidden() {
 			return nil, false
 		}
-		return scimValue(va.simple.Def.Type, row[va.simple.colIdx])
+		return scimValue(va.simple.Def.Type, va.simple.columnValue(row))
 	case len(va.subs) > 0:
 		var sub Object
 		for _, a := range va.subs {
 			if a.Hidden() {
 				continue
 			}
-			if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+			if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 				sub.Set(a.Sub, v)
 			}
 		}
@@ -94,7 +94,7 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 				if a.Hidden() {
 					continue
 				}
-				if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+				if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 					item.Set(a.Sub, v)
 				}
 			}
@@ -331,6 +331,6 @@ func (r *Resource) Identity(row Row) []AttrChange {
 	if a == nil {
 		return []AttrChange{}
 	}
-	v, _ := scimValue(a.Def.Type, row[a.colIdx])
+	v, _ := scimValue(a.Def.Type, a.columnValue(row))
 	return []AttrChange{{Attribute: name, Before: v, After: nil}}
 }

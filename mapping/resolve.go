@@ -210,6 +210,9 @@ func readTargets(pos int, a *Attribute) ([]target, error) {
 	if a.Hidden() {
 		return nil, writeOnlyErr(a, pos)
 	}
+	if a.Composed != nil {
+		return nil, composedFilterErr(a, pos)
+	}
 	return []target{attrTarget(a)}, nil
 }
 

@@ -144,6 +144,10 @@ type Attribute struct {
 	Column string
 	// Lookup, when set, stores the value as a key into another table.
 	Lookup *Lookup
+	// Composed, when set, stores the value as one part of a composed
+	// column (Column); part is its place in the template.
+	Composed *Composition
+	part     int
 
 	Mutability Mutability
 	Required   bool

@@ -1,0 +1,248 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/retroscim/retroscim/mapping/template"
+	"gopkg.in/yaml.v3"
+)
+
+// Composition is one column that holds several SCIM attributes, written
+// by a template: Grafana's user.name is "{givenName} {familyName}". Each
+// part is an Attribute of its own whose Column is the composed column.
+type Composition struct {
+	// Column is the composed column.
+	Column string
+	// Template is the parsed compose: value; its placeholders are the
+	// parts' full paths (name.givenName), in order.
+	Template *template.Template
+	// Parts are the attributes the template places, in template order.
+	Parts []*Attribute
+	// Key and Line locate the compose: entry in the mapping.
+	Key  string
+	Line int
+}
+
+// compileComposed compiles an attributes entry with compose:, such as
+//
+//	name: { column: name, compose: "{givenName} {familyName}" }
+//
+// into one Attribute per placeholder, all stored in the one column.
+// Placeholders without a dot are sub-attributes of the key's attribute;
+// others are full paths. It returns nil when the entry is refused.
+func (r *Resource) compileComposed(k, v *yaml.Node, ak string, core *SchemaDef, spec attrSpec, custom map[string]*SchemaDef, p *problems) []*Attribute {
+	cline := lineOf(v, "compose")
+	switch {
+	case spec.Lookup != nil:
+		p.add(v.Line, ak, "give compose or lookup, not both: a composed column holds the text itself")
+		return nil
+	case spec.Column == "":
+		p.add(v.Line, ak+".column", "missing: name the column that holds %q", spec.Compose)
+		return nil
+	case spec.Default.Kind != 0 || spec.Values != nil || spec.Pattern != "" || spec.Type != "":
+		p.add(v.Line, ak, "default, values, pattern and type do not apply to a composed column; each part is a string and the column gets the rendered template")
+		return nil
+	}
+	t, err := template.Parse(spec.Compose)
+	if err != nil {
+		p.add(cline, ak+".compose", "%v", err)
+		return nil
+	}
+	c := &Composition{Column: spec.Column, Key: ak, Line: k.Line}
+	paths := make([]string, len(t.Parts))
+	for i, part := range t.Parts {
+		paths[i] = part.Attr
+		if !strings.ContainsAny(part.Attr, ".:") {
+			paths[i] = k.Value + "." + part.Attr
+		}
+	}
+	partSpec := spec
+	partSpec.Compose = ""
+	ok := true
+	for i, path := range paths {
+		pk := &yaml.Node{Kind: yaml.ScalarNode, Value: path, Line: k.Line}
+		pak := fmt.Sprintf("%s.compose {%s}", ak, t.Parts[i].Attr)
+		before := len(p.list)
+		a := r.resolveAttrKey(pk, pak, core, partSpec, custom, p)
+		if a == nil {
+			if len(p.list) == before {
+				p.add(cline, pak, "%s is not an attribute a composed column can hold", path)
+			}
+			ok = false
+			continue
+		}
+		if a.Def.Type != TypeString || a.EntryType != "" || a.Custom {
+			p.add(cline, pak, "%s is %s: a composed column holds single-valued string attributes of RFC 7643, such as name.givenName", a.Path(), describeDef(a))
+			ok = false
+			continue
+		}
+		a.Key = k.Value
+		a.Composed, a.part = c, i
+		if !r.attrColumn(a, partSpec, v, ak, p) || !applyRules(a, partSpec, v, ak, p) {
+			ok = false
+			continue
+		}
+		paths[i] = a.Path()
+		c.Parts = append(c.Parts, a)
+	}
+	if !ok {
+		return nil
+	}
+	// The template as the rest of the code sees it: full, canonical paths.
+	full := t.Lead
+	for i, part := range t.Parts {
+		full += part.Sep + "{" + paths[i] + "}"
+	}
+	c.Template, _ = template.Parse(full + t.Trail)
+	return c.Parts
+}
+
+func describeDef(a *Attribute) string {
+	switch {
+	case a.EntryType != "":
+		return "an entry of a multi-valued attribute"
+	case a.Custom:
+		return "a custom attribute"
+	}
+	return article(a.Def.Type)
+}
+
+// checkCompositions refuses a column composed by two templates, and a
+// composed column that another attribute writes in a way the template
+// would not (only whole-value string attributes such as displayName or
+// name.formatted may share it).
+func (r *Resource) checkCompositions(p *problems) {
+	byCol := map[string]*Composition{}
+	for _, a := range r.Attributes {
+		c := a.Composed
+		if c == nil || a.part != 0 {
+			continue
+		}
+		lc := strings.ToLower(c.Column)
+		if prev, dup := byCol[lc]; dup {
+			p.add(c.Line, c.Key+".compose", "column %q is already composed by %s (line %d): one column is composed by one template", c.Column, prev.Key, prev.Line)
+			continue
+		}
+		byCol[lc] = c
+	}
+	for _, a := range r.Attributes {
+		c := byCol[strings.ToLower(a.Column)]
+		if c == nil || a.Composed == c {
+			continue
+		}
+		if a.Lookup != nil || a.Def.Type != TypeString || a.EntryType != "" {
+			p.add(a.Line, r.attrKey(a), "column %q is composed by %s; only a string attribute holding the whole value (displayName, name.formatted) may share it", a.Column, c.Key)
+		}
+	}
+}
+
+// columnValue is the value of a's column in a row; for a composed part,
+// the part's text as the template's split rule reads it (nil when empty).
+func (a *Attribute) columnValue(row Row) any {
+	v := row[a.colIdx]
+	if a.Composed == nil {
+		return v
+	}
+	s, ok := textOf(v)
+	if !ok {
+		return nil
+	}
+	parts, _ := a.Composed.Template.Split(s)
+	if parts[a.part] == "" {
+		return nil
+	}
+	return parts[a.part]
+}
+
+// ambiguousCompositions lists the compositions of a row whose stored
+// value does not split back into its parts one way ("Mary Ann Smith"),
+// with that value: a request may only replace all of their parts.
+func (r *Resource) ambiguousCompositions(row Row) map[*Composition]string {
+	var out map[*Composition]string
+	for _, a := range r.Attributes {
+		if a.Composed == nil || a.part != 0 {
+			continue
+		}
+		s, ok := textOf(row[a.colIdx])
+		if !ok {
+			continue
+		}
+		if _, amb := a.Composed.Template.Split(s); amb {
+			if out == nil {
+				out = map[*Composition]string{}
+			}
+			out[a.Composed] = s
+		}
+	}
+	return out
+}
+
+// composedAssignments renders each composition one of whose parts the
+// request changes: the changed parts' new values and the current row's
+// other parts, as one write of the column. A stored value that splits
+// ambiguously is refused unless every part is given.
+func (d *Draft) composedAssignments(changed map[*Composition]bool) ([]Assignment, error) {
+	var out []Assignment
+	for _, a := range d.r.Attributes {
+		c := a.Composed
+		if c == nil || a.part != 0 || !changed[c] {
+			continue
+		}
+		values := make([]string, len(c.Parts))
+		var missing []string
+		for i, part := range c.Parts {
+			if s, ok := d.vals[part.index].(string); ok {
+				values[i] = s
+			}
+			if !d.touched[part.index] && !d.create {
+				missing = append(missing, part.Path())
+			}
+		}
+		if stored, amb := d.ambiguous[c]; amb && len(missing) > 0 {
+			return nil, requestErr(SCIMInvalidValue, "%s: the stored %s %q does not split into %s one way (by the rule of %q), so %s cannot be kept; send %s in the same request",
+				strings.Join(changedParts(c, d), ", "), c.Column, stored, partList(c), c.Template.String(), strings.Join(missing, " and "), partList(c))
+		}
+		var v any
+		if s := c.Template.Render(values); s != "" {
+			v = s
+		}
+		if v == nil && d.create && d.r.columnDefaults(c.Parts[0]) {
+			continue // left out of a create: the column's own default applies
+		}
+		asg, err := d.r.assignment(c.Parts[0], v)
+		if err != nil {
+			return nil, err
+		}
+		if asg != nil {
+			out = append(out, *asg)
+		}
+	}
+	return out, nil
+}
+
+func changedParts(c *Composition, d *Draft) []string {
+	var out []string
+	for _, part := range c.Parts {
+		if d.touched[part.index] {
+			out = append(out, part.Path())
+		}
+	}
+	return out
+}
+
+func partList(c *Composition) string {
+	names := make([]string, len(c.Parts))
+	for i, part := range c.Parts {
+		names[i] = part.Path()
+	}
+	return strings.Join(names, " and ")
+}
+
+// composedFilterErr refuses a comparison or sort on a composed part: the
+// column holds the rendered template, so `name.familyName eq "x"` has no
+// exact SQL form that agrees with the split rule for every stored value.
+func composedFilterErr(a *Attribute, pos int) error {
+	msg := fmt.Sprintf("%s is stored inside column %q as %q and cannot be filtered or sorted on; filter on userName or another attribute with a column of its own", a.Path(), a.Composed.Column, a.Composed.Template.String())
+	return &FilterError{Pos: pos, Msg: msg}
+}
