@@ -103,6 +103,9 @@ func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v fi
 		if err != nil {
 			return sqlstmt.Pred{}, err
 		}
+		if t.epoch != EpochNone {
+			return compareEpoch(t, op, tm), nil
+		}
 		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	case TypeInteger, TypeDecimal:
 		n, err := numberValue(v, t, e.At)

@@ -115,7 +115,7 @@ func (r *Resource) renderMeta(row Row, id, baseURL string) Object {
 	var m Object
 	m.Set("resourceType", r.Type)
 	if r.CreatedColumn != "" {
-		if t, ok := timeOf(row[r.colIndex[strings.ToLower(r.CreatedColumn)]]); ok {
+		if t, ok := r.metaTime(row, r.CreatedColumn); ok {
 			m.Set("created", formatTime(t))
 		}
 	}
@@ -132,7 +132,7 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 		if c == "" {
 			continue
 		}
-		if t, ok := timeOf(row[r.colIndex[strings.ToLower(c)]]); ok {
+		if t, ok := r.metaTime(row, c); ok {
 			return t, true
 		}
 	}
@@ -154,7 +154,9 @@ func (r *Resource) Version(row Row) string {
 		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
 		}
-		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal {
+		// Epoch seconds, like whole-second DATETIMEs, would give two
+		// writes in one second one version.
+		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal && r.epochOf(r.VersionColumn) != EpochSeconds {
 			return `W/"` + s + `"`
 		}
 	}

@@ -28,6 +28,8 @@ type target struct {
 	value   any
 	active  bool
 	name    string
+	// epoch is the unit of an integer meta column compared as a dateTime.
+	epoch Epoch
 }
 
 // resolve finds where the attribute named by p is stored. present is set
@@ -173,7 +175,7 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 		col = r.CreatedColumn
 	case "lastmodified":
 		col = r.LastModifiedColumn
-		if col == "" && r.VersionColumn != "" && r.column(r.VersionColumn).kind() == kindTemporal {
+		if col == "" && r.VersionColumn != "" && r.versionIsTime() {
 			col = r.VersionColumn
 		}
 	case "":
@@ -184,7 +186,7 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 	if col == "" {
 		return nil, r.notMapped(p, pos)
 	}
-	return []target{{column: col, typ: TypeDateTime, caseExact: true, name: "meta." + p.Sub}}, nil
+	return []target{{column: col, typ: TypeDateTime, caseExact: true, name: "meta." + p.Sub, epoch: r.epochOf(col)}}, nil
 }
 
 // Hidden reports whether the attribute is never read back: write-only (a
@@ -363,7 +365,7 @@ func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
 func (r *Resource) FilterableAttributes() []string {
 	out := []string{"id"}
 	for _, a := range r.Attributes {
-		if !a.Hidden() {
+		if !a.Hidden() && a.Composed == nil {
 			out = append(out, a.Path())
 		}
 	}
@@ -373,7 +375,7 @@ func (r *Resource) FilterableAttributes() []string {
 	if r.CreatedColumn != "" {
 		out = append(out, "meta.created")
 	}
-	if r.LastModifiedColumn != "" || (r.VersionColumn != "" && r.column(r.VersionColumn).kind() == kindTemporal) {
+	if r.LastModifiedColumn != "" || (r.VersionColumn != "" && r.versionIsTime()) {
 		out = append(out, "meta.lastModified")
 	}
 	return out

@@ -57,8 +57,11 @@ type Resource struct {
 	CreatedColumn      string
 	LastModifiedColumn string
 	VersionColumn      string
-	Create             CreatePolicy
-	Delete             DeletePolicy
+	// metaEpoch has the epoch unit of meta columns that are integers, by
+	// lower-case column name.
+	metaEpoch map[string]Epoch
+	Create    CreatePolicy
+	Delete    DeletePolicy
 	// Attributes are the mapped attributes in file order.
 	Attributes []*Attribute
 	// Defaults are values for columns no attribute maps, written when a
