@@ -141,7 +141,7 @@ func (d *Draft) Changes() (*Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch.Set = append(ch.Set, set...)
+	ch.Set = d.dropClearedBesideComposed(append(ch.Set, set...))
 	if err := checkShared(ch.Set); err != nil {
 		return nil, err
 	}

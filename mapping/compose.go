@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/retroscim/retroscim/mapping/filter"
 	"github.com/retroscim/retroscim/mapping/template"
 	"gopkg.in/yaml.v3"
 )
@@ -28,9 +29,10 @@ type Composition struct {
 //
 //	name: { column: name, compose: "{givenName} {familyName}" }
 //
-// into one Attribute per placeholder, all stored in the one column.
-// Placeholders without a dot are sub-attributes of the key's attribute;
-// others are full paths. It returns nil when the entry is refused.
+// into one Attribute per placeholder, all stored in the one column. The
+// key is a single-valued complex attribute and the placeholders are its
+// sub-attributes, short ({givenName}) or full ({name.givenName}). It
+// returns nil when the entry is refused.
 func (r *Resource) compileComposed(k, v *yaml.Node, ak string, core *SchemaDef, spec attrSpec, custom map[string]*SchemaDef, p *problems) []*Attribute {
 	cline := lineOf(v, "compose")
 	switch {
@@ -44,6 +46,10 @@ func (r *Resource) compileComposed(k, v *yaml.Node, ak string, core *SchemaDef, 
 		p.add(v.Line, ak, "default, values, pattern and type do not apply to a composed column; each part is a string and the column gets the rendered template")
 		return nil
 	}
+	if kp, err := filter.ParsePath(k.Value); err != nil || kp.Attr.Sub != "" || kp.Filter != nil || strings.Contains(kp.Attr.Name, ".") {
+		p.add(k.Line, ak, "compose: goes on a single-valued complex attribute, whose sub-attributes the template places, as name: { column: %s, compose: \"{givenName} {familyName}\" }", spec.Column)
+		return nil
+	}
 	t, err := template.Parse(spec.Compose)
 	if err != nil {
 		p.add(cline, ak+".compose", "%v", err)
@@ -52,9 +58,12 @@ func (r *Resource) compileComposed(k, v *yaml.Node, ak string, core *SchemaDef, 
 	c := &Composition{Column: spec.Column, Key: ak, Line: k.Line}
 	paths := make([]string, len(t.Parts))
 	for i, part := range t.Parts {
-		paths[i] = part.Attr
-		if !strings.ContainsAny(part.Attr, ".:") {
-			paths[i] = k.Value + "." + part.Attr
+		paths[i] = k.Value + "." + part.Attr
+		if len(part.Attr) > len(k.Value)+1 && strings.EqualFold(part.Attr[:len(k.Value)+1], k.Value+".") {
+			paths[i] = part.Attr
+		} else if strings.ContainsAny(part.Attr, ".:") {
+			p.add(cline, ak+".compose", "{%s} is not a sub-attribute of %s: the template of %s places its sub-attributes, as {givenName} or {%s.givenName}", part.Attr, k.Value, k.Value, k.Value)
+			return nil
 		}
 	}
 	partSpec := spec
@@ -245,4 +254,41 @@ func partList(c *Composition) string {
 func composedFilterErr(a *Attribute, pos int) error {
 	msg := fmt.Sprintf("%s is stored inside column %q as %q and cannot be filtered or sorted on; filter on userName or another attribute with a column of its own", a.Path(), a.Composed.Column, a.Composed.Template.String())
 	return &FilterError{Pos: pos, Msg: msg}
+}
+
+// dropClearedBesideComposed settles a composed column that another
+// attribute shares (name.formatted on Grafana's name): when one of them
+// is cleared by the request (a PUT that leaves name.formatted out) and
+// the other gets a value, the value is written. Two values are left for
+// checkShared to compare.
+func (d *Draft) dropClearedBesideComposed(set []Assignment) []Assignment {
+	clearing := func(a Assignment) bool {
+		if a.Attr == nil {
+			return false
+		}
+		if c := a.Attr.Composed; c != nil {
+			for _, part := range c.Parts {
+				if d.vals[part.index] != nil {
+					return false
+				}
+			}
+			return true
+		}
+		return d.vals[a.Attr.index] == nil
+	}
+	out := set[:0:0]
+	for i, a := range set {
+		drop := false
+		if clearing(a) {
+			for j, b := range set {
+				if j != i && strings.EqualFold(a.Column, b.Column) && !clearing(b) && (a.Attr.Composed != nil || (b.Attr != nil && b.Attr.Composed != nil)) {
+					drop = true
+				}
+			}
+		}
+		if !drop {
+			out = append(out, a)
+		}
+	}
+	return out
 }
