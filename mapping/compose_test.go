@@ -93,7 +93,9 @@ func TestComposedRead(t *testing.T) {
 
 func TestComposedWrite(t *testing.T) {
 	r := grafanaResource(t)
-	patch := func(ops string) string { return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + ops + `}` }
+	patch := func(ops string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + ops + `}`
+	}
 	tests := []struct {
 		name     string
 		stored   any
