@@ -214,7 +214,7 @@ func (r *Resource) checkTypes(add addFunc) {
 // checkLengths compares max_length with what the column holds.
 func (r *Resource) checkLengths(add addFunc) {
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly {
+		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly || (a.Composed != nil && a.part > 0) {
 			continue
 		}
 		col := r.column(a.Column)
