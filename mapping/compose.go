@@ -45,6 +45,9 @@ func (r *Resource) compileComposed(k, v *yaml.Node, ak string, core *SchemaDef, 
 	case spec.Default.Kind != 0 || spec.Values != nil || spec.Pattern != "" || spec.Type != "":
 		p.add(v.Line, ak, "default, values, pattern and type do not apply to a composed column; each part is a string and the column gets the rendered template")
 		return nil
+	case spec.Unique != nil && *spec.Unique:
+		p.add(lineOf(v, "unique"), ak+".unique", "a part of a composed column cannot be unique: uniqueness is checked by comparing the column, which holds the whole template")
+		return nil
 	}
 	if kp, err := filter.ParsePath(k.Value); err != nil || kp.Attr.Sub != "" || kp.Filter != nil || strings.Contains(kp.Attr.Name, ".") {
 		p.add(k.Line, ak, "compose: goes on a single-valued complex attribute, whose sub-attributes the template places, as name: { column: %s, compose: \"{givenName} {familyName}\" }", spec.Column)

@@ -285,6 +285,7 @@ func TestComposeConfigErrors(t *testing.T) {
 		{`name: { column: name, compose: "{givenName} {emails[type eq \"work\"].value}" }`, "users.attributes.name.compose"},
 		{`name: { column: name, compose: "{givenName} {familyName}", lookup: { table: t, match: m, column: c } }`, "give compose or lookup, not both"},
 		{`name: { compose: "{givenName} {familyName}" }`, "users.attributes.name.column: missing"},
+		{`name: { column: name, compose: "{givenName} {familyName}", unique: true }`, "users.attributes.name.unique: a part of a composed column cannot be unique"},
 		{`name: { column: name, compose: "{givenName} {familyName}", default: x }`, "do not apply to a composed column"},
 		{"name: { column: name, compose: \"{givenName} {familyName}\" }\n    name.middleName: { column: name, compose: \"{honorificPrefix} {honorificSuffix}\" }", "compose: goes on a single-valued complex attribute"},
 		{`displayName: { column: name, compose: "{name.givenName} {name.familyName}" }`, "{name.givenName} is not a sub-attribute of displayName"},
