@@ -236,40 +236,78 @@ func TestComposedInsert(t *testing.T) {
 
 func TestComposedFilters(t *testing.T) {
 	r := grafanaResource(t)
+	const (
+		col  = "CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin"
+		sp   = "CONVERT(X'20' USING utf8mb4) COLLATE utf8mb4_bin"
+		at   = "LOCATE(" + sp + ", " + col + ")"
+		give = "IF(" + at + " > 0, LEFT(" + col + ", " + at + " - 1), " + col + ")"
+		fam  = "IF(" + at + " > 0, SUBSTRING(" + col + ", " + at + " + CHAR_LENGTH(" + sp + ")), '')"
+	)
 	tests := []struct {
-		filter  string
-		wantSQL string
-		wantErr string
+		filter   string
+		wantSQL  string
+		wantArgs []any
 	}{
-		{filter: `name.familyName eq "Smith"`, wantErr: `name.familyName is stored inside column "name" as "{name.givenName} {name.familyName}" and cannot be filtered or sorted on`},
-		{filter: `name.givenName sw "A"`, wantErr: `name.givenName is stored inside column "name"`},
-		{filter: `name.givenName pr`, wantErr: `name.givenName is stored inside column "name"`},
-		{filter: `name pr`, wantSQL: "((`name` IS NOT NULL AND `name` <> '') OR"},
-		{filter: `name.formatted eq "Alice Smith"`, wantSQL: "`name` = ? AND " + exactBytes("`name`", true)},
+		{`name.givenName eq "Alice"`, "LOWER(" + give + ") = LOWER(?) AND " + exactBytes(give, true), []any{"Alice", "Alice"}},
+		{`name.familyName eq "Smith"`, "LOWER(" + fam + ") = LOWER(?) AND " + exactBytes(fam, true), []any{"Smith", "Smith"}},
+		{`name.familyName sw "van "`, "LOWER(" + fam + ") LIKE LOWER(?) ESCAPE '!'", []any{"van %"}},
+		{`name.givenName pr`, "(" + give + " IS NOT NULL AND " + give + " <> '')", nil},
+		{`not (name.familyName eq "Smith")`, "(LOWER(" + fam + ") = LOWER(?) AND " + exactBytes(fam, true) + ") IS NOT TRUE", []any{"Smith", "Smith"}},
+		{`name pr`, "((`name` IS NOT NULL AND `name` <> '') OR (`name` IS NOT NULL AND `name` <> '') OR (`name` IS NOT NULL AND `name` <> ''))", nil},
+		{`name.formatted eq "Alice Smith"`, "`name` = ? AND " + exactBytes("`name`", true), []any{"Alice Smith", "Alice Smith"}},
 	}
 	for _, tt := range tests {
 		p, err := r.CompileFilter(tt.filter)
-		if tt.wantErr != "" {
-			var fe *FilterError
-			if !errors.As(err, &fe) || !strings.Contains(fe.Msg, tt.wantErr) {
-				t.Errorf("CompileFilter(%q) error = %v, want a FilterError containing %q", tt.filter, err, tt.wantErr)
-			}
-			continue
-		}
 		if err != nil {
 			t.Errorf("CompileFilter(%q): %v", tt.filter, err)
 			continue
 		}
-		if !strings.HasPrefix(p.SQL(), tt.wantSQL) {
-			t.Errorf("CompileFilter(%q) = %s, want %s", tt.filter, p.SQL(), tt.wantSQL)
+		if p.SQL() != tt.wantSQL || !cmp.Equal(p.Args(), tt.wantArgs) {
+			t.Errorf("CompileFilter(%q) =\n%s %v\nwant\n%s %v", tt.filter, p.SQL(), p.Args(), tt.wantSQL, tt.wantArgs)
 		}
 	}
 	if _, err := r.Order("name.familyName", false); err == nil || !strings.Contains(err.Error(), "cannot be filtered or sorted on") {
 		t.Errorf("Order(name.familyName) error = %v, want a refusal", err)
 	}
-	for _, a := range r.FilterableAttributes() {
-		if a == "name.givenName" || a == "name.familyName" {
-			t.Errorf("FilterableAttributes lists %s, which filters refuse", a)
+	if got := strings.Join(r.FilterableAttributes(), ","); !strings.Contains(got, "name.givenName,name.familyName") {
+		t.Errorf("FilterableAttributes = %s, want the composed parts", got)
+	}
+}
+
+// TestComposedFilterTemplates shows the part expressions of other
+// templates, and the templates whose parts filters refuse.
+func TestComposedFilterTemplates(t *testing.T) {
+	tests := []struct {
+		compose, filter, wantSQL, wantErr string
+	}{
+		{compose: "{familyName}, {givenName}", filter: `name.givenName pr`,
+			wantSQL: "(IF(LOCATE(CONVERT(X'2c20' USING utf8mb4) COLLATE utf8mb4_bin, CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin) > 0, SUBSTRING(CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin, LOCATE(CONVERT(X'2c20' USING utf8mb4) COLLATE utf8mb4_bin, CONVERT(`name` USING utf8mb4) COLLATE utf8mb4_bin) + CHAR_LENGTH(CONVERT(X'2c20' USING utf8mb4) COLLATE utf8mb4_bin)), '') IS NOT NULL AND "},
+		{compose: "{givenName} {middleName} {familyName}", filter: `name.middleName pr`,
+			wantSQL: "(IF(LOCATE(CONVERT(X'20' USING utf8mb4) COLLATE utf8mb4_bin, IF(LOCATE("},
+		{compose: "Dr. {givenName} {familyName}", filter: `name.familyName eq "x"`,
+			wantErr: `name.familyName is stored inside column "name" as "Dr. {name.givenName} {name.familyName}" and cannot be filtered or sorted on`},
+		{compose: "{givenName} {familyName} (SSO)", filter: `name.givenName eq "x"`, wantErr: "cannot be filtered"},
+		{compose: "{honorificPrefix} {givenName} {middleName} {familyName}", filter: `name.givenName eq "x"`, wantErr: "cannot be filtered"},
+	}
+	for _, tt := range tests {
+		src := strings.Replace(grafanaYAML, `compose: "{givenName} {familyName}"`, `compose: "`+tt.compose+`"`, 1)
+		cfg, err := Parse("g.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Bind(grafanaColumns()); err != nil {
+			t.Fatal(err)
+		}
+		p, err := cfg.Users.CompileFilter(tt.filter)
+		if tt.wantErr != "" {
+			var fe *FilterError
+			if !errors.As(err, &fe) || !strings.Contains(fe.Msg, tt.wantErr) {
+				t.Errorf("%s: CompileFilter(%q) error = %v, want %q", tt.compose, tt.filter, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !strings.HasPrefix(p.SQL(), tt.wantSQL) {
+			t.Errorf("%s: CompileFilter(%q) = %s, %v\nwant a prefix %s", tt.compose, tt.filter, p.SQL(), err, tt.wantSQL)
 		}
 	}
 }

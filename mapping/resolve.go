@@ -30,6 +30,8 @@ type target struct {
 	name    string
 	// epoch is the unit of an integer meta column compared as a dateTime.
 	epoch Epoch
+	// composed is the composed part whose expression expr reads.
+	composed *Attribute
 }
 
 // resolve finds where the attribute named by p is stored. present is set
@@ -213,7 +215,11 @@ func readTargets(pos int, a *Attribute) ([]target, error) {
 		return nil, writeOnlyErr(a, pos)
 	}
 	if a.Composed != nil {
-		return nil, composedFilterErr(a, pos)
+		t, err := composedTarget(a, pos)
+		if err != nil {
+			return nil, err
+		}
+		return []target{t}, nil
 	}
 	return []target{attrTarget(a)}, nil
 }
@@ -365,7 +371,7 @@ func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
 func (r *Resource) FilterableAttributes() []string {
 	out := []string{"id"}
 	for _, a := range r.Attributes {
-		if !a.Hidden() && a.Composed == nil {
+		if !a.Hidden() && a.filterable() {
 			out = append(out, a.Path())
 		}
 	}
