@@ -372,6 +372,9 @@ func (r *Resource) present(t target) sqlstmt.Pred {
 	case t.lookup != nil:
 		return r.lookupIn(t.lookup, sqlstmt.True)
 	}
+	if t.epoch != EpochNone {
+		return epochPresent(t)
+	}
 	qc := t.sqlCol()
 	col := r.column(t.column)
 	if t.colFacts != nil {

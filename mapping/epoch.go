@@ -148,7 +148,8 @@ func (r *Resource) metaTime(row Row, col string) (time.Time, bool) {
 // compareEpoch compiles `meta.lastModified op "<RFC 3339>"` on an epoch
 // column: the time becomes the integer the column would hold, rounded so
 // that the integer comparison agrees with comparing times (gt 10.5 s is
-// > 10, ge 10.5 s is >= 11, eq 10.5 s matches nothing).
+// > 10, ge 10.5 s is >= 11, eq 10.5 s matches nothing). NULL never
+// matches, being NULL in SQL too.
 func compareEpoch(t target, op filter.Operator, tm time.Time) sqlstmt.Pred {
 	tick := t.epoch.tick()
 	floor := tm.UnixNano() / int64(tick)
@@ -161,21 +162,39 @@ func compareEpoch(t target, op filter.Operator, tm time.Time) sqlstmt.Pred {
 		ceil++
 	}
 	col := t.sqlCol()
+	// A count of 0 or less reads as no time (metaTime): such rows match
+	// no comparison, as an unassigned attribute does not.
+	assigned := sqlstmt.Cond(col + " > 0")
 	switch op {
 	case filter.Gt:
+		if floor < 0 {
+			return assigned
+		}
 		return sqlstmt.Cond(col+" > ?", floor)
 	case filter.Ge:
+		if ceil < 1 {
+			return assigned
+		}
 		return sqlstmt.Cond(col+" >= ?", ceil)
 	case filter.Lt:
-		return sqlstmt.Cond(col+" < ?", ceil)
+		if ceil <= 1 {
+			return sqlstmt.False
+		}
+		return sqlstmt.And(assigned, sqlstmt.Cond(col+" < ?", ceil))
 	case filter.Le:
-		return sqlstmt.Cond(col+" <= ?", floor)
+		if floor < 1 {
+			return sqlstmt.False
+		}
+		return sqlstmt.And(assigned, sqlstmt.Cond(col+" <= ?", floor))
 	}
-	if !exact {
+	if !exact || floor < 1 {
 		return sqlstmt.False
 	}
 	return sqlstmt.Cond(col+" = ?", floor)
 }
+
+// epochPresent is `pr` on an epoch column: a count above 0.
+func epochPresent(t target) sqlstmt.Pred { return sqlstmt.Cond(t.sqlCol() + " > 0") }
 
 // versionIsTime reports whether the version column holds a time that
 // can stand for meta.lastModified: a DATETIME or an epoch count.
