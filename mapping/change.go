@@ -82,6 +82,7 @@ func (c *Change) Resolve(a *Attribute, key any) {
 func (d *Draft) Changes() (*Change, error) {
 	r := d.r
 	ch := &Change{vals: d.vals}
+	composed := map[*Composition]bool{} // compositions with a changed part
 	for i, a := range r.Attributes {
 		if !d.touched[i] && !d.create {
 			continue
@@ -117,7 +118,9 @@ func (d *Draft) Changes() (*Change, error) {
 			}
 			ch.Diff = append(ch.Diff, AttrChange{Attribute: a.Path(), Before: before, After: after})
 		}
-		if lv := lookupValue(a, nv); lv != "" {
+		if a.Composed != nil {
+			composed[a.Composed] = true
+		} else if lv := lookupValue(a, nv); lv != "" {
 			ch.Lookups = append(ch.Lookups, LookupNeed{Attr: a, Value: lv})
 		} else if d.create && nv == nil && !a.HasDefault && r.columnDefaults(a) {
 			// Left out of a create: the column's own default applies.
@@ -134,6 +137,11 @@ func (d *Draft) Changes() (*Change, error) {
 			ch.Unique = append(ch.Unique, a)
 		}
 	}
+	set, err := d.composedAssignments(composed)
+	if err != nil {
+		return nil, err
+	}
+	ch.Set = d.dropClearedBesideComposed(append(ch.Set, set...))
 	if err := checkShared(ch.Set); err != nil {
 		return nil, err
 	}

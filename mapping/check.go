@@ -153,13 +153,15 @@ func (r *Resource) checkTypes(add addFunc) {
 		}
 	}
 	for _, m := range []struct{ col, key string }{{r.CreatedColumn, "created"}, {r.LastModifiedColumn, "last_modified"}} {
-		if m.col != "" && r.hasColumn(m.col) && r.column(m.col).kind() != kindTemporal {
+		if m.col != "" && r.hasColumn(m.col) && r.column(m.col).kind() != kindTemporal && r.epochOf(m.col) == EpochNone {
 			add(SevError, "type", r.line, r.key+".meta."+m.key, "%s is %s: meta.%s needs a DATETIME or TIMESTAMP column", m.col, r.column(m.col).ColumnType, m.key)
 		}
 	}
 	if v := r.VersionColumn; v != "" && r.hasColumn(v) {
 		col := r.column(v)
 		switch {
+		case r.epochOf(v) == EpochSeconds:
+			add(SevNote, "type", r.line, r.key+".meta.version", "%s counts whole seconds: two writes in one second would share a version, so the ETag is a digest of the row instead (epoch milliseconds or an integer counter would be used directly)", v)
 		case col.kind() == kindTemporal && !strings.HasSuffix(col.ColumnType, "(6)"):
 			add(SevNote, "type", r.line, r.key+".meta.version", "%s is %s, with whole seconds: two writes in one second would share a version, so the ETag is a digest of the row instead (DATETIME(6) or an integer counter would be used directly)", v, col.ColumnType)
 		case col.kind() != kindTemporal && col.kind() != kindInteger:
@@ -212,7 +214,7 @@ func (r *Resource) checkTypes(add addFunc) {
 // checkLengths compares max_length with what the column holds.
 func (r *Resource) checkLengths(add addFunc) {
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly {
+		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly || (a.Composed != nil && a.part > 0) {
 			continue
 		}
 		col := r.column(a.Column)

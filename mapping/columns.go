@@ -192,6 +192,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		p.add(ref.line, ref.key, "%s", msg)
 	}
 	if len(p.list) == 0 {
+		r.checkEpochColumns(p)
 		r.checkCreatable(p)
 	}
 }

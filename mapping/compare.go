@@ -103,6 +103,9 @@ func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v fi
 		if err != nil {
 			return sqlstmt.Pred{}, err
 		}
+		if t.epoch != EpochNone {
+			return compareEpoch(t, op, tm), nil
+		}
 		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	case TypeInteger, TypeDecimal:
 		n, err := numberValue(v, t, e.At)
@@ -368,6 +371,9 @@ func (r *Resource) present(t target) sqlstmt.Pred {
 		return sqlstmt.True
 	case t.lookup != nil:
 		return r.lookupIn(t.lookup, sqlstmt.True)
+	}
+	if t.epoch != EpochNone {
+		return epochPresent(t)
 	}
 	qc := t.sqlCol()
 	col := r.column(t.column)

@@ -106,15 +106,18 @@ type ActiveSpec struct {
 	Deactivate string `yaml:"deactivate"`
 }
 
-// MetaSpec is the YAML shape of the meta block.
+// MetaSpec is the YAML shape of the meta block. Each entry is a column
+// name, or { column, epoch } for an integer column counting seconds or
+// milliseconds since 1970 (Gitea created_unix, Mattermost UpdateAt).
 type MetaSpec struct {
 	// Created is the column behind meta.created.
-	Created string `yaml:"created"`
-	// LastModified is the column behind meta.lastModified.
-	LastModified string `yaml:"last_modified"`
+	Created yaml.Node `yaml:"created"`
+	// LastModified is the column behind meta.lastModified; SCIM writes
+	// stamp it.
+	LastModified yaml.Node `yaml:"last_modified"`
 	// Version is the column behind meta.version and the ETag; when absent,
 	// a digest of the row.
-	Version string `yaml:"version"`
+	Version yaml.Node `yaml:"version"`
 }
 
 // AttributeSpec is the YAML shape of one entry of attributes: where the
@@ -122,6 +125,10 @@ type MetaSpec struct {
 type AttributeSpec struct {
 	// Column is the column that stores the value (this or lookup).
 	Column string `yaml:"column"`
+	// Compose writes several sub-attributes into the one column with a
+	// template such as "{givenName} {familyName}", and splits the column
+	// back when reading (name only).
+	Compose string `yaml:"compose"`
 	// Lookup stores the value as the key of a row of another table.
 	Lookup *LookupSpec `yaml:"lookup"`
 	// Type is the type of a custom attribute. Default string.

@@ -248,7 +248,12 @@ func refine(root obj) {
 		"additionalProperties": defRef("AttributeSpec")})
 	setProp(defs, "ResourceSpec", "members", defRef("MembersSpec"))
 	for _, p := range []string{"created", "last_modified", "version"} {
-		setProp(defs, "MetaSpec", p, patternOrEnv(identPattern))
+		setProp(defs, "MetaSpec", p, schemaAnyOf(patternOrEnv(identPattern), obj{
+			"type": "object", "additionalProperties": false, "required": []any{"column", "epoch"},
+			"properties": obj{
+				"column": patternOrEnv(identPattern),
+				"epoch":  enumOrEnv("seconds", "milliseconds"),
+			}}))
 	}
 	setProp(defs, "ActiveSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "ActiveSpec", "true", defRef("scalarOrList"))

@@ -57,8 +57,11 @@ type Resource struct {
 	CreatedColumn      string
 	LastModifiedColumn string
 	VersionColumn      string
-	Create             CreatePolicy
-	Delete             DeletePolicy
+	// metaEpoch has the epoch unit of meta columns that are integers, by
+	// lower-case column name.
+	metaEpoch map[string]Epoch
+	Create    CreatePolicy
+	Delete    DeletePolicy
 	// Attributes are the mapped attributes in file order.
 	Attributes []*Attribute
 	// Defaults are values for columns no attribute maps, written when a
@@ -144,6 +147,10 @@ type Attribute struct {
 	Column string
 	// Lookup, when set, stores the value as a key into another table.
 	Lookup *Lookup
+	// Composed, when set, stores the value as one part of a composed
+	// column (Column); part is its place in the template.
+	Composed *Composition
+	part     int
 
 	Mutability Mutability
 	Required   bool

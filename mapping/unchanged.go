@@ -30,6 +30,10 @@ func (r *Resource) DropUnchanged(ch *Change, row Row) {
 		}
 		kept = append(kept, a)
 		switch {
+		case a.Attr != nil && a.Attr.Composed != nil:
+			for _, part := range a.Attr.Composed.Parts {
+				live[part.Path()] = true
+			}
 		case a.Attr != nil:
 			live[a.Attr.Path()] = true
 		case r.Active != nil && strings.EqualFold(a.Column, r.Active.Column):
