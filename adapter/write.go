@@ -117,8 +117,10 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			r.DropUnchanged(ch, row)
 		}
 		if !ch.Empty() {
-			if _, err := tx.Update(rq.ctx, t.Update(ch)); err != nil {
-				return err
+			for _, st := range t.Writes(ch, row) {
+				if _, err := tx.Write(rq.ctx, st); err != nil {
+					return err
+				}
 			}
 			if err := s.audit(rq, tx, r, id, "update", ch.Diff); err != nil {
 				return err
@@ -180,6 +182,16 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		}
 		if err != nil {
 			return err
+		}
+		if ins := r.RelatedInserts(ch, keyArg(out[0])); len(ins) > 0 {
+			for _, st := range ins {
+				if _, err := tx.Write(rq.ctx, st); err != nil {
+					return err
+				}
+			}
+			if out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{})); err != nil {
+				return err
+			}
 		}
 		if mo != nil && rq.isGroups(r) {
 			if _, err := s.applyMembers(rq, tx, keyArg(out[0]), id, *mo); err != nil {

@@ -125,6 +125,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkEquality(facts.Indexes, add)
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
+		r.checkRelated(facts.Indexes, add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
 		c.Members.checkIndexes(facts.Indexes, add, fx)

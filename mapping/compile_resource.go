@@ -44,6 +44,7 @@ type metaSpec struct {
 type attrSpec struct {
 	Column         string      `yaml:"column"`
 	Lookup         *lookupSpec `yaml:"lookup"`
+	Related        *relatedSpec `yaml:"related"`
 	Type           string      `yaml:"type"`
 	Mutability     string      `yaml:"mutability"`
 	Required       *bool       `yaml:"required"`

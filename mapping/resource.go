@@ -144,6 +144,9 @@ type Attribute struct {
 	Column string
 	// Lookup, when set, stores the value as a key into another table.
 	Lookup *Lookup
+	// Related, when set, stores the value in a row of another table that
+	// belongs to the user; Column is then empty (Related.Column holds it).
+	Related *Related
 
 	Mutability Mutability
 	Required   bool
@@ -166,6 +169,7 @@ type Attribute struct {
 
 	index  int // position in Resource.Attributes
 	colIdx int // position of its value in a Row
+	relIdx int // position of "the related row exists" in a Row, or -1
 }
 
 // Lookup stores a SCIM string as a key into another table: Panther's
