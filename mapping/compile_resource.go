@@ -42,21 +42,21 @@ type metaSpec struct {
 }
 
 type attrSpec struct {
-	Column         string      `yaml:"column"`
-	Lookup         *lookupSpec `yaml:"lookup"`
+	Column         string       `yaml:"column"`
+	Lookup         *lookupSpec  `yaml:"lookup"`
 	Related        *relatedSpec `yaml:"related"`
-	Type           string      `yaml:"type"`
-	Mutability     string      `yaml:"mutability"`
-	Required       *bool       `yaml:"required"`
-	Unique         *bool       `yaml:"unique"`
-	CaseExact      *bool       `yaml:"case_exact"`
-	MaxLength      *int        `yaml:"max_length"`
-	Pattern        string      `yaml:"pattern"`
-	ForbiddenChars string      `yaml:"forbidden_chars"`
-	Values         []string    `yaml:"values"`
-	Default        yaml.Node   `yaml:"default"`
-	Hash           string      `yaml:"hash"`
-	Description    string      `yaml:"description"`
+	Type           string       `yaml:"type"`
+	Mutability     string       `yaml:"mutability"`
+	Required       *bool        `yaml:"required"`
+	Unique         *bool        `yaml:"unique"`
+	CaseExact      *bool        `yaml:"case_exact"`
+	MaxLength      *int         `yaml:"max_length"`
+	Pattern        string       `yaml:"pattern"`
+	ForbiddenChars string       `yaml:"forbidden_chars"`
+	Values         []string     `yaml:"values"`
+	Default        yaml.Node    `yaml:"default"`
+	Hash           string       `yaml:"hash"`
+	Description    string       `yaml:"description"`
 }
 
 type lookupSpec struct {
