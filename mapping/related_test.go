@@ -1,0 +1,220 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+)
+
+const relatedYAML = `database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: users
+  scope: { auth_source_id: 1 }
+  create: allow
+  meta: { last_modified: updated_on }
+  attributes:
+    userName: { column: login }
+    name.givenName:
+      column: meta_value
+      related: { table: usermeta, key: user_id, where: { meta_key: first_name } }
+    'emails[type eq "work"].value':
+      column: address
+      related: { table: email_addresses, key: user_id, where: { is_default: true }, created: created_on, last_modified: updated_on }
+`
+
+func relatedColumns() map[string][]Column {
+	return map[string][]Column{
+		"users": {
+			{Name: "id", DataType: "int", ColumnType: "int(11)", AutoIncrement: true},
+			{Name: "auth_source_id", DataType: "int", ColumnType: "int(11)", Nullable: true},
+			{Name: "updated_on", DataType: "datetime", ColumnType: "datetime", Nullable: true},
+			ci("login", 255, false),
+		},
+		"email_addresses": {
+			{Name: "id", DataType: "int", ColumnType: "int(11)", AutoIncrement: true},
+			{Name: "user_id", DataType: "int", ColumnType: "int(11)"},
+			ci("address", 255, false),
+			{Name: "is_default", DataType: "tinyint", ColumnType: "tinyint(1)"},
+			{Name: "created_on", DataType: "datetime", ColumnType: "datetime"},
+			{Name: "updated_on", DataType: "datetime", ColumnType: "datetime"},
+		},
+		"usermeta": {
+			{Name: "user_id", DataType: "bigint", ColumnType: "bigint(20) unsigned"},
+			ci("meta_key", 255, true),
+			{Name: "meta_value", DataType: "longtext", ColumnType: "longtext", Nullable: true, Charset: "utf8mb4", Collation: "utf8mb4_unicode_ci"},
+		},
+	}
+}
+
+func relatedResource(t *testing.T) *Resource {
+	t.Helper()
+	cfg, err := Parse("related.yaml", []byte(relatedYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(relatedColumns()); err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Users
+}
+
+func render(st sqlstmt.Statement) string {
+	sql, args := st.SQL()
+	var b strings.Builder
+	b.WriteString(sql)
+	for _, a := range args {
+		b.WriteString(" | ")
+		b.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.TrimSpace(describeJSON(a)), "\n", "")))
+	}
+	return b.String()
+}
+
+func TestRelatedWrites(t *testing.T) {
+	r := relatedResource(t)
+	tg, _ := r.Target("7", "")
+	// id, updated_on, login, givenName, e-mail, "the usermeta row exists"
+	withName := Row{int64(7), nil, "al", "Al", "al@x.io", int64(1)}
+	noName := Row{int64(7), nil, "al", nil, "al@x.io", int64(0)}
+	noMail := Row{int64(7), nil, "al", "Al", nil, int64(1)}
+	for _, tc := range []struct {
+		name string
+		row  Row
+		ops  string
+		want []string
+	}{
+		{"replace the e-mail: update the default row only", withName, `[{"op":"replace","path":"emails[type eq \"work\"].value","value":"new@x.io"}]`, []string{
+			"UPDATE `users` SET `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7",
+			"UPDATE `email_addresses` SET `address` = ?, `updated_on` = NOW() WHERE `user_id` = ? AND `is_default` = ? ORDER BY `id` LIMIT 1 | \"new@x.io\" | 7 | 1",
+		}},
+		{"add a given name the user has no row for: insert it with the selector's values", noName, `[{"op":"add","path":"name.givenName","value":"Bo"}]`, []string{
+			"UPDATE `users` SET `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7",
+			"INSERT INTO `usermeta` (`user_id`, `meta_key`, `meta_value`) VALUES (?, ?, ?) | 7 | \"first_name\" | \"Bo\"",
+		}},
+		{"an e-mail where the row is missing: insert with the timestamps", noMail, `[{"op":"replace","value":{"emails":[{"type":"work","value":"n@x.io"}]}}]`, []string{
+			"UPDATE `users` SET `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7",
+			"INSERT INTO `email_addresses` (`user_id`, `is_default`, `address`, `created_on`, `updated_on`) VALUES (?, ?, ?, NOW(), NOW()) | 7 | 1 | \"n@x.io\"",
+		}},
+		{"remove the given name: delete the row", withName, `[{"op":"remove","path":"name.givenName"}]`, []string{
+			"UPDATE `users` SET `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7",
+			"DELETE FROM `usermeta` WHERE `user_id` = ? AND `meta_key` = ? | 7 | \"first_name\"",
+		}},
+		{"with the user's own columns", withName, `[{"op":"replace","path":"userName","value":"al2"},{"op":"replace","path":"name.givenName","value":"Alan"}]`, []string{
+			"UPDATE `users` SET `login` = ?, `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | \"al2\" | 1 | 7",
+			"UPDATE `usermeta` SET `meta_value` = ? WHERE `user_id` = ? AND `meta_key` = ? | \"Alan\" | 7 | \"first_name\"",
+		}},
+		{"the value in another case is a change (the column keeps case)", withName, `[{"op":"replace","path":"name.givenName","value":"AL"}]`, []string{
+			"UPDATE `users` SET `updated_on` = NOW(6) WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7",
+			"UPDATE `usermeta` SET `meta_value` = ? WHERE `user_id` = ? AND `meta_key` = ? | \"AL\" | 7 | \"first_name\"",
+		}},
+		{"no-op: the value it holds", withName, `[{"op":"replace","path":"emails[type eq \"work\"].value","value":"al@x.io"}]`, nil},
+		{"no-op: remove what has no row", noName, `[{"op":"remove","path":"name.givenName"}]`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := r.NewDraft(tc.row)
+			if err := d.ApplyPatch(ops(t, `{"Operations":`+tc.ops+`}`)); err != nil {
+				t.Fatal(err)
+			}
+			ch, err := d.Changes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.DropUnchanged(ch, tc.row)
+			var got []string
+			if !ch.Empty() {
+				for _, st := range tg.Writes(ch, tc.row) {
+					got = append(got, render(st))
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("writes (-want +got):\n%s", diff)
+			}
+			if ch.Empty() != (len(ch.Diff) == 0) {
+				t.Errorf("audit diff %v for a change that is empty=%v", ch.Diff, ch.Empty())
+			}
+		})
+	}
+}
+
+func TestRelatedCreate(t *testing.T) {
+	r := relatedResource(t)
+	d := r.NewDraft(nil)
+	body, _ := DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bo","name":{"givenName":"Bo"},"emails":[{"type":"work","value":"bo@x.io"}]}`))
+	if err := d.ReplaceWith(body); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := d.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := r.InsertStmt(ch, "")
+	got := []string{render(in)}
+	for _, st := range r.RelatedInserts(ch, int64(9)) {
+		got = append(got, render(st))
+	}
+	want := []string{
+		"INSERT INTO `users` (`login`, `auth_source_id`, `updated_on`) VALUES (?, ?, NOW(6)) | \"bo\" | 1",
+		"INSERT INTO `usermeta` (`user_id`, `meta_key`, `meta_value`) VALUES (?, ?, ?) | 9 | \"first_name\" | \"Bo\"",
+		"INSERT INTO `email_addresses` (`user_id`, `is_default`, `address`, `created_on`, `updated_on`) VALUES (?, ?, ?, NOW(), NOW()) | 9 | 1 | \"bo@x.io\"",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("create (-want +got):\n%s", diff)
+	}
+	// Left out of a create, a related attribute inserts no row.
+	d = r.NewDraft(nil)
+	body, _ = DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cy"}`))
+	_ = d.ReplaceWith(body)
+	ch, _ = d.Changes()
+	if ins := r.RelatedInserts(ch, int64(10)); len(ins) != 0 {
+		t.Errorf("a create without the attributes inserts %d related rows", len(ins))
+	}
+}
+
+func TestRelatedRead(t *testing.T) {
+	r := relatedResource(t)
+	tg, _ := r.Target("7", "")
+	name := "(SELECT `usermeta`.`meta_value` FROM `usermeta` WHERE `usermeta`.`user_id` = `users`.`id` AND `usermeta`.`meta_key` = 'first_name' LIMIT 1)"
+	mail := "(SELECT `email_addresses`.`address` FROM `email_addresses` WHERE `email_addresses`.`user_id` = `users`.`id` AND `email_addresses`.`is_default` = 1 ORDER BY `email_addresses`.`id` LIMIT 1)"
+	// One statement: the related values are scalar subqueries; the
+	// usermeta value can be NULL, so whether its row exists is read too.
+	// The e-mail's selector has no unique key: the lowest id wins.
+	want := "SELECT `id`, `updated_on`, `login`, " + name + ", " + mail + ", EXISTS (SELECT 1 FROM `usermeta` WHERE `usermeta`.`user_id` = `users`.`id` AND `usermeta`.`meta_key` = 'first_name') FROM `users` WHERE `auth_source_id` = ? AND `id` = ? | 1 | 7"
+	if got := render(tg.Read(Projection{})); got != want {
+		t.Errorf("read:\n got %s\nwant %s", got, want)
+	}
+	in := func(table, sel, cond string) string {
+		return "`auth_source_id` = ? AND `id` IN (SELECT `" + table + "`.`user_id` FROM `" + table + "` WHERE `" + table + "`.`" + sel + "` = ? AND " + cond + ")"
+	}
+	for _, tc := range []struct {
+		filter, where string
+		args          []any
+	}{
+		{`emails.value eq "a@x.io"`, in("email_addresses", "is_default", exactCI("`email_addresses`.`address`")), []any{int64(1), int64(1), "a@x.io", "a@x.io"}},
+		{`emails[type eq "work"].value sw "a"`, in("email_addresses", "is_default", "`email_addresses`.`address` LIKE ? ESCAPE '!'"), []any{int64(1), int64(1), "a%"}},
+		{`name.givenName co "l"`, in("usermeta", "meta_key", "`usermeta`.`meta_value` LIKE ? ESCAPE '!'"), []any{int64(1), "first_name", "%l%"}},
+		{`name.givenName pr`, in("usermeta", "meta_key", "(`usermeta`.`meta_value` IS NOT NULL AND `usermeta`.`meta_value` <> '')"), []any{int64(1), "first_name"}},
+		{`emails.value pr`, in("email_addresses", "is_default", "`email_addresses`.`address` <> ''"), []any{int64(1), int64(1)}},
+		// Users without the row do not equal the value.
+		{`name.givenName ne "Al"`, "`auth_source_id` = ? AND (`id` IN (SELECT `usermeta`.`user_id` FROM `usermeta` WHERE `usermeta`.`meta_key` = ? AND " + exactCI("`usermeta`.`meta_value`") + ")) IS NOT TRUE", []any{int64(1), "first_name", "Al", "Al"}},
+	} {
+		q, err := r.ListQuery(ListRequest{Filter: tc.filter}, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		if q.Where.SQL() != tc.where || !cmp.Equal(q.Where.Args(), tc.args) {
+			t.Errorf("%s:\n got %s %v\nwant %s %v", tc.filter, q.Where.SQL(), q.Where.Args(), tc.where, tc.args)
+		}
+		if !cmp.Equal(q.Columns, r.SelectExprs()) {
+			t.Errorf("%s: a list selects %v", tc.filter, q.Columns)
+		}
+	}
+	q, err := r.ListQuery(ListRequest{SortBy: "emails.value", Descending: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []sqlstmt.OrderKey{{Expr: mail, Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}; !cmp.Equal(q.Order, want) {
+		t.Errorf("order %v, want %v", q.Order, want)
+	}
+}
