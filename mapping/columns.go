@@ -193,7 +193,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 	}
 	if len(p.list) == 0 {
 		r.checkCreatable(p)
-		r.bindRelated()
+		r.bindRelated(p)
 	}
 }
 

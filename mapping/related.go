@@ -167,8 +167,9 @@ func compileRelatedWhere(n *yaml.Node, key string, p *problems) []ColumnValue {
 // bindRelated completes related attributes with the live schema: the
 // AUTO_INCREMENT column orders rows when first_by is not given, and a NOT
 // NULL value column tells by itself whether the row exists. The select
-// list is built again with them.
-func (r *Resource) bindRelated() {
+// list is built again with them. A writable attribute whose row SCIM
+// would insert without a NOT NULL column's value is refused.
+func (r *Resource) bindRelated(p *problems) {
 	found := false
 	for _, a := range r.Attributes {
 		rel := a.Related
@@ -177,6 +178,9 @@ func (r *Resource) bindRelated() {
 		}
 		found = true
 		rel.nullable = r.columnOf(rel.Table, rel.Column).Nullable
+		if a.Mutability != ReadOnly {
+			r.checkRelatedInsert(a, p)
+		}
 		if rel.firstByGiven {
 			continue
 		}
@@ -189,6 +193,26 @@ func (r *Resource) bindRelated() {
 	}
 	if found {
 		r.buildSelect()
+	}
+}
+
+// checkRelatedInsert verifies that the row SCIM inserts for a gets a value
+// for every NOT NULL column without a default.
+func (r *Resource) checkRelatedInsert(a *Attribute, p *problems) {
+	rel := a.Related
+	written := map[string]bool{}
+	for _, c := range append(rel.selectorColumns(), rel.Column, rel.Created, rel.LastModified) {
+		written[strings.ToLower(c)] = true
+	}
+	var missing []string
+	for name, c := range r.tableColumns[rel.Table] {
+		if !written[name] && !c.Nullable && c.Default == nil && !c.AutoIncrement && !c.Generated {
+			missing = append(missing, c.Name)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		p.add(rel.line, r.attrKey(a)+".related", "SCIM inserts a row of %s when a user has none, but NOT NULL columns without a default would get no value: %s; name a creation and a modification time with created: and last_modified: (set to NOW()), or map %s readOnly", rel.Table, strings.Join(missing, ", "), a.Path())
 	}
 }
 

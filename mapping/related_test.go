@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,5 +217,95 @@ func TestRelatedRead(t *testing.T) {
 	}
 	if want := []sqlstmt.OrderKey{{Expr: mail, Desc: true, Nullable: true}, {Expr: "`id`", Desc: true}}; !cmp.Equal(q.Order, want) {
 		t.Errorf("order %v, want %v", q.Order, want)
+	}
+}
+
+func TestRelatedConfigErrors(t *testing.T) {
+	base := "database: { dsn: x }\nusers:\n  table: users\n  scope: all\n  attributes:\n    userName: { column: login }\n"
+	for _, tc := range []struct{ extra, want string }{
+		{"    title: { column: v, related: { table: t, key: user_id, wher: { k: 1 } } }\n", `unknown key "wher"`},
+		{"    title: { related: { table: t, key: user_id } }\n", `needs table and key, and the attribute needs column`},
+		{"    title: { column: v, related: { table: t } }\n", `needs table and key`},
+		{"    title: { column: v, related: { table: users, key: user_id } }\n", `is the users table itself`},
+		{"    title: { column: v, related: { table: t, key: user_id, where: { k: \"it's\" } } }\n", `expected an integer or a plain word`},
+		{"    title: { column: v, related: { table: t, key: user_id, where: { k: [1, 2] } } }\n", `expected an integer or a plain word`},
+		{"    title: { column: v, related: { table: t, key: user_id, where: [k] } }\n", `expected a mapping of column: value`},
+		{"    title: { column: user_id, related: { table: t, key: user_id } }\n", `column "user_id" is both related.key and column`},
+		{"    title: { column: v, related: { table: t, key: user_id, where: { v: 1 } } }\n", `column "v" is both column and related.where.v`},
+		{"    title: { column: v, related: { table: 'a b', key: user_id } }\n", `"a b" is not a valid table name`},
+		{"    title: { column: v, related: { table: t, key: 'x-y' } }\n", `"x-y" is not a valid column name`},
+		{"    title: { column: v, lookup: { table: r, match: n, column: c }, related: { table: t, key: k } }\n", `give lookup or related, not both`},
+	} {
+		_, err := Parse("t.yaml", []byte(base+tc.extra))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(+%q) = %v, want %q", tc.extra, err, tc.want)
+		}
+	}
+	// With tenants, a related row found by the user's id alone is refused.
+	_, err := Parse("t.yaml", []byte(strings.Replace(base, "scope: all", "scope: all\n  tenant: org_id", 1)+"    title: { column: v, related: { table: t, key: user_id } }\n"))
+	if err == nil || !strings.Contains(err.Error(), "not supported with tenant") {
+		t.Errorf("related with tenant: %v", err)
+	}
+}
+
+func TestRelatedBind(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(map[string][]Column)
+		want string
+	}{
+		{"missing table", func(m map[string][]Column) { delete(m, "email_addresses") }, `table "email_addresses" does not exist in the database`},
+		{"missing column", func(m map[string][]Column) { m["usermeta"] = m["usermeta"][:2] }, `column "meta_value" does not exist in table "usermeta"`},
+		{"missing selector column", func(m map[string][]Column) { m["email_addresses"] = slices.DeleteFunc(m["email_addresses"], func(c Column) bool { return c.Name == "is_default" }) }, `column "is_default" does not exist in table "email_addresses"`},
+		{"a NOT NULL column nothing fills", func(m map[string][]Column) {
+			m["email_addresses"] = append(m["email_addresses"], Column{Name: "notify", DataType: "tinyint", ColumnType: "tinyint(1)"})
+		}, `NOT NULL columns without a default would get no value: notify`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse("related.yaml", []byte(relatedYAML))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols := relatedColumns()
+			tc.edit(cols)
+			err = cfg.Bind(cols)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Bind = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRelatedCheck(t *testing.T) {
+	cfg, err := Parse("related.yaml", []byte(relatedYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := SchemaFacts{Columns: relatedColumns(), Indexes: map[string][]Index{
+		"users":           {{Name: "PRIMARY", Unique: true, Columns: []string{"id"}}, {Name: "ix_login", Columns: []string{"login"}}},
+		"email_addresses": {{Name: "PRIMARY", Unique: true, Columns: []string{"id"}}, {Name: "index_email_addresses_on_user_id", Columns: []string{"user_id"}}},
+	}}
+	var got []string
+	for _, f := range cfg.Check(facts) {
+		if f.Check == "related" || (f.Check == "index" && strings.HasSuffix(f.Key, ".related")) {
+			got = append(got, string(f.Severity)+" "+f.Key+": "+f.Message+" | "+f.Fix)
+		}
+	}
+	want := []string{
+		// usermeta has neither an order nor a unique key over the selector.
+		"error users.attributes.name.givenName.related: name.givenName can match several rows of usermeta (no unique key over user_id, meta_key) and there is no order to pick one: add first_by: <a unique column of usermeta, such as its id>, or a unique key over (user_id, meta_key) | ",
+		"warning users.attributes.name.givenName.related: name.givenName is read from usermeta for every user, but no index starts with user_id, meta_key, meta_value: each read scans the user's rows (meta_key is indexed by its first 191 characters (764 bytes), which fits the table's index key limit; a lookup still compares the whole value; meta_value is indexed by its first 191 characters (764 bytes), which fits the table's index key limit; a lookup still compares the whole value) | CREATE INDEX `ix_usermeta_user_id_meta_key_meta_value` ON `usermeta` (`user_id`, `meta_key`(191), `meta_value`(191));",
+		"warning users.attributes.emails[type eq \"work\"].value.related: emails[type eq \"work\"].value is read from email_addresses for every user, but no index starts with user_id, is_default, address: each read scans the user's rows (address is indexed by its first 191 characters (764 bytes), which fits the table's index key limit; a lookup still compares the whole value) | CREATE INDEX `ix_email_addresses_user_id_is_default_address` ON `email_addresses` (`user_id`, `is_default`, `address`(191));",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	// A unique key over the selector is enough.
+	facts.Indexes["usermeta"] = []Index{{Name: "uq", Unique: true, Columns: []string{"user_id", "meta_key"}}, {Name: "ix", Columns: []string{"user_id", "meta_key", "meta_value"}}}
+	facts.Indexes["email_addresses"] = append(facts.Indexes["email_addresses"], Index{Name: "ix2", Columns: []string{"user_id", "is_default", "address"}})
+	for _, f := range cfg.Check(facts) {
+		if strings.HasSuffix(f.Key, ".related") {
+			t.Errorf("with the keys: %s %s", f.Key, f.Message)
+		}
 	}
 }
