@@ -51,6 +51,7 @@ users:
   table: accounts
   scope: { kind: sso }
   create: allow
+  delete: delete
   meta: { last_modified: updated_on }
   attributes:
     userName: { column: login }
@@ -249,5 +250,18 @@ func TestRelatedCreate(t *testing.T) {
 	}
 	if after := []string{legacytest.Checksum(t, e.dsn, "accounts"), legacytest.Checksum(t, e.dsn, "account_emails"), legacytest.Checksum(t, e.dsn, "profiles")}; !cmp.Equal(before, after) {
 		t.Errorf("a failed create changed tables: %v -> %v", before, after)
+	}
+}
+
+// TestRelatedDelete: DELETE removes the related rows the mapping owns with
+// the account, and no others.
+func TestRelatedDelete(t *testing.T) {
+	e := newRelatedEnv(t)
+	if r := e.do(http.MethodDelete, "/Users/1", ""); r.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	got := e.query("SELECT (SELECT COUNT(*) FROM accounts WHERE id = 1), (SELECT GROUP_CONCAT(address) FROM account_emails WHERE account_id = 1), (SELECT COUNT(*) FROM profiles WHERE account_id = 1), (SELECT COUNT(*) FROM profiles)")
+	if want := []string{"0", "alice-old@x.io", "0", "1"}; !cmp.Equal(got, want) {
+		t.Errorf("after delete: %v, want %v (the non-default e-mail is not the mapping's)", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -103,7 +104,7 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			return err
 		}
 		if ch.Delete {
-			if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
+			if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 				return err
 			}
 			out, deleted = row, true
@@ -117,10 +118,8 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			r.DropUnchanged(ch, row)
 		}
 		if !ch.Empty() {
-			for _, st := range t.Writes(ch, row) {
-				if _, err := tx.Write(rq.ctx, st); err != nil {
-					return err
-				}
+			if err := runAll(rq, tx, t.Writes(ch, row)); err != nil {
+				return err
 			}
 			if err := s.audit(rq, tx, r, id, "update", ch.Diff); err != nil {
 				return err
@@ -184,10 +183,8 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 			return err
 		}
 		if ins := r.RelatedInserts(ch, keyArg(out[0])); len(ins) > 0 {
-			for _, st := range ins {
-				if _, err := tx.Write(rq.ctx, st); err != nil {
-					return err
-				}
+			if err := runAll(rq, tx, ins); err != nil {
+				return err
 			}
 			if out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{})); err != nil {
 				return err
@@ -220,7 +217,7 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 				return err
 			}
 		}
-		if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
+		if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 			return err
 		}
 		return s.audit(rq, tx, r, id, "delete", r.Identity(row))
@@ -229,6 +226,16 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 		return &Error{Status: http.StatusConflict, Detail: referencedDetail(rq, r), Err: err}
 	}
 	return err
+}
+
+// runAll runs the statements of one write in order, in tx.
+func runAll(rq *scimRequest, tx *legacy.Tx, stmts []sqlstmt.Statement) error {
+	for _, st := range stmts {
+		if _, err := tx.Write(rq.ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // referencedDetail says why a row that other rows of the application

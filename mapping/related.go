@@ -265,3 +265,32 @@ func uniqueOver(idx []Index, cols []string) bool {
 	}
 	return false
 }
+
+// relatedPrivilegeNeeds adds what writing related attributes needs: UPDATE
+// of the value (and last_modified) column, INSERT of the row's columns and
+// DELETE on the related table. It reports whether any attribute is
+// written, which bumps the user's own meta columns.
+func (r *Resource) relatedPrivilegeNeeds(add func(priv, table, column string, line int, key, why string)) bool {
+	wrote := false
+	for _, a := range r.Attributes {
+		rel := a.Related
+		if rel == nil || a.Mutability == ReadOnly {
+			continue
+		}
+		wrote = true
+		key := r.attrKey(a) + ".related"
+		why := "written by PATCH, PUT and POST of " + a.Path()
+		for _, c := range []string{rel.Column, rel.LastModified} {
+			if c != "" {
+				add("UPDATE", rel.Table, c, rel.line, key, why)
+			}
+		}
+		for _, c := range append(rel.selectorColumns(), rel.Column, rel.Created, rel.LastModified) {
+			if c != "" {
+				add("INSERT", rel.Table, c, rel.line, key, why+" (a user without the row gets one)")
+			}
+		}
+		add("DELETE", rel.Table, "", rel.line, key, "removing "+a.Path()+" deletes its row")
+	}
+	return wrote
+}

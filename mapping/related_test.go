@@ -256,7 +256,9 @@ func TestRelatedBind(t *testing.T) {
 	}{
 		{"missing table", func(m map[string][]Column) { delete(m, "email_addresses") }, `table "email_addresses" does not exist in the database`},
 		{"missing column", func(m map[string][]Column) { m["usermeta"] = m["usermeta"][:2] }, `column "meta_value" does not exist in table "usermeta"`},
-		{"missing selector column", func(m map[string][]Column) { m["email_addresses"] = slices.DeleteFunc(m["email_addresses"], func(c Column) bool { return c.Name == "is_default" }) }, `column "is_default" does not exist in table "email_addresses"`},
+		{"missing selector column", func(m map[string][]Column) {
+			m["email_addresses"] = slices.DeleteFunc(m["email_addresses"], func(c Column) bool { return c.Name == "is_default" })
+		}, `column "is_default" does not exist in table "email_addresses"`},
 		{"a NOT NULL column nothing fills", func(m map[string][]Column) {
 			m["email_addresses"] = append(m["email_addresses"], Column{Name: "notify", DataType: "tinyint", ColumnType: "tinyint(1)"})
 		}, `NOT NULL columns without a default would get no value: notify`},
