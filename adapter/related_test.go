@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -263,5 +264,51 @@ func TestRelatedDelete(t *testing.T) {
 	got := e.query("SELECT (SELECT COUNT(*) FROM accounts WHERE id = 1), (SELECT GROUP_CONCAT(address) FROM account_emails WHERE account_id = 1), (SELECT COUNT(*) FROM profiles WHERE account_id = 1), (SELECT COUNT(*) FROM profiles)")
 	if want := []string{"0", "alice-old@x.io", "0", "1"}; !cmp.Equal(got, want) {
 		t.Errorf("after delete: %v, want %v (the non-default e-mail is not the mapping's)", got, want)
+	}
+}
+
+// profilesSQL adds a one-to-one profile table to the sample app, with a
+// nickname for Alice (tenant 1) and Frank (tenant 2).
+const profilesSQL = `CREATE TABLE user_profiles (user_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, nickname VARCHAR(60) NULL);
+INSERT INTO user_profiles VALUES (2, 'ali'), (8, 'frankie');`
+
+// withNickname is the shipped config.yaml with nickName read from
+// user_profiles.
+func withNickname(tb testing.TB) string {
+	tb.Helper()
+	b, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	src := string(b)
+	const at = "    userName:                     { column: login }\n"
+	if !strings.Contains(src, at) {
+		tb.Fatal("config.yaml has no userName line to add nickName after")
+	}
+	return strings.Replace(src, at, at+"    nickName: { column: nickname, related: { table: user_profiles, key: user_id } }\n", 1)
+}
+
+// TestRelatedTenant: the related row belongs to a tenant's user through its
+// id; another tenant's rows are neither read, matched nor written.
+func TestRelatedTenant(t *testing.T) {
+	e := newEnvYAML(t, withNickname(t), profilesSQL)
+	if got := e.get("/Users/2").json(t)["nickName"]; got != "ali" {
+		t.Errorf("Alice's nickName = %v", got)
+	}
+	if n := e.get("/Users?filter=" + q(`nickName eq "frankie"`)).json(t)["totalResults"]; n != float64(0) {
+		t.Errorf("another tenant's nickname matched %v users", n)
+	}
+	before := legacytest.Checksum(t, e.dsn, "user_profiles")
+	if r := e.do(http.MethodPatch, "/Users/8", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"nickName","value":"x"}]}`); r.Status != http.StatusNotFound {
+		t.Errorf("PATCH of another tenant's user: %d", r.Status)
+	}
+	if after := legacytest.Checksum(t, e.dsn, "user_profiles"); after != before {
+		t.Error("a PATCH of another tenant's user changed user_profiles")
+	}
+	if r := e.do(http.MethodPatch, "/Users/4", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"nickName","value":"cc"}]}`); r.Status != http.StatusOK {
+		t.Fatalf("PATCH: %d %s", r.Status, r.Body)
+	}
+	if got := e.query("SELECT nickname FROM user_profiles WHERE user_id = 4"); !cmp.Equal(got, []string{"cc"}) {
+		t.Errorf("Carol's profile = %v", got)
 	}
 }

@@ -20,7 +20,11 @@ import (
 //	  related: { table: email_addresses, key: user_id, where: { is_default: 1 } }
 //
 // reads "the work e-mail is the address of the email_addresses row whose
-// user_id is the user's id and whose is_default is 1".
+// user_id is the user's id and whose is_default is 1". The row belongs to
+// the user through the id column, the table's key: every statement on it
+// names a user already confined to the scope and tenant (a read's
+// correlated subquery, a write's locked row), so a related table needs no
+// tenant column of its own.
 type Related struct {
 	Table string
 	// Key is the column of Table that holds the user's id.
@@ -80,10 +84,6 @@ func (r *Resource) compileRelated(a *Attribute, spec attrSpec, v *yaml.Node, ak 
 	}
 	if strings.EqualFold(rs.Table, r.Table) {
 		p.add(lineOf(rn, "table"), key+".table", "%s is the %s table itself: map the column directly with column:", rs.Table, r.key)
-		return false
-	}
-	if r.TenantColumn != "" {
-		p.add(rn.Line, key, "%s.tenant is set: a related row is found by the user's id only, which does not confine it to a tenant; related attributes are not supported with tenant", r.key)
 		return false
 	}
 	rel := &Related{Table: rs.Table, Key: rs.Key, Column: spec.Column, FirstBy: rs.FirstBy, firstByGiven: rs.FirstBy != "", Created: rs.Created, LastModified: rs.LastModified, nullable: true, line: rn.Line}
