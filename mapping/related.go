@@ -75,6 +75,10 @@ func (r *Resource) compileRelated(a *Attribute, spec attrSpec, v *yaml.Node, ak 
 		p.add(v.Line, ak, "give lookup or related, not both")
 		return false
 	}
+	if (a.Name == "userName" && a.SchemaURI == UserSchema) || (a.Name == "displayName" && a.SchemaURI == GroupSchema) {
+		p.add(rn.Line, key, "%s must be a column of %s itself: Okta looks it up on every push and memberships show it", a.Name, r.Table)
+		return false
+	}
 	parts := strings.Split(rs.Table, ".")
 	for _, part := range parts {
 		if !isIdent(part) || len(parts) > 2 {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // The statements of related attributes (see Related). A read selects the
@@ -83,8 +84,9 @@ type RelatedWrite struct {
 	Remove bool
 }
 
-// relatedWrite converts a SCIM value for the related column. A removed
-// value (nil) writes the attribute's default when it has one, and
+// relatedWrite converts a SCIM value for the related column (a password
+// mapped with hash: bcrypt is hashed, as in a column of the user's row). A
+// removed value (nil) writes the attribute's default when it has one, and
 // otherwise deletes the row.
 func (r *Resource) relatedWrite(a *Attribute, v any) (RelatedWrite, error) {
 	rel := a.Related
@@ -95,6 +97,14 @@ func (r *Resource) relatedWrite(a *Attribute, v any) (RelatedWrite, error) {
 			return w, nil
 		}
 		w.Value = a.Default
+		return w, nil
+	}
+	if a.Hash == "bcrypt" {
+		h, err := bcrypt.GenerateFromPassword([]byte(v.(string)), bcryptCost)
+		if err != nil {
+			return w, requestErr(SCIMInvalidValue, "password cannot be stored: %v", err)
+		}
+		w.Value = string(h)
 		return w, nil
 	}
 	dbv, err := toColumn(a, r.columnOf(rel.Table, rel.Column), v)

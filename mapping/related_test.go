@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
+	"golang.org/x/crypto/bcrypt"
 )
 
 const relatedYAML = `database: { dsn: x }
@@ -241,6 +242,9 @@ func TestRelatedConfigErrors(t *testing.T) {
 			t.Errorf("Parse(+%q) = %v, want %q", tc.extra, err, tc.want)
 		}
 	}
+	if _, err := Parse("t.yaml", []byte(strings.Replace(base, "userName: { column: login }", "userName: { column: v, related: { table: t, key: k } }", 1))); err == nil || !strings.Contains(err.Error(), "userName must be a column of users itself") {
+		t.Errorf("userName in a related row: %v", err)
+	}
 	// With tenants, the related row belongs to a user of the tenant
 	// through the id: no tenant column of its own is needed.
 	if _, err := Parse("t.yaml", []byte(strings.Replace(base, "scope: all", "scope: all\n  tenant: org_id", 1)+"    title: { column: v, related: { table: t, key: user_id } }\n")); err != nil {
@@ -309,5 +313,41 @@ func TestRelatedCheck(t *testing.T) {
 		if strings.HasSuffix(f.Key, ".related") {
 			t.Errorf("with the keys: %s %s", f.Key, f.Message)
 		}
+	}
+}
+
+// TestRelatedPassword: a password kept in a credentials row is hashed like
+// one in a column of the user's row.
+func TestRelatedPassword(t *testing.T) {
+	src := strings.Replace(relatedYAML, "    userName: { column: login }\n", "    userName: { column: login }\n    password: { column: hash, hash: bcrypt, related: { table: credentials, key: user_id, where: { kind: password } } }\n", 1)
+	cfg, err := Parse("related.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := relatedColumns()
+	cols["credentials"] = []Column{{Name: "user_id", DataType: "int", ColumnType: "int(11)"}, ci("kind", 20, false), ci("hash", 60, true)}
+	if err := cfg.Bind(cols); err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Users
+	d := r.NewDraft(nil)
+	body, _ := DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bo","password":"s3cret-Okta"}`))
+	if err := d.ReplaceWith(body); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := d.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := r.RelatedInserts(ch, int64(9))
+	if len(ins) != 1 {
+		t.Fatalf("%d inserts", len(ins))
+	}
+	sql, args := ins[0].SQL()
+	if sql != "INSERT INTO `credentials` (`user_id`, `kind`, `hash`) VALUES (?, ?, ?)" || len(args) != 3 {
+		t.Fatalf("insert %s %v", sql, args)
+	}
+	if h, _ := args[2].(string); bcrypt.CompareHashAndPassword([]byte(h), []byte("s3cret-Okta")) != nil {
+		t.Errorf("stored %q, not a bcrypt hash of the password", h)
 	}
 }
