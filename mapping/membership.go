@@ -47,19 +47,6 @@ type JoinTable struct {
 	Defaults []ColumnValue
 }
 
-type membersSpec struct {
-	Join   *joinSpec `yaml:"join"`
-	Column string    `yaml:"column"`
-	Rule   string    `yaml:"rule"`
-}
-
-type joinSpec struct {
-	Table    string    `yaml:"table"`
-	User     string    `yaml:"user"`
-	Group    string    `yaml:"group"`
-	Defaults yaml.Node `yaml:"defaults"`
-}
-
 // Table aliases of the membership statements, chosen not to collide with
 // application table names.
 const (
@@ -76,7 +63,7 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		return nil
 	}
 	before := len(p.list)
-	var spec membersSpec
+	var spec MembersSpec
 	decodeStrict(n, key, &spec, p)
 	if len(p.list) > before {
 		return nil
@@ -107,6 +94,10 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		users.refs = append(users.refs,
 			columnRef{table: j.Table, column: j.User, line: lineOf(jn, "user"), key: key + ".join.user"},
 			columnRef{table: j.Table, column: j.Group, line: lineOf(jn, "group"), key: key + ".join.group"})
+		if j.Defaults.Kind != 0 && j.Defaults.Kind != yaml.MappingNode {
+			p.add(j.Defaults.Line, key+".join.defaults", "expected a mapping of column: value, got %s", describeNode(&j.Defaults))
+			return nil
+		}
 		if j.Defaults.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(j.Defaults.Content); i += 2 {
 				k, v := j.Defaults.Content[i], j.Defaults.Content[i+1]

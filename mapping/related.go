@@ -51,18 +51,9 @@ type Related struct {
 	line     int
 }
 
-type relatedSpec struct {
-	Table        string    `yaml:"table"`
-	Key          string    `yaml:"key"`
-	Where        yaml.Node `yaml:"where"`
-	FirstBy      string    `yaml:"first_by"`
-	Created      string    `yaml:"created"`
-	LastModified string    `yaml:"last_modified"`
-}
-
 // compileRelated reads `related:` of an attribute whose `column:` names
 // the value column of the related table.
-func (r *Resource) compileRelated(a *Attribute, spec attrSpec, v *yaml.Node, ak string, p *problems) bool {
+func (r *Resource) compileRelated(a *Attribute, spec AttributeSpec, v *yaml.Node, ak string, p *problems) bool {
 	rs := spec.Related
 	rn := valueOf(v, "related")
 	key := ak + ".related"
@@ -134,7 +125,7 @@ func relatedWhereCols(rel *Related) []struct{ name, field string } {
 // compileRelatedWhere reads the selector: column: value pairs whose values
 // are integers (true and false are 1 and 0) or plain words.
 func compileRelatedWhere(n *yaml.Node, key string, p *problems) []ColumnValue {
-	if n.Kind == 0 {
+	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
