@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/legacy/legacytest"
 	"github.com/retroscim/retroscim/mapping"
 )
@@ -310,5 +311,33 @@ func TestRelatedTenant(t *testing.T) {
 	}
 	if got := e.query("SELECT nickname FROM user_profiles WHERE user_id = 4"); !cmp.Equal(got, []string{"cc"}) {
 		t.Errorf("Carol's profile = %v", got)
+	}
+}
+
+// TestRelatedDryRun: in dry-run mode the related row's write is recorded,
+// not run, and a password kept in a related row is redacted like one in
+// a column.
+func TestRelatedDryRun(t *testing.T) {
+	src := strings.Replace(relatedConfig, "    userName: { column: login }\n", "    userName: { column: login }\n    password: { column: hash, hash: bcrypt, related: { table: credentials, key: account_id } }\n", 1)
+	cfg, err := mapping.Parse("related.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Server.DryRun = true
+	e := newEnvWith(t, cfg, relatedSchema, "CREATE TABLE credentials (account_id INT PRIMARY KEY, hash VARCHAR(60) NULL);")
+	before := tableState(t, e.dsn)
+	r := e.do(http.MethodPatch, "/Users/1", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"password":"pw-Okta-9z8y7x","emails":[{"type":"work","value":"alice@dry.io"}]}}]}`)
+	if r.Status != http.StatusOK {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
+	}
+	assertUnchanged(t, before, tableState(t, e.dsn))
+	stmts := e.query("SELECT statements FROM retroscim_dry_run")[0]
+	if strings.Contains(stmts, "pw-Okta") || strings.Contains(stmts, "$2a$") || !strings.Contains(stmts, legacy.Redacted) {
+		t.Errorf("statements show the password or its hash: %s", stmts)
+	}
+	for _, want := range []string{"UPDATE `account_emails` SET `address` = ?", "alice@dry.io", "INSERT INTO `credentials`"} {
+		if !strings.Contains(stmts, want) {
+			t.Errorf("the recorded statements have no %q: %s", want, stmts)
+		}
 	}
 }
