@@ -121,7 +121,7 @@ func (d *Draft) Changes() (*Change, error) {
 			ch.Diff = append(ch.Diff, AttrChange{Attribute: a.Path(), Before: before, After: after})
 		}
 		if a.Related != nil {
-			if nv != nil || !d.create {
+			if nv != nil || !d.create || a.HasDefault {
 				w, err := r.relatedWrite(a, nv)
 				if err != nil {
 					return nil, err

@@ -351,3 +351,45 @@ func TestRelatedPassword(t *testing.T) {
 		t.Errorf("stored %q, not a bcrypt hash of the password", h)
 	}
 }
+
+// TestRelatedDefault: a default is written instead of deleting the row, and
+// into the row a create inserts when the attribute is left out.
+func TestRelatedDefault(t *testing.T) {
+	src := strings.Replace(relatedYAML, "where: { meta_key: first_name } }", "where: { meta_key: first_name } }\n      default: \"\"", 1)
+	cfg, err := Parse("related.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(relatedColumns()); err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Users
+	d := r.NewDraft(nil)
+	body, _ := DecodeJSON([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cy"}`))
+	if err := d.ReplaceWith(body); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := d.Changes()
+	var got []string
+	for _, st := range r.RelatedInserts(ch, int64(10)) {
+		got = append(got, render(st))
+	}
+	if want := []string{"INSERT INTO `usermeta` (`user_id`, `meta_key`, `meta_value`) VALUES (?, ?, ?) | 10 | \"first_name\" | \"\""}; !cmp.Equal(got, want) {
+		t.Errorf("create without the attribute: %v", got)
+	}
+	row := Row{int64(7), nil, "al", "Al", "al@x.io", int64(1)}
+	d = r.NewDraft(row)
+	if err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"remove","path":"name.givenName"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ = d.Changes()
+	r.DropUnchanged(ch, row)
+	tg, _ := r.Target("7", "")
+	got = nil
+	for _, st := range tg.Writes(ch, row) {
+		got = append(got, render(st))
+	}
+	if want := "UPDATE `usermeta` SET `meta_value` = ? WHERE `user_id` = ? AND `meta_key` = ? | \"\" | 7 | \"first_name\""; len(got) != 2 || got[1] != want {
+		t.Errorf("remove with a default: %v", got)
+	}
+}
