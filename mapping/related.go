@@ -229,6 +229,15 @@ func (r *Resource) checkRelated(all map[string][]Index, add addFunc, fx *fixer) 
 			f := add(SevWarning, "index", a.Line, r.attrKey(a)+".related", "%s is read from %s for every user, but no index starts with %s: each read scans the user's rows", a.Path(), rel.Table, strings.Join(cols, ", "))
 			fx.indexFix(f, rel.Table, cols...)
 		}
+		// Okta matches imported users by e-mail and Entra by externalId:
+		// such a filter looks the value up among every user's rows.
+		if (a.Name == "emails" && a.Sub == "value") || a.Name == "externalId" {
+			lookup := append([]string{rel.Column}, sel[1:]...)
+			if !hasIndexPrefix(all[rel.Table], lookup[:1]) {
+				f := add(SevWarning, "index", a.Line, r.attrKey(a)+".related", "%s is looked up by Okta or Entra (%s eq \"...\"), but no index of %s starts with %s: each lookup scans the table", a.Path(), a.Path(), rel.Table, rel.Column)
+				fx.indexFix(f, rel.Table, append(lookup, rel.Key)...)
+			}
+		}
 	}
 }
 

@@ -58,9 +58,11 @@ CREATE TABLE email_addresses (
   created_on datetime     NOT NULL,
   updated_on datetime     NOT NULL,
   KEY index_email_addresses_on_user_id (user_id),
-  -- Not Redmine's: the index retroscim check proposes for reading the
-  -- default address with the user (key, selector, value).
-  KEY ix_email_addresses_user_id_is_default_address (user_id, is_default, address)
+  -- Not Redmine's: the indexes retroscim check proposes, for reading the
+  -- default address with the user (key, selector, value) and for Okta's
+  -- match of imported users by e-mail (value, selector, key).
+  KEY ix_email_addresses_user_id_is_default_address (user_id, is_default, address),
+  KEY ix_email_addresses_address_is_default_user_id (address, is_default, user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 INSERT INTO auth_sources (id, type, name, onthefly_register) VALUES
