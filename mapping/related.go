@@ -298,3 +298,22 @@ func (r *Resource) relatedPrivilegeNeeds(add func(priv, table, column string, li
 	}
 	return wrote
 }
+
+// storedColumn is the live column an attribute's value is stored in and
+// its name for a finding: a column of the resource's table, or table.column
+// of a related row. ok is false for a lookup (its value is another table's
+// row) and for a column the table does not have.
+func (r *Resource) storedColumn(a *Attribute) (col *Column, name string, ok bool) {
+	switch {
+	case a.Lookup != nil:
+		return nil, "", false
+	case a.Related != nil:
+		rel := a.Related
+		c, ok := r.tableColumns[rel.Table][strings.ToLower(rel.Column)]
+		return c, rel.Table + "." + rel.Column, ok
+	}
+	if !r.hasColumn(a.Column) {
+		return nil, "", false
+	}
+	return r.column(a.Column), a.Column, true
+}

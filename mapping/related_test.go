@@ -308,6 +308,16 @@ func TestRelatedCheck(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
+	// Lengths and types are those of the related column.
+	var notes []string
+	for _, f := range cfg.Check(facts) {
+		if (f.Check == "max_length" || f.Check == "type") && !strings.HasSuffix(f.Key, "userName") {
+			notes = append(notes, f.Key+": "+f.Message)
+		}
+	}
+	if want := []string{`users.attributes.emails[type eq "work"].value: no max_length: email_addresses.address is varchar(255), so values over 255 characters are refused with 400`}; !cmp.Equal(notes, want) {
+		t.Errorf("length and type findings = %q", notes)
+	}
 	// A unique key over the selector is enough.
 	facts.Indexes["usermeta"] = []Index{{Name: "uq", Unique: true, Columns: []string{"user_id", "meta_key"}}, {Name: "ix", Columns: []string{"user_id", "meta_key", "meta_value"}}}
 	facts.Indexes["email_addresses"] = append(facts.Indexes["email_addresses"], Index{Name: "ix2", Columns: []string{"user_id", "is_default", "address"}}, Index{Name: "ix3", Columns: []string{"address"}})
