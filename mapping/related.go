@@ -85,7 +85,11 @@ func (r *Resource) compileRelated(a *Attribute, spec AttributeSpec, v *yaml.Node
 	cols := []struct{ name, field string }{{rs.Key, "related.key"}, {spec.Column, "column"}, {rs.FirstBy, "related.first_by"}, {rs.Created, "related.created"}, {rs.LastModified, "related.last_modified"}}
 	for _, c := range cols {
 		if c.name != "" && !isIdent(c.name) {
-			p.add(lineOf(v, "column"), ak+"."+c.field, "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", c.name)
+			line := lineOf(v, "column")
+			if f, ok := strings.CutPrefix(c.field, "related."); ok {
+				line = lineOf(rn, f)
+			}
+			p.add(line, ak+"."+c.field, "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", c.name)
 		}
 	}
 	rel.Where = compileRelatedWhere(&rs.Where, key+".where", p)
