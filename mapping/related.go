@@ -26,6 +26,7 @@ import (
 // correlated subquery, a write's locked row), so a related table needs no
 // tenant column of its own.
 type Related struct {
+	// Table is the related table, or database.table.
 	Table string
 	// Key is the column of Table that holds the user's id.
 	Key string
