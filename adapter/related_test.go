@@ -1,9 +1,11 @@
 package adapter
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -339,5 +341,36 @@ func TestRelatedDryRun(t *testing.T) {
 		if !strings.Contains(stmts, want) {
 			t.Errorf("the recorded statements have no %q: %s", want, stmts)
 		}
+	}
+}
+
+// TestRelatedConcurrentInserts: concurrent pushes of an e-mail to a user
+// who has no default row insert one row, not one per request: each write
+// locks the user's row, and the next one reads the row the previous one
+// inserted.
+func TestRelatedConcurrentInserts(t *testing.T) {
+	e := newRelatedEnv(t)
+	legacytest.MustExec(t, e.dsn, "DELETE FROM account_emails WHERE account_id = 2")
+	const n = 16
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.send(http.DefaultClient, http.MethodPatch, "/Users/2", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails","value":[{"type":"work","value":"bob%d@x.io"}]}]}`, i))
+			if err == nil {
+				statuses[i] = r.Status
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("request %d: status %d", i, s)
+		}
+	}
+	if got := e.query("SELECT COUNT(*) FROM account_emails WHERE account_id = 2 AND is_default = 1"); !cmp.Equal(got, []string{"1"}) {
+		t.Errorf("default rows after %d concurrent pushes: %v, want 1", n, got)
 	}
 }
