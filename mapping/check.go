@@ -125,6 +125,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkEquality(facts.Indexes, add)
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
+		r.checkRelated(facts.Indexes, add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
 		c.Members.checkIndexes(facts.Indexes, add, fx)
@@ -169,10 +170,10 @@ func (r *Resource) checkTypes(add addFunc) {
 		}
 	}
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) {
+		col, name, ok := r.storedColumn(a)
+		if !ok {
 			continue
 		}
-		col := r.column(a.Column)
 		k := col.kind()
 		var problem string
 		sev := SevWarning
@@ -206,7 +207,7 @@ func (r *Resource) checkTypes(add addFunc) {
 			}
 		}
 		if problem != "" {
-			add(sev, "type", a.Line, r.attrKey(a), "%s is %s: %s", a.Column, col.ColumnType, problem)
+			add(sev, "type", a.Line, r.attrKey(a), "%s is %s: %s", name, col.ColumnType, problem)
 		}
 	}
 }
@@ -214,18 +215,18 @@ func (r *Resource) checkTypes(add addFunc) {
 // checkLengths compares max_length with what the column holds.
 func (r *Resource) checkLengths(add addFunc) {
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly || (a.Composed != nil && a.part > 0) {
+		col, name, ok := r.storedColumn(a)
+		if !ok || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly || (a.Composed != nil && a.part > 0) {
 			continue
 		}
-		col := r.column(a.Column)
 		if col.kind() != kindText || col.MaxChars == 0 {
 			continue
 		}
 		switch {
 		case a.MaxLength > 0 && int64(a.MaxLength) > col.MaxChars:
-			add(SevWarning, "max_length", a.Line, r.attrKey(a)+".max_length", "max_length %d is more than %s holds (%s): values over %d characters are refused anyway", a.MaxLength, a.Column, col.ColumnType, col.MaxChars)
+			add(SevWarning, "max_length", a.Line, r.attrKey(a)+".max_length", "max_length %d is more than %s holds (%s): values over %d characters are refused anyway", a.MaxLength, name, col.ColumnType, col.MaxChars)
 		case a.MaxLength == 0 && col.MaxChars < 1<<16:
-			add(SevNote, "max_length", a.Line, r.attrKey(a), "no max_length: %s is %s, so values over %d characters are refused with 400", a.Column, col.ColumnType, col.MaxChars)
+			add(SevNote, "max_length", a.Line, r.attrKey(a), "no max_length: %s is %s, so values over %d characters are refused with 400", name, col.ColumnType, col.MaxChars)
 		}
 	}
 }

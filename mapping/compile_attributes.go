@@ -97,6 +97,8 @@ func (r *Resource) attrColumn(a *Attribute, spec AttributeSpec, v *yaml.Node, ak
 		return true
 	}
 	switch {
+	case spec.Related != nil:
+		return r.compileRelated(a, spec, v, ak, p)
 	case spec.Column != "" && spec.Lookup != nil:
 		p.add(v.Line, ak, "give column or lookup, not both (a lookup names its column inside: lookup: { column: role_id, ... })")
 		return false

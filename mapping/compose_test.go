@@ -189,7 +189,7 @@ func TestComposedWrite(t *testing.T) {
 				return
 			}
 			target, _ := r.Target("7", "")
-			sql, args := target.Update(ch).SQL()
+			sql, args := target.Writes(ch, nil)[0].SQL()
 			if sql != tt.wantSQL || !cmp.Equal(args, tt.wantArgs) {
 				t.Errorf("Update = %s %v, want %s %v", sql, args, tt.wantSQL, tt.wantArgs)
 			}

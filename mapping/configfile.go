@@ -131,6 +131,9 @@ type AttributeSpec struct {
 	Compose string `yaml:"compose"`
 	// Lookup stores the value as the key of a row of another table.
 	Lookup *LookupSpec `yaml:"lookup"`
+	// Related stores the value in a row of another table that belongs to
+	// the user; column is then that table's column.
+	Related *RelatedSpec `yaml:"related"`
 	// Type is the type of a custom attribute. Default string.
 	Type string `yaml:"type"`
 	// Mutability is published in /Schemas and enforced: readWrite,
@@ -176,6 +179,28 @@ type LookupSpec struct {
 	Tenant string `yaml:"tenant"`
 	// Shared says every tenant uses the same rows of the lookup table.
 	Shared bool `yaml:"shared"`
+}
+
+// RelatedSpec is the YAML shape of attributes.*.related: the value is the
+// attribute's column of the row of table whose key is the user's id and
+// whose where columns hold their values (email_addresses with is_default =
+// 1).
+type RelatedSpec struct {
+	// Table is the related table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is the related table's column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs that pick the row among the user's
+	// (integers or plain words); a row SCIM inserts gets them.
+	Where yaml.Node `yaml:"where"`
+	// FirstBy orders the rows when several match: reads show the first,
+	// writes change only it. Default: the table's AUTO_INCREMENT column.
+	FirstBy string `yaml:"first_by"`
+	// Created is a column set to NOW() when SCIM inserts the row.
+	Created string `yaml:"created"`
+	// LastModified is a column set to NOW() when SCIM inserts or updates
+	// the row.
+	LastModified string `yaml:"last_modified"`
 }
 
 // MembersSpec is the YAML shape of groups.members: join or column.

@@ -176,7 +176,7 @@ func TestEpochStamps(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: Target(%q) refused", tt.name, tt.id)
 		}
-		if sql, _ := target.Update(ch).SQL(); sql != tt.wantUpdate {
+		if sql, _ := target.Writes(ch, nil)[0].SQL(); sql != tt.wantUpdate {
 			t.Errorf("%s: Update = %s\nwant %s", tt.name, sql, tt.wantUpdate)
 		}
 		in, _ := tt.r.InsertStmt(ch, "")

@@ -110,6 +110,8 @@ func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, er
 		return []sqlstmt.OrderKey{idKey}, nil
 	case t.lookup != nil:
 		return []sqlstmt.OrderKey{{Expr: "(" + r.lookupValueSQL(t.lookup) + ")", Desc: descending, Nullable: true}, idKey}, nil
+	case t.related != nil:
+		return []sqlstmt.OrderKey{{Expr: "(" + r.relatedValueSQL(t.related) + ")", Desc: descending, Nullable: true}, idKey}, nil
 	}
 	col := r.column(t.column)
 	expr := sqlstmt.Ident(t.column)

@@ -18,6 +18,7 @@ type target struct {
 	expr      string
 	colFacts  *Column
 	lookup    *Attribute
+	related   *Attribute
 	typ       AttrType
 	caseExact bool
 	// isConst marks a value fixed by the mapping (an entry's type, whether
@@ -245,6 +246,9 @@ func attrTarget(a *Attribute) target {
 	t := target{column: a.Column, typ: a.Def.Type, caseExact: a.CaseExact, name: a.Path()}
 	if a.Lookup != nil {
 		t.lookup = a
+	}
+	if a.Related != nil {
+		t.related = a
 	}
 	return t
 }

@@ -151,6 +151,9 @@ type Attribute struct {
 	// column (Column); part is its place in the template.
 	Composed *Composition
 	part     int
+	// Related, when set, stores the value in a row of another table that
+	// belongs to the user; Column is then empty (Related.Column holds it).
+	Related *Related
 
 	Mutability Mutability
 	Required   bool
@@ -173,6 +176,7 @@ type Attribute struct {
 
 	index  int // position in Resource.Attributes
 	colIdx int // position of its value in a Row
+	relIdx int // position of "the related row exists" in a Row, or -1
 }
 
 // Lookup stores a SCIM string as a key into another table: Panther's
