@@ -187,8 +187,18 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		if legacy.DryRunOf(rq.ctx) != nil {
 			return s.audit(rq, tx, r, id, "create", ch.Diff) // no row to read back
 		}
+		var key any = id
 		if id == "" {
-			id = strconv.FormatInt(lastID, 10)
+			id, key = strconv.FormatInt(lastID, 10), lastID
+		}
+		// The rows scope.exists requires come before the read back: without
+		// them the created row is outside the scope.
+		ins, err := r.ScopeInserts(ch, key)
+		if err != nil {
+			return err
+		}
+		if err := runAll(rq, tx, ins); err != nil {
+			return err
 		}
 		t, ok := r.Target(id, rq.tenant)
 		if !ok {

@@ -126,6 +126,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
 		r.checkRelated(facts.Indexes, add, fx)
+		r.checkScopeExists(facts.Indexes, add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
 		c.Members.checkIndexes(facts.Indexes, add, fx)
@@ -416,6 +417,7 @@ func (r *Resource) ScopeCountQuery() sqlstmt.Select {
 			}
 			sc = sqlstmt.And(sc, in)
 		}
+		sc = sqlstmt.And(sc, r.scopeExistsCond(""))
 	}
 	scope := "1"
 	if sc.IsFalse() {

@@ -194,6 +194,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 	if len(p.list) == 0 {
 		r.checkEpochColumns(p)
 		r.checkCreatable(p)
+		r.checkScopeExistsInsert(p)
 		r.bindRelated(p)
 	}
 }

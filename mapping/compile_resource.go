@@ -159,6 +159,10 @@ func (r *Resource) compileScope(n *yaml.Node, parent *yaml.Node, p *problems) {
 		k, v := n.Content[i], n.Content[i+1]
 		term := ScopeTerm{Column: k.Value}
 		tk := joinKey(key, k.Value)
+		if k.Value == "exists" {
+			r.compileScopeExists(v, tk, p)
+			continue
+		}
 		if !isIdent(k.Value) {
 			p.add(k.Line, tk, "%q is not a valid column name", k.Value)
 			continue

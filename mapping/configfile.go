@@ -203,6 +203,23 @@ type RelatedSpec struct {
 	LastModified string `yaml:"last_modified"`
 }
 
+// ScopeExistsSpec is the YAML shape of scope.exists (one, or a list that
+// must all hold): a user is in scope only when table has a row whose key
+// is the user's id and whose where columns hold their values, as Grafana's
+// SSO users have a user_auth row with auth_module auth.saml. A POST
+// (create: allow) inserts that row.
+type ScopeExistsSpec struct {
+	// Table is the related table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is the related table's column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs the row must hold (integers or plain
+	// words); a row SCIM inserts gets them.
+	Where yaml.Node `yaml:"where"`
+	// Created is a column set to NOW() when SCIM inserts the row.
+	Created string `yaml:"created"`
+}
+
 // MembersSpec is the YAML shape of groups.members: join or column.
 type MembersSpec struct {
 	// Join is a join table of (user, group) pairs: many groups per user.

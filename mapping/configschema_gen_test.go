@@ -75,7 +75,7 @@ func generateConfigSchema() ([]byte, error) {
 	// Sections kept as YAML nodes are decoded later, into these types:
 	// reflect them too and keep their definitions.
 	r.ExpandedStruct = false
-	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}} {
+	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &ScopeExistsSpec{}} {
 		res, err := reflectJSON(r, v)
 		if err != nil {
 			return nil, err
@@ -240,9 +240,17 @@ func refine(root obj) {
 	setProp(defs, "ResourceSpec", "delete", enumOrEnv("deactivate", "delete", "deny"))
 	setProp(defs, "ResourceSpec", "scope", schemaAnyOf(obj{"const": "all"}, defRef("envRef"), obj{
 		"type": "object", "minProperties": 1, "propertyNames": obj{"pattern": identPattern},
+		"properties": obj{"exists": schemaAnyOf(defRef("ScopeExistsSpec"), obj{"type": "array", "minItems": 1, "items": defRef("ScopeExistsSpec")})},
 		"additionalProperties": schemaAnyOf(defRef("scalarOrList"), obj{"type": "object", "additionalProperties": false,
 			"required": []any{"not"}, "properties": obj{"not": defRef("scalarOrList")}}),
 	}))
+	for _, p := range []string{"key", "created"} {
+		setProp(defs, "ScopeExistsSpec", p, patternOrEnv(identPattern))
+	}
+	setProp(defs, "ScopeExistsSpec", "table", patternOrEnv(tablePattern))
+	setProp(defs, "ScopeExistsSpec", "where", obj{"type": "object", "propertyNames": obj{"pattern": identPattern},
+		"additionalProperties": obj{"anyOf": []any{obj{"type": "integer"}, obj{"type": "boolean"},
+			obj{"type": "string", "pattern": `^[ !#-&(-\[\]-_a-~]{0,255}$`}}}})
 	setProp(defs, "ResourceSpec", "defaults", defRef("columnValues"))
 	setProp(defs, "ResourceSpec", "attributes", obj{"type": "object", "minProperties": 1,
 		"additionalProperties": defRef("AttributeSpec")})

@@ -69,6 +69,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			add("UPDATE", r.Table, a.Column, a.Line, r.attrKey(a), writes)
 			updated = true
 		}
+		r.scopeExistsPrivilegeNeeds(add)
 		if r.relatedPrivilegeNeeds(add) {
 			updated = true
 		}

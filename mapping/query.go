@@ -30,6 +30,7 @@ func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstm
 		}
 		c = sqlstmt.And(c, in)
 	}
+	c = sqlstmt.And(c, r.scopeExistsCond(alias))
 	if r.TenantColumn != "" {
 		if tenantExpr != "" {
 			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = "+tenantExpr))

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
@@ -92,6 +93,9 @@ func (r *Resource) relatedWrite(a *Attribute, v any) (RelatedWrite, error) {
 	rel := a.Related
 	w := RelatedWrite{Attr: a}
 	if v == nil {
+		if !a.HasDefault && r.inScopeRow(a) {
+			return w, requestErr(SCIMMutability, "%s cannot be removed: its %s row is what puts the user in %s.scope", a.Path(), rel.Table, r.key)
+		}
 		if !a.HasDefault {
 			w.Remove = true
 			return w, nil
@@ -207,7 +211,9 @@ func (t Target) Writes(ch *Change, row Row) []sqlstmt.Statement {
 // RelatedInserts are the INSERTs of a create's related rows, run after the
 // user's row is inserted; user is its key.
 func (r *Resource) RelatedInserts(ch *Change, user any) []sqlstmt.Statement {
-	return r.relatedStatements(ch, user, nil)
+	rest := *ch
+	rest.Related = slices.DeleteFunc(slices.Clone(ch.Related), func(w RelatedWrite) bool { return r.inScopeRow(w.Attr) })
+	return r.relatedStatements(&rest, user, nil) // the scope's own rows come with ScopeInserts
 }
 
 // Deletes are the statements that remove the row: first the related rows

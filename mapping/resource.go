@@ -49,6 +49,9 @@ type Resource struct {
 	// set means every row.
 	Scope    []ScopeTerm
 	ScopeAll bool
+	// ScopeExists are the scope's conditions on related rows (scope.exists):
+	// each must find a row of the user's.
+	ScopeExists []ScopeExists
 	// TenantColumn, when set, scopes every statement to the caller's tenant.
 	TenantColumn string
 	Active       *Active
