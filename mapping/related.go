@@ -178,7 +178,7 @@ func (r *Resource) bindRelated(p *problems) {
 		}
 		found = true
 		rel.nullable = r.columnOf(rel.Table, rel.Column).Nullable
-		if a.Mutability != ReadOnly {
+		if a.Mutability != ReadOnly && !r.inScopeRow(a) { // the scope's row: every user has it
 			r.checkRelatedInsert(a, p)
 		}
 		if rel.firstByGiven {
