@@ -179,6 +179,9 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		if err := s.prepare(rq, tx, r, ch, ""); err != nil {
 			return err
 		}
+		if err := r.CheckScopeRows(ch); err != nil {
+			return err
+		}
 		in, id := r.InsertStmt(ch, rq.tenant)
 		lastID, err := tx.Insert(rq.ctx, in)
 		if err != nil {

@@ -57,6 +57,9 @@ func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection) sqlstmt.Select 
 type Target struct {
 	r     *Resource
 	where sqlstmt.Pred
+	// locked is where without scope.exists, for the delete of a row
+	// already locked inside the scope, whose required rows go first.
+	locked sqlstmt.Pred
 }
 
 // Target is the row whose SCIM id is id, as the caller may see it. ok is
@@ -67,7 +70,7 @@ func (r *Resource) Target(id, tenant string) (t Target, ok bool) {
 	if !ok {
 		return Target{}, false
 	}
-	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp)}, true
+	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsCond("", r.tenantArg(tenant), ""), idp)}, true
 }
 
 // Read selects the row with what the projection asks for.

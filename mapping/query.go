@@ -19,6 +19,12 @@ func (r *Resource) ScopePredicate(tenant string) sqlstmt.Pred {
 // tenantExpr when set (a correlated column such as `users`.`org_id`),
 // otherwise with the tenant value.
 func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstmt.Pred {
+	return sqlstmt.And(r.scopeColumnsCond(alias, tenant, tenantExpr), r.scopeExistsCond(alias))
+}
+
+// scopeColumnsCond is scopeCond without scope.exists: the conditions on
+// the row's own columns.
+func (r *Resource) scopeColumnsCond(alias string, tenant any, tenantExpr string) sqlstmt.Pred {
 	c := sqlstmt.True
 	for _, t := range r.Scope {
 		col := sqlstmt.Col(alias, t.Column)
@@ -30,7 +36,6 @@ func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstm
 		}
 		c = sqlstmt.And(c, in)
 	}
-	c = sqlstmt.And(c, r.scopeExistsCond(alias))
 	if r.TenantColumn != "" {
 		if tenantExpr != "" {
 			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = "+tenantExpr))

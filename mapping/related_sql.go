@@ -219,19 +219,21 @@ func (r *Resource) RelatedInserts(ch *Change, user any) []sqlstmt.Statement {
 // Deletes are the statements that remove the row: first the related rows
 // its writable related attributes own (key = the user and the selector's
 // values, so a foreign key to the user does not refuse the delete and no
-// row is left behind), then the row itself. row is the row as locked.
+// row is left behind), then the rows scope.exists requires, then the row
+// itself. row is the row as locked.
 func (t Target) Deletes(row Row) []sqlstmt.Statement {
 	var out []sqlstmt.Statement
-	if len(row) > 0 {
-		user := row[0]
-		if b, ok := user.([]byte); ok {
-			user = string(b)
-		}
-		for _, a := range t.r.Attributes {
-			if rel := a.Related; rel != nil && a.Mutability != ReadOnly {
-				out = append(out, sqlstmt.Delete{Table: rel.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(rel.Key), user), rel.selector(""))})
-			}
+	if len(row) == 0 {
+		return append(out, t.Delete())
+	}
+	user := row[0]
+	if b, ok := user.([]byte); ok {
+		user = string(b)
+	}
+	for _, a := range t.r.Attributes {
+		if rel := a.Related; rel != nil && a.Mutability != ReadOnly && !t.r.inScopeRow(a) {
+			out = append(out, sqlstmt.Delete{Table: rel.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(rel.Key), user), rel.selector(""))})
 		}
 	}
-	return append(out, t.Delete())
+	return append(out, t.scopeRowDeletes(user)...)
 }

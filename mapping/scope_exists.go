@@ -279,3 +279,29 @@ func (r *Resource) scopeExistsPrivilegeNeeds(add func(priv, table, column string
 		}
 	}
 }
+
+// scopeRowDeletes remove a locked user's rows that scope.exists requires,
+// then the user's row: by its id and the scope's own columns, as the
+// EXISTS no longer holds once its rows are gone (the lock taken inside
+// the whole scope, in this transaction, is what confines the delete).
+func (t Target) scopeRowDeletes(user any) []sqlstmt.Statement {
+	if len(t.r.ScopeExists) == 0 {
+		return []sqlstmt.Statement{t.Delete()}
+	}
+	var out []sqlstmt.Statement
+	for _, e := range t.r.ScopeExists {
+		w := sqlstmt.Eq(sqlstmt.Ident(e.Key), user)
+		for _, v := range e.Where {
+			w = sqlstmt.And(w, sqlstmt.Eq(sqlstmt.Ident(v.Column), v.Value))
+		}
+		out = append(out, sqlstmt.Delete{Table: e.Table, Where: w})
+	}
+	return append(out, sqlstmt.Delete{Table: t.r.Table, Where: t.locked})
+}
+
+// CheckScopeRows refuses, before anything is written, a create whose
+// scope.exists row would lack a NOT NULL value only an attribute gives.
+func (r *Resource) CheckScopeRows(ch *Change) error {
+	_, err := r.ScopeInserts(ch, int64(0))
+	return err
+}

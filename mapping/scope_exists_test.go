@@ -243,3 +243,22 @@ func TestScopeExistsCheckProposesIndex(t *testing.T) {
 		t.Error("check proposes no index for the scope's EXISTS")
 	}
 }
+
+func TestScopeExistsDeletes(t *testing.T) {
+	r := scopeExistsConfig(t, scopeExistsYAML).Users
+	tg, _ := r.Target("7", "")
+	var got []string
+	for _, st := range tg.Deletes(Row{int64(7), "al", "sub-7"}) {
+		got = append(got, render(st))
+	}
+	want := []string{
+		// The row the scope requires (which holds externalId) goes first;
+		// the user's row, locked inside the whole scope, then by its id and
+		// the scope's own columns (the EXISTS no longer holds).
+		"DELETE FROM `user_auth` WHERE `user_id` = ? AND `auth_module` = ? | 7 | \"auth.saml\"",
+		"DELETE FROM `user` WHERE `is_service_account` = ? AND `id` = ? | 0 | 7",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deletes (-want +got):\n%s", diff)
+	}
+}
