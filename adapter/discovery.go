@@ -136,9 +136,14 @@ func (s *Server) schemaObject(c echo.Context, d *mapping.SchemaDef) mapping.Obje
 	o.Set("id", d.ID)
 	o.Set("name", d.Name)
 	o.Set("description", d.Description)
-	attrs := make([]mapping.Object, len(d.Attributes))
-	for i, a := range d.Attributes {
-		attrs[i] = attributeObject(a)
+	var attrs []mapping.Object
+	for _, r := range resources(s.conf(c)) {
+		if x := r.ExternalIDSchemaAttr(); x != nil && r.Schema == d {
+			attrs = append(attrs, attributeObject(x)) // RFC 7643 §3.1; Entra's gallery checks for it
+		}
+	}
+	for _, a := range d.Attributes {
+		attrs = append(attrs, attributeObject(a))
 	}
 	o.Set("attributes", attrs)
 	o.Set("meta", meta("Schema", s.baseURL(c)+"/Schemas/"+d.ID))

@@ -450,18 +450,26 @@ func TestConcurrentPatches(t *testing.T) {
 	}
 }
 
-// TestUnmappedIgnored: attributes the app does not store are accepted and
-// ignored, in PATCH and PUT alike.
+// TestUnmappedIgnored: RFC 7643 attributes the app does not store are
+// accepted and ignored, in PATCH and PUT alike, as are unknown members of
+// a body; a PATCH path naming an attribute of a schema this server does
+// not serve is invalidPath, as the same name without its URN is.
 func TestUnmappedIgnored(t *testing.T) {
 	e := newWriteEnv(t)
 	sum := legacytest.Checksum(t, e.dsn, "users")
 	for _, body := range []string{
 		`{"Operations":[{"op":"replace","path":"nickName","value":"Al"}]}`,
 		`{"Operations":[{"op":"replace","value":{"nickName":"Al","locale":"en-US","roles":[{"value":"x"}],"urn:example:ext:1.0:User:x":"y"}}]}`,
-		`{"Operations":[{"op":"replace","path":"urn:acme:unknown:1.0:User:badge","value":"7"}]}`,
+		`{"Operations":[{"op":"replace","value":{"urn:acme:unknown:1.0:User:badge":"7"}}]}`,
 	} {
 		if r := e.do(http.MethodPatch, "/Users/2", body); r.Status != 200 {
 			t.Errorf("PATCH %s = %d %s", body, r.Status, r.Body)
+		}
+	}
+	for _, path := range []string{"urn:acme:unknown:1.0:User:badge", "badge"} {
+		body := `{"Operations":[{"op":"replace","path":"` + path + `","value":"7"}]}`
+		if r := e.do(http.MethodPatch, "/Users/2", body); r.Status != 400 || !strings.Contains(string(r.Body), `"scimType":"invalidPath"`) || !strings.Contains(string(r.Body), path+" names no attribute") {
+			t.Errorf("PATCH %s = %d %s, want 400 invalidPath", body, r.Status, r.Body)
 		}
 	}
 	if legacytest.Checksum(t, e.dsn, "users") != sum {

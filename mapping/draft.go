@@ -164,7 +164,7 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 			if a := r.find("", "externalId", "", ""); a != nil {
 				return d.setLeaf(a, op, value, explicit)
 			}
-			return nil
+			return r.unmappedExternalID(op, value)
 		}
 	}
 	// A whole extension: {"urn:...:enterprise:2.0:User": {"department": "x"}}.
@@ -196,12 +196,14 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 	}
 	def, _, err := r.lookupDef(p.Attr, 0)
 	if err != nil {
-		// A name in a schema this resource type has (short, or qualified
-		// by its URN, mapped or not) is either an RFC 7643 attribute the
-		// app does not store, ignored, or no attribute at all, an error.
-		// Names in other schemas are attributes this server cannot know.
-		known := p.Attr.URI == "" || r.schemaByID(p.Attr.URI) != nil || r.isRFCSchema(p.Attr.URI)
-		if explicit && known && !knownUnmapped(p.Attr, r) {
+		// One rule however the path is spelled (short, or qualified by any
+		// URN): an RFC 7643 attribute the app does not store is ignored;
+		// a path naming anything else (no attribute of the schema, or an
+		// attribute of a schema this server does not serve, such as an
+		// Entra custom extension) is invalidPath, since nothing could
+		// store it. In a body (POST, PUT, a PATCH value) unknown members
+		// are ignored, both spellings alike.
+		if explicit && !knownUnmapped(p.Attr, r) {
 			return requestErr(SCIMInvalidPath, "%s names no attribute; mapped attributes are %s", p.Attr, strings.Join(r.FilterableAttributes(), ", "))
 		}
 		return nil // not stored by this app: ignored

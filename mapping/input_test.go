@@ -194,8 +194,10 @@ users:
 // TestUnmappedPaths: an explicit PATCH path is judged the same way
 // whether it is short or qualified by its schema's URN, and whether or
 // not the mapping maps anything of that schema: an RFC 7643 attribute the
-// app does not store is ignored, a name that is no attribute of the
-// schema is invalidPath, and a schema this server cannot know is ignored.
+// app does not store is ignored, and anything else is invalidPath: a name
+// that is no attribute of the schema, or an attribute of a schema this
+// server does not serve (nothing could store it; 200 would tell Entra it
+// did).
 func TestUnmappedPaths(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
 	for _, r := range []*Resource{writeResource(t), hiddenResource(t)} {
@@ -208,7 +210,8 @@ func TestUnmappedPaths(t *testing.T) {
 			"costCenter":                "",
 			ent + "costCenter":          "",
 			ent + "manager.value":       "",
-			"urn:acme:other:1.0:User:x": "",
+			"urn:acme:other:1.0:User:x": SCIMInvalidPath,
+			"x":                         SCIMInvalidPath,
 		} {
 			d := r.NewDraft(make(Row, len(r.SelectExprs())))
 			err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"replace","path":"`+path+`","value":"v"}]}`))
