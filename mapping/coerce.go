@@ -12,9 +12,10 @@ import (
 
 // coerce converts a JSON value to the attribute's SCIM type: string,
 // bool, int64, json.Number, time.Time or []byte; nil for null and for the
-// empty string, which clients (Okta's "middleName": "") use for "no value".
+// empty string, which clients use for "no value" whatever the type (Okta's
+// "middleName": "", Entra's null update: replace with "").
 func coerce(a *Attribute, v any) (any, error) {
-	if v == nil {
+	if s, ok := v.(string); v == nil || (ok && s == "") {
 		return nil, nil
 	}
 	name := a.Path()

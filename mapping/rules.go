@@ -135,7 +135,7 @@ func (r *Resource) assignment(a *Attribute, v any) (*Assignment, error) {
 		case col.kind() == kindText:
 			asg.Value = ""
 		default:
-			return nil, requestErr(SCIMInvalidValue, "%s cannot be removed: column %q is NOT NULL without a default", a.Path(), a.Column)
+			return nil, requestErr(SCIMInvalidValue, "%s cannot be removed or set to null or \"\": column %q is NOT NULL without a default, so it needs a value; nothing was changed (the operator may give the attribute a default: in the mapping)", a.Path(), a.Column)
 		}
 		return asg, nil
 	}
