@@ -304,6 +304,18 @@ func (s *Server) prepare(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, ch
 		}
 		ch.Resolve(need.Attr, key)
 	}
+	// The manager must be a user the caller may see, now and at the commit.
+	q, manager, err := r.ManagerQuery(ch, exceptID, rq.tenant)
+	if err != nil {
+		return err
+	}
+	if manager != "" {
+		if _, err := tx.Get(rq.ctx, q); errors.Is(err, legacy.ErrNotFound) {
+			return mapping.ManagerNotFound(manager)
+		} else if err != nil {
+			return err
+		}
+	}
 	for _, a := range ch.Unique {
 		q, err := r.UniqueQuery(a, ch.Value(a), rq.tenant, exceptID)
 		if err != nil {

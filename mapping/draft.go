@@ -272,7 +272,7 @@ func (d *Draft) applyComplex(op string, def *AttrDef, subs []*Attribute, sub str
 		}
 		return nil
 	}
-	obj, ok := value.(map[string]any)
+	obj, ok := managerShorthand(def, value).(map[string]any)
 	if !ok {
 		return requestErr(SCIMInvalidValue, "the value of %s must be an object of its sub-attributes", def.Name)
 	}

@@ -85,6 +85,7 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 				sub.Set(a.Sub, v)
 			}
 		}
+		setManagerRef(va, &sub, baseURL)
 		return sub, sub.Len() > 0
 	default:
 		var list []Object
