@@ -356,17 +356,6 @@ func knownUnmapped(p filter.AttrPath, r *Resource) bool {
 	return false
 }
 
-// isRFCSchema reports whether uri is one of the RFC 7643 schemas of this
-// resource type, mapped or not.
-func (r *Resource) isRFCSchema(uri string) bool {
-	for _, s := range r.rfcSchemas() {
-		if strings.EqualFold(uri, s.ID) {
-			return true
-		}
-	}
-	return false
-}
-
 func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
 	return &FilterError{Pos: pos, Msg: fmt.Sprintf("attribute %q is not mapped to a column; mapped attributes are %s", p.String(), strings.Join(r.FilterableAttributes(), ", "))}
 }
