@@ -10,11 +10,12 @@ import (
 // TestGrafanaOkta replays what Okta does for Grafana users who sign in
 // through SAML: lookups, profile pushes of the name (which Grafana keeps
 // in one column, user.name), deactivation through is_disabled,
-// reactivation and imports; service accounts and the local server admin
-// stay out of reach.
+// reactivation and imports; service accounts, the local server admin and
+// people who sign in another way (no user_auth row of auth.saml) stay out
+// of reach.
 func TestGrafanaOkta(t *testing.T) {
 	a := serve(t, "grafana")
-	tables := []string{"user"}
+	tables := []string{"user", "user_auth"}
 	others := "SELECT GROUP_CONCAT(CONCAT_WS(':', id, login, email, name, is_disabled, updated) ORDER BY id) FROM `user` WHERE is_service_account = 1 OR is_admin = 1"
 	othersBefore := a.value(others)
 
@@ -25,10 +26,22 @@ func TestGrafanaOkta(t *testing.T) {
 	if id := a.lookupUser("", "alice"); id != "2" {
 		t.Fatalf("lookup alice = %q, want 2", id)
 	}
-	for _, hidden := range []string{"admin", "sa-1-ci-bot"} {
+	for _, hidden := range []string{"admin", "sa-1-ci-bot", "gina"} {
 		if id := a.lookupUser("", hidden); id != "" {
 			t.Errorf("lookup %s found %s: service accounts and the server admin are not Okta's", hidden, id)
 		}
+	}
+
+	// externalId is the SAML subject of the user's user_auth row; Entra's
+	// lookup by it finds only Okta's people.
+	if got := a.get("/Users/2").must(t, http.StatusOK).obj(t); got["externalId"] != "00u2alice" {
+		t.Errorf("GET /Users/2 externalId = %v, want 00u2alice", got["externalId"])
+	}
+	if n, res := a.get("/Users" + filter(`externalId eq "00u3bob"`)).list(t); n != 1 || str(res[0], "id") != "3" {
+		t.Errorf("externalId eq \"00u3bob\" found %d: %v", n, res)
+	}
+	if n, _ := a.get("/Users" + filter(`externalId eq "4711"`)).list(t); n != 0 {
+		t.Errorf("Gina's GitHub id found %d users", n)
 	}
 
 	// The name column is split into the name Okta reads.
@@ -91,6 +104,12 @@ func TestGrafanaOkta(t *testing.T) {
 		refused(t, http.StatusConflict, "uniqueness", "already taken")
 	a.do(http.MethodPatch, "/Users/7", oktaDeactivate).refused(t, http.StatusNotFound, "", `User "7" not found`)
 	a.do(http.MethodPatch, "/Users/1", patch(`{"op":"replace","value":{"name":{"givenName":"Root"}}}`)).refused(t, http.StatusNotFound, "", `User "1" not found`)
+	// Gina has no SAML row: 404 for a read, a push and a deactivation.
+	a.get("/Users/9").refused(t, http.StatusNotFound, "", `User "9" not found`)
+	a.do(http.MethodPatch, "/Users/9", patch(`{"op":"replace","value":{"name":{"givenName":"G"}}}`)).refused(t, http.StatusNotFound, "", `User "9" not found`)
+	a.do(http.MethodPatch, "/Users/9", oktaDeactivate).refused(t, http.StatusNotFound, "", `User "9" not found`)
+	// The SAML subject is Grafana's: Entra cannot change it.
+	a.do(http.MethodPatch, "/Users/2", patch(`{"op":"Replace","path":"externalId","value":"x"}`)).refused(t, http.StatusBadRequest, "mutability", "externalId is read-only")
 	a.unchanged("refused requests", before, tables...)
 
 	// Deactivate and reactivate: is_disabled, which Grafana checks at login.
@@ -121,6 +140,9 @@ func TestGrafanaOkta(t *testing.T) {
 	}
 
 	// Service accounts and the server admin were never touched.
+	if got := a.value("SELECT CONCAT_WS(':', name, is_disabled) FROM `user` WHERE id = 9"); got != "Gina Tran:0" {
+		t.Errorf("Gina changed: %s", got)
+	}
 	if got := a.value(others); got != othersBefore {
 		t.Errorf("service accounts or the admin changed:\n%s\n%s", othersBefore, got)
 	}

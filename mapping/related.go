@@ -236,9 +236,11 @@ func (r *Resource) checkRelated(all map[string][]Index, add addFunc, fx *fixer) 
 		}
 		// Okta matches imported users by e-mail and Entra by externalId:
 		// such a filter looks the value up among every user's rows.
+		// An index led by the selector's columns, then the value column,
+		// serves it too (Grafana's user_auth (auth_module, auth_id)).
 		if (a.Name == "emails" && a.Sub == "value") || a.Name == "externalId" {
 			lookup := append([]string{rel.Column}, sel[1:]...)
-			if !hasIndexPrefix(all[rel.Table], lookup[:1]) {
+			if !hasIndexPrefix(all[rel.Table], lookup[:1]) && !hasIndexPrefix(all[rel.Table], append(slices.Clone(sel[1:]), rel.Column)) {
 				f := add(SevWarning, "index", a.Line, r.attrKey(a)+".related", "%s is looked up by Okta or Entra (%s eq \"...\"), but no index of %s starts with %s: each lookup scans the table", a.Path(), a.Path(), rel.Table, rel.Column)
 				fx.indexFix(f, rel.Table, append(lookup, rel.Key)...)
 			}

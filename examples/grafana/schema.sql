@@ -3,7 +3,16 @@
 -- "create user table v2" columns plus the later help_flags1,
 -- last_seen_at, is_disabled, is_service_account (made nullable), uid and
 -- is_provisioned migrations, with the indexes they add). Written for this
--- example from that file; only the table SCIM touches.
+-- example from that file; only the tables SCIM touches.
+--
+-- user_auth follows pkg/services/sqlstore/migrations/user_auth_mig.go
+-- (grafana/grafana at commit 06d9ce80f2ab, the version read): "create user
+-- auth table" v1, then auth_id widened to 190 by a MySQL MODIFY that
+-- names no NOT NULL (so the column is NULL-able on MySQL), the OAuth token
+-- columns (MEDIUMTEXT after the last migration), o_auth_expiry, the
+-- user_id index, o_auth_id_token and external_uid. Grafana writes one row
+-- per login method at the user's first login through it: auth.saml for
+-- Okta SAML, auth.github for GitHub OAuth.
 --
 -- One row per login: people, the local server admin, and service accounts
 -- (is_service_account = 1, login sa-<org>-<name>). name holds the whole
@@ -49,4 +58,36 @@ INSERT INTO `user` (`id`, `version`, `login`, `email`, `name`, `password`, `salt
   (6, 0, 'dave', 'dave@acme.test', 'Dave Null', NULL, 'Sa6t', 'R4n6', 1, 0, 1, '2025-04-06 09:00:00', '2025-05-06 09:00:00', 1, 0, 'u000000006'),
   -- Service accounts: API keys and provisioning, never people.
   (7, 0, 'sa-1-ci-bot', 'sa-1-ci-bot', 'ci-bot', NULL, NULL, NULL, 1, 0, 0, '2025-03-02 08:00:00', '2025-03-02 08:00:00', 0, 1, 'u000000007'),
-  (8, 0, 'sa-1-alerting', 'sa-1-alerting', 'alerting', NULL, NULL, NULL, 1, 0, 0, '2025-03-02 08:00:00', '2025-03-02 08:00:00', 0, 1, 'u000000008');
+  (8, 0, 'sa-1-alerting', 'sa-1-alerting', 'alerting', NULL, NULL, NULL, 1, 0, 0, '2025-03-02 08:00:00', '2025-03-02 08:00:00', 0, 1, 'u000000008'),
+  -- A person who signs in with GitHub, not through Okta: not Okta's.
+  (9, 0, 'gina', 'gina@acme.test', 'Gina Tran', NULL, 'Sa9t', 'R4n9', 1, 0, 1, '2025-04-09 09:00:00', '2025-04-09 09:00:00', 0, 0, 'u000000009');
+
+CREATE TABLE `user_auth` (
+  `id`                   BIGINT(20)   NOT NULL AUTO_INCREMENT,
+  `user_id`              BIGINT(20)   NOT NULL,
+  `auth_module`          VARCHAR(190) NOT NULL,
+  `auth_id`              VARCHAR(190) NULL,
+  `created`              DATETIME     NOT NULL,
+  `o_auth_access_token`  MEDIUMTEXT   NULL,
+  `o_auth_refresh_token` MEDIUMTEXT   NULL,
+  `o_auth_token_type`    MEDIUMTEXT   NULL,
+  `o_auth_expiry`        DATETIME     NULL,
+  `o_auth_id_token`      MEDIUMTEXT   NULL,
+  `external_uid`         TEXT         NULL,
+  PRIMARY KEY (`id`),
+  KEY `IDX_user_auth_auth_module_auth_id` (`auth_module`, `auth_id`),
+  KEY `IDX_user_auth_user_id` (`user_id`),
+  -- Not Grafana's: the index `retroscim check` proposes for the scope's
+  -- EXISTS and the externalId read (user_id, auth_module, then auth_id).
+  KEY `ix_user_auth_user_id_auth_module_auth_id` (`user_id`, `auth_module`, `auth_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The SAML subject (Okta's user id) of each person who signed in through
+-- Okta; Gina's GitHub login; the server admin has none.
+INSERT INTO `user_auth` (`id`, `user_id`, `auth_module`, `auth_id`, `created`) VALUES
+  (1, 2, 'auth.saml', '00u2alice', '2025-04-02 09:00:00'),
+  (2, 3, 'auth.saml', '00u3bob', '2025-04-03 09:00:00'),
+  (3, 4, 'auth.saml', '00u4mary', '2025-04-04 09:00:00'),
+  (4, 5, 'auth.saml', '00u5cher', '2025-04-05 09:00:00'),
+  (5, 6, 'auth.saml', '00u6dave', '2025-04-06 09:00:00'),
+  (6, 9, 'auth.github', '4711', '2025-04-09 09:00:00');
