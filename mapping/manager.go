@@ -78,3 +78,11 @@ func (r *Resource) ManagerQuery(ch *Change, selfID, tenant string) (q sqlstmt.Se
 func ManagerNotFound(id string) error {
 	return requestErr(SCIMInvalidValue, "manager: %q is not a user this server manages (no such user, or one outside the scope or tenant); nothing was changed", id)
 }
+
+// managerRefDef is manager.$ref as /Schemas lists it: computed from the
+// value, so read-only.
+func managerRefDef(s *AttrDef) *AttrDef {
+	d := *s
+	d.Mutability = ReadOnly
+	return &d
+}

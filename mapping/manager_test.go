@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -76,6 +77,21 @@ func TestManagerRef(t *testing.T) {
 	ref, _ := m.(Object).Get("$ref")
 	if ref != "https://h/scim/v2/Users/1" {
 		t.Errorf("manager $ref = %v", ref)
+	}
+}
+
+func TestManagerSchema(t *testing.T) {
+	r := managerResource(t)
+	var subs []string
+	for _, e := range r.Extensions {
+		if m := e.Attr("manager"); m != nil {
+			for _, s := range m.SubAttributes {
+				subs = append(subs, s.Name+":"+string(s.Mutability))
+			}
+		}
+	}
+	if got := fmt.Sprint(subs); got != "[value:readWrite $ref:readOnly]" {
+		t.Errorf("/Schemas manager sub-attributes %s", got)
 	}
 }
 

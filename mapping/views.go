@@ -181,6 +181,8 @@ func (va *viewAttr) effectiveDef() *AttrDef {
 				}
 			}
 			d.SubAttributes = append(d.SubAttributes, &sc)
+		case s.Name == "$ref" && va.def.Name == "manager" && mapped["value"] != nil:
+			d.SubAttributes = append(d.SubAttributes, managerRefDef(s)) // rendered from the value
 		}
 	}
 	return &d
