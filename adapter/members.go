@@ -155,7 +155,19 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 	}
 	removeKeys, _ := m.UserKeys(remove)
 	addKeys, _ := m.UserKeys(add)
-	for _, st := range append(m.RemoveMembers(groupKey, removeKeys, rq.tenant), m.AddMembers(groupKey, addKeys, rq.tenant)...) {
+	var reviveKeys []any
+	if q, ok := m.Removed(groupKey, addKeys); ok {
+		// A removed (soft-deleted) row is made live again, not doubled.
+		removed, _, err := userIDs(rq, tx, q)
+		if err != nil {
+			return false, err
+		}
+		reviveKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return !removed[id] }))
+		addKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return removed[id] }))
+	}
+	writes := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
+	writes = append(writes, m.ReviveMembers(groupKey, reviveKeys)...)
+	for _, st := range append(writes, m.AddMembers(groupKey, addKeys, rq.tenant)...) {
 		if _, err := tx.Write(rq.ctx, st); err != nil {
 			return false, err
 		}

@@ -35,7 +35,7 @@ groups:
 // moodleColumns is Moodle's schema as INFORMATION_SCHEMA describes it
 // (the columns these tests use).
 func moodleColumns() map[string][]Column {
-	zero := "0"
+	zero, empty := "0", ""
 	bigint := func(name string) Column {
 		return Column{Name: name, DataType: "bigint", ColumnType: "bigint(10)", Default: &zero}
 	}
@@ -44,7 +44,7 @@ func moodleColumns() map[string][]Column {
 			ci("firstname", 100, false), ci("lastname", 100, false), bigint("suspended"), bigint("deleted")},
 		"mdl_role": {{Name: "id", DataType: "bigint", AutoIncrement: true}, ci("shortname", 100, false), ci("name", 255, false)},
 		"mdl_role_assignments": {{Name: "id", DataType: "bigint", AutoIncrement: true}, bigint("roleid"), bigint("contextid"), bigint("userid"),
-			bigint("timemodified"), bigint("modifierid"), ci("component", 100, false), bigint("itemid"), bigint("sortorder")},
+			bigint("timemodified"), bigint("modifierid"), {Name: "component", DataType: "varchar", MaxChars: 100, Default: &empty}, bigint("itemid"), bigint("sortorder")},
 	}
 }
 
@@ -115,4 +115,65 @@ func sqlOf[S interface{ SQL() (string, []any) }](sts ...S) []string {
 		n += len(a)
 	}
 	return []string{strings.Join(sqls, "; "), strconv.Itoa(n)}
+}
+
+// TestMembershipRowsConfig: the membership condition, values and removal
+// are validated when the file is read and against the live schema.
+func TestMembershipRowsConfig(t *testing.T) {
+	const base = "      table: mdl_role_assignments\n      user: userid\n      group: roleid\n"
+	for _, tt := range []struct{ join, want string }{
+		{"      where: { contextid: now }\n", "a membership condition compares with a constant"},
+		{"      where: { contextid: { group: id } }\n", "a membership condition compares with a constant"},
+		{"      where: [ contextid ]\n", "expected column: value pairs"},
+		{"      where: { contextid: 1 }\n      defaults: { contextid: 2 }\n", "contextid is in where"},
+		{"      on_remove: { timemodified: epoch_seconds }\n", "say which value a live membership has, as where: { timemodified: 0 }"},
+		{"      on_remove: soft\n", `"soft": on_remove is delete (the default) or the columns a removal sets`},
+		{"      where: { sortorder: 0 }\n      on_remove: { sortorder: { group: id } }\n", "a removal writes a constant or the time"},
+		{"      defaults: { timemodified: [1] }\n", "or { group: column } to copy the group row's column"},
+		{"      defaults: { \"bad col\": 1 }\n", `"bad col" is not a valid column name`},
+	} {
+		_, err := Parse("moodle.yaml", []byte(moodleYAML+base+tt.join))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.join, err, tt.want)
+		}
+	}
+	// Against the schema: a condition column that does not exist, a clock
+	// its column cannot hold.
+	for _, tt := range []struct{ join, want string }{
+		{"      where: { context_id: 1 }\n", "context_id"},
+		{"      where: { contextid: 1 }\n      defaults: { timemodified: now }\n", "mdl_role_assignments.timemodified is bigint, which cannot hold now"},
+		{"      where: { contextid: 1 }\n      defaults: { component: epoch_ms }\n", "cannot hold epoch_ms"},
+	} {
+		cfg, err := Parse("moodle.yaml", []byte(moodleYAML+base+tt.join))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Bind(moodleColumns()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: Bind = %v, want %q", tt.join, err, tt.want)
+		}
+	}
+	// check proposes indexes that include the condition's columns.
+	cfg, err := Parse("moodle.yaml", []byte(moodleYAML+base+"      where: { contextid: 1 }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixes []string
+	for _, f := range cfg.Check(SchemaFacts{Columns: moodleColumns()}) {
+		if f.Key == "groups.members.join" && f.Check == "index" {
+			fixes = append(fixes, f.Fix)
+		}
+	}
+	want := []string{"CREATE INDEX `ix_mdl_role_assignments_roleid_contextid_userid` ON `mdl_role_assignments` (`roleid`, `contextid`, `userid`);",
+		"CREATE INDEX `ix_mdl_role_assignments_userid_contextid_roleid` ON `mdl_role_assignments` (`userid`, `contextid`, `roleid`);"}
+	if strings.Join(fixes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("index fixes = %q, want %q", fixes, want)
+	}
+	// With Moodle's own indexes there is nothing to add.
+	facts := SchemaFacts{Columns: moodleColumns(), Indexes: map[string][]Index{"mdl_role_assignments": {
+		{Name: "mdl_roleassi_rolcon_ix", Columns: []string{"roleid", "contextid"}}, {Name: "mdl_roleassi_useconrol_ix", Columns: []string{"userid", "contextid", "roleid"}}}}}
+	for _, f := range cfg.Check(facts) {
+		if f.Key == "groups.members.join" && f.Check == "index" {
+			t.Errorf("with Moodle's indexes: %s", f.Message)
+		}
+	}
 }

@@ -90,10 +90,13 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		const why = "written when group members are added and removed"
 		if j := m.Join; j != nil {
 			key := "groups.members.join"
-			for _, col := range append([]string{j.User, j.Group}, columnNames(j.Defaults)...) {
+			for _, col := range j.insertColumns() {
 				add("INSERT", j.Table, col, m.line, key, why)
 			}
-			add("DELETE", j.Table, "", m.line, key, "removing group members deletes rows")
+			for _, v := range j.OnRemove {
+				add("UPDATE", j.Table, v.Column, m.line, key+".on_remove", "removing a member marks the row; adding her again revives it")
+			}
+			add("DELETE", j.Table, "", m.line, key, "removing group members (or deleting a group) deletes rows")
 		} else if m.Column != "" {
 			add("UPDATE", m.Users.Table, m.Column, m.line, "groups.members.column", why)
 			m.Users.bumpNeeds(add, "set by every write of users")
