@@ -39,7 +39,7 @@ type Membership struct {
 	// (on_remove: 1, Zabbix's default role); nil writes NULL, or the
 	// column's DEFAULT when it takes no NULL.
 	Fallback *ColumnValue
-	line   int
+	line     int
 }
 
 // JoinTable is a table of (user, group) pairs.
