@@ -177,3 +177,99 @@ func TestMembershipRowsConfig(t *testing.T) {
 		}
 	}
 }
+
+// mattermostConfig maps Mattermost's teams (server/channels/db/migrations:
+// TeamMembers keeps removed members with DeleteAt > 0, in epoch ms).
+func mattermostConfig(t *testing.T) *Config {
+	t.Helper()
+	src := `database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: Users
+  id: Id
+  scope: { AuthService: saml }
+  create: deny
+  delete: deny
+  attributes:
+    userName: { column: Username }
+groups:
+  table: Teams
+  id: Id
+  scope: all
+  create: deny
+  delete: deny
+  attributes:
+    displayName: { column: DisplayName }
+  members:
+    join:
+      table: TeamMembers
+      user: UserId
+      group: TeamId
+      where: { DeleteAt: 0 }
+      on_remove: { DeleteAt: epoch_ms }
+      defaults: { SchemeUser: 1, CreateAt: epoch_ms }
+`
+	cfg, err := Parse("mattermost.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(name string) Column { return Column{Name: name, DataType: "varchar", MaxChars: 26} }
+	bigint := func(name string) Column { return Column{Name: name, DataType: "bigint", Nullable: true} }
+	if err := cfg.Bind(map[string][]Column{
+		"Users":       {id("Id"), ci("Username", 64, true), ci("AuthService", 32, true), bigint("DeleteAt")},
+		"Teams":       {id("Id"), ci("DisplayName", 64, true), bigint("DeleteAt")},
+		"TeamMembers": {id("TeamId"), id("UserId"), bigint("DeleteAt"), {Name: "SchemeUser", DataType: "tinyint", Nullable: true}, bigint("CreateAt")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestSoftDeletedMemberships: live rows are DeleteAt = 0; removal stamps
+// DeleteAt; an add first looks for removed rows (locking them) and revives
+// them, then inserts the others.
+func TestSoftDeletedMemberships(t *testing.T) {
+	m := mattermostConfig(t).Members
+	const ms = "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)"
+	team, user := "teameng0000000000000000000", []any{"bob00000000000000000000000"}
+	removed, ok := m.Removed(team, user)
+	if !ok {
+		t.Fatal("Removed: not asked")
+	}
+	tests := []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"members", sqlOf(m.MembersQuery(team, "")),
+			"SELECT `rs_u`.`Id`, `rs_u`.`Username` FROM `Users` `rs_u` WHERE `rs_u`.`Id` IN (SELECT `rs_m`.`UserId` FROM `TeamMembers` `rs_m` WHERE `rs_m`.`TeamId` = ? AND `rs_m`.`DeleteAt` = ?) AND `rs_u`.`AuthService` = ? ORDER BY `rs_u`.`Id`"},
+		{"removed", sqlOf(removed),
+			"SELECT `UserId` FROM `TeamMembers` WHERE `TeamId` = ? AND `UserId` IN (?) FOR UPDATE"},
+		{"revive", sqlOf(m.ReviveMembers(team, user)...),
+			"UPDATE `TeamMembers` SET `DeleteAt` = ? WHERE `TeamId` = ? AND `UserId` IN (?)"},
+		{"insert", sqlOf(m.AddMembers(team, user, "")...),
+			"INSERT INTO `TeamMembers` (`UserId`, `TeamId`, `DeleteAt`, `SchemeUser`, `CreateAt`) VALUES (?,?,?,?," + ms + ")"},
+		{"remove", sqlOf(m.RemoveMembers(team, user, "")...),
+			"UPDATE `TeamMembers` SET `DeleteAt` = " + ms + " WHERE `TeamId` = ? AND `DeleteAt` = ? AND `UserId` IN (?) AND `UserId` IN (SELECT `Id` FROM `Users` WHERE `AuthService` = ?)"},
+		{"outside holders", sqlOf(m.OutsideHolders(team, "")),
+			"SELECT COUNT(*) FROM `TeamMembers` `rs_m` LEFT JOIN `Users` `rs_u` ON `rs_u`.`Id` = `rs_m`.`UserId` WHERE `rs_m`.`TeamId` = ? AND (`rs_u`.`AuthService` = ?) IS NOT TRUE"},
+		{"delete memberships (removed rows too)", sqlOf(m.DeleteMemberships(team, "")...),
+			"DELETE FROM `TeamMembers` WHERE `TeamId` = ?"},
+	}
+	for _, tt := range tests {
+		if tt.got[0] != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got[0], tt.want)
+		}
+		if n := strconv.Itoa(strings.Count(tt.got[0], "?")); n != tt.got[1] {
+			t.Errorf("%s: %s placeholders, %s args", tt.name, n, tt.got[1])
+		}
+	}
+	if a := args(m.ReviveMembers(team, user)[0]); a[0] != int64(0) {
+		t.Errorf("revive sets DeleteAt = %v, want 0", a[0])
+	}
+	// Without on_remove nothing is asked and nothing revived.
+	plain := moodleConfig(t, "      table: mdl_role_assignments\n      user: userid\n      group: roleid\n").Members
+	if _, ok := plain.Removed(int64(5), []any{int64(2)}); ok || plain.ReviveMembers(int64(5), []any{int64(2)}) != nil {
+		t.Error("a join without on_remove revives rows")
+	}
+}
