@@ -38,6 +38,7 @@ groups:
       user: userid
       group: roleid
       where: { contextid: 1 }
+      defaults: { timemodified: epoch_seconds }
 `
 
 func newMoodleEnv(t *testing.T, src string) *env {
@@ -79,6 +80,7 @@ func memberValues(t *testing.T, r response) []string {
 // by no filter, and becomes one by a new system-context row.
 func TestMoodleStudentGroup(t *testing.T) {
 	e := newMoodleEnv(t, moodleYAML)
+	since := e.query("SELECT UNIX_TIMESTAMP()")[0]
 	if got := memberValues(t, e.get("/Groups/5")); len(got) != 1 || got[0] != "2" {
 		t.Errorf("student members = %v, want [2] (Alice once; Bob is a student in a course only)", got)
 	}
@@ -105,6 +107,9 @@ func TestMoodleStudentGroup(t *testing.T) {
 	}
 	if got := e.assignments(3); got != "3@2,5@1,5@2" {
 		t.Errorf("Bob's assignments after joining student = %q, want 3@2,5@1,5@2", got)
+	}
+	if got := e.query("SELECT timemodified >= ? - 1 FROM mdl_role_assignments WHERE userid = 3 AND roleid = 5 AND contextid = 1", since)[0]; got != "1" {
+		t.Errorf("Bob's new assignment has timemodified %s, want the time of the add (epoch seconds)", e.query("SELECT timemodified FROM mdl_role_assignments WHERE userid = 3 AND roleid = 5 AND contextid = 1")[0])
 	}
 	if got := memberValues(t, e.get("/Groups/5")); len(got) != 1 || got[0] != "3" {
 		t.Errorf("student members = %v, want [3]", got)

@@ -42,7 +42,7 @@ func moodleColumns() map[string][]Column {
 	return map[string][]Column{
 		"mdl_user": {{Name: "id", DataType: "bigint", AutoIncrement: true}, ci("auth", 20, false), ci("username", 100, false),
 			ci("firstname", 100, false), ci("lastname", 100, false), bigint("suspended"), bigint("deleted")},
-		"mdl_role": {{Name: "id", DataType: "bigint", AutoIncrement: true}, ci("shortname", 100, false), ci("name", 255, false)},
+		"mdl_role": {{Name: "id", DataType: "bigint", AutoIncrement: true}, ci("shortname", 100, false), ci("name", 255, false), bigint("sortorder")},
 		"mdl_role_assignments": {{Name: "id", DataType: "bigint", AutoIncrement: true}, bigint("roleid"), bigint("contextid"), bigint("userid"),
 			bigint("timemodified"), bigint("modifierid"), {Name: "component", DataType: "varchar", MaxChars: 100, Default: &empty}, bigint("itemid"), bigint("sortorder")},
 	}
@@ -271,5 +271,33 @@ func TestSoftDeletedMemberships(t *testing.T) {
 	plain := moodleConfig(t, "      table: mdl_role_assignments\n      user: userid\n      group: roleid\n").Members
 	if _, ok := plain.Removed(int64(5), []any{int64(2)}); ok || plain.ReviveMembers(int64(5), []any{int64(2)}) != nil {
 		t.Error("a join without on_remove revives rows")
+	}
+}
+
+// TestMembershipValues: a new membership row's values may be constants,
+// the time in the column's format, or a column of the group's row (Gitea's
+// team_user.org_id = team.org_id), read in the same INSERT.
+func TestMembershipValues(t *testing.T) {
+	m := moodleConfig(t, "      table: mdl_role_assignments\n      user: userid\n      group: roleid\n      where: { contextid: 1 }\n"+
+		"      defaults: { component: \"\", timemodified: epoch_seconds, itemid: { group: sortorder }, sortorder: \"now\" }\n").Members
+	sts := m.AddMembers(int64(5), []any{int64(2), int64(3)}, "")
+	want := "INSERT INTO `mdl_role_assignments` (`userid`, `roleid`, `contextid`, `component`, `timemodified`, `itemid`, `sortorder`) VALUES " +
+		"(?,?,?,?,UNIX_TIMESTAMP(),(SELECT `sortorder` FROM `mdl_role` WHERE `id` = ?),?), (?,?,?,?,UNIX_TIMESTAMP(),(SELECT `sortorder` FROM `mdl_role` WHERE `id` = ?),?)"
+	if got := sqlOf(sts...); got[0] != want || got[1] != "12" {
+		t.Errorf("insert:\n got %s (%s args)\nwant %s (12 args)", got[0], got[1], want)
+	}
+	// A quoted "now" is the string, not the time; the group copy takes the
+	// group's id.
+	if a := args(sts[0]); a[3] != "" || a[4] != int64(5) || a[5] != "now" {
+		t.Errorf("first row's args = %v, want [2 5 1  5 now]", a)
+	}
+	for _, tt := range []struct{ clock, want string }{{"now", "NOW(6)"}, {"epoch_seconds", "UNIX_TIMESTAMP()"}, {"epoch_ms", "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)"}} {
+		cfg, err := Parse("moodle.yaml", []byte(moodleYAML+"      table: mdl_role_assignments\n      user: userid\n      group: roleid\n      defaults: { timemodified: "+tt.clock+" }\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sql, _ := cfg.Members.AddMembers(int64(5), []any{int64(2)}, "")[0].SQL(); !strings.HasSuffix(sql, "VALUES (?,?,"+tt.want+")") {
+			t.Errorf("%s: %s", tt.clock, sql)
+		}
 	}
 }
