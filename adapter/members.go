@@ -142,6 +142,9 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		}
 	}
 	add, remove := mapping.DiffMembers(mo, current)
+	if len(remove) > 0 && m.FallbackGroup(groupID) {
+		return false, m.FallbackRemoval(groupID)
+	}
 	if keys, _ := m.UserKeys(add); len(keys) > 0 {
 		// Under first_wins a user who has another group stays there: that
 		// add changes nothing and must not be recorded as a change.
@@ -183,6 +186,9 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 // it cannot see).
 func (s *Server) removeMemberships(rq *scimRequest, tx *legacy.Tx, groupKey any) error {
 	m := rq.conf.Members
+	if id := mapping.KeyString(groupKey); m.FallbackGroup(id) {
+		return errorf(http.StatusConflict, "", "%s", m.FallbackDelete(id))
+	}
 	rows, err := tx.Query(rq.ctx, m.OutsideHolders(groupKey, rq.tenant))
 	if err != nil {
 		return err
