@@ -94,6 +94,13 @@ func TestMoodleStudentGroup(t *testing.T) {
 	if r := e.get("/Users?filter=" + q(`groups[value eq "5"]`) + "&attributes=userName"); r.json(t)["totalResults"] != float64(1) {
 		t.Errorf("users in student = %s, want Alice only", r.Body)
 	}
+	// Alice's groups: student once, though she holds it in three contexts.
+	if g, _ := e.get("/Users/2?attributes=groups").json(t)["groups"].([]any); len(g) != 1 || g[0].(map[string]any)["display"] != "student" {
+		t.Errorf("Alice's groups = %v, want [student]", g)
+	}
+	if g, has := e.get("/Users/3?attributes=groups").json(t)["groups"]; has {
+		t.Errorf("Bob's groups = %v, want none (his roles are in a course)", g)
+	}
 	remove := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"2\"]"}]}`
 	if r := e.do(http.MethodPatch, "/Groups/5", remove); r.Status != http.StatusNoContent {
 		t.Fatalf("PATCH remove = %d %s", r.Status, r.Body)

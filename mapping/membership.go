@@ -195,7 +195,7 @@ func (r *Resource) addGroupsView(m *Membership) {
 	obj := "JSON_OBJECT('value', CAST(" + sqlstmt.Col(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + sqlstmt.Col(aliasGroup, m.groupDisplay()) + ")"
 	scope := g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 	var sql string
-	where := sqlstmt.True
+	var where sqlstmt.Pred
 	if m.Join != nil {
 		// DISTINCT: a join table may hold a pair twice (the app's own
 		// duplicates); the user is in the group once.

@@ -96,7 +96,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			for _, v := range j.OnRemove {
 				add("UPDATE", j.Table, v.Column, m.line, key+".on_remove", "removing a member marks the row; adding her again revives it")
 			}
-			add("DELETE", j.Table, "", m.line, key, "removing group members (or deleting a group) deletes rows")
+			add("DELETE", j.Table, "", m.line, key, "removing group members deletes rows")
 		} else if m.Column != "" {
 			add("UPDATE", m.Users.Table, m.Column, m.line, "groups.members.column", why)
 			m.Users.bumpNeeds(add, "set by every write of users")
