@@ -368,3 +368,36 @@ func TestMembershipFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftDeleteByNull: a deleted_at column that is NULL while the row is
+// live (Laravel's soft deletes) is stamped on removal and set back to NULL
+// by a revival.
+func TestSoftDeleteByNull(t *testing.T) {
+	cfg, err := Parse("g.yaml", []byte(groupsYAML+"    join: { table: user_roles, user: user_id, group: role_id, where: { deleted_at: null }, on_remove: { deleted_at: now } }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(map[string][]Column{
+		"users":      {{Name: "id", DataType: "bigint"}, {Name: "org_id", DataType: "int"}, ci("auth_source", 10, false), ci("login", 50, false), ci("display_name", 50, true)},
+		"roles":      {{Name: "id", DataType: "int"}, {Name: "org_id", DataType: "int"}, ci("name", 50, false)},
+		"user_roles": {{Name: "user_id", DataType: "bigint"}, {Name: "role_id", DataType: "int"}, {Name: "deleted_at", DataType: "datetime", Nullable: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Members
+	for _, tt := range []struct{ got, want string }{
+		{sqlOf(m.RemoveMembers(int64(3), []any{int64(7)}, "1")...)[0],
+			"UPDATE `user_roles` SET `deleted_at` = NOW(6) WHERE `role_id` = ? AND `deleted_at` IS NULL AND `user_id` IN (?) AND `user_id` IN (SELECT `id` FROM `users` WHERE `auth_source` = ? AND `org_id` = ?)"},
+		{sqlOf(m.ReviveMembers(int64(3), []any{int64(7)})...)[0],
+			"UPDATE `user_roles` SET `deleted_at` = ? WHERE `role_id` = ? AND `user_id` IN (?)"},
+		{sqlOf(m.AddMembers(int64(3), []any{int64(7)}, "1")...)[0],
+			"INSERT INTO `user_roles` (`user_id`, `role_id`, `deleted_at`) VALUES (?,?,?)"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("\n got %s\nwant %s", tt.got, tt.want)
+		}
+	}
+	if a := args(m.ReviveMembers(int64(3), []any{int64(7)})[0]); a[0] != nil {
+		t.Errorf("revival writes deleted_at = %v, want NULL", a[0])
+	}
+}
