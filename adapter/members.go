@@ -170,7 +170,11 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 	}
 	writes := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
 	writes = append(writes, m.ReviveMembers(groupKey, reviveKeys)...)
-	for _, st := range append(writes, m.AddMembers(groupKey, addKeys, rq.tenant)...) {
+	inserts, err := s.newMemberRows(rq, tx, groupKey, addKeys)
+	if err != nil {
+		return false, err
+	}
+	for _, st := range append(writes, inserts...) {
 		if _, err := tx.Write(rq.ctx, st); err != nil {
 			return false, err
 		}
@@ -179,6 +183,29 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		return false, nil
 	}
 	return true, s.audit(rq, tx, rq.conf.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
+}
+
+// newMemberRows returns the statements that add members: with ids the
+// app allocates (Zabbix users_groups.id), the counter is read under lock
+// and advanced first.
+func (s *Server) newMemberRows(rq *scimRequest, tx *legacy.Tx, groupKey any, keys []any) ([]sqlstmt.Statement, error) {
+	m := rq.conf.Members
+	q, ok := m.ReserveIDs()
+	if !ok || len(keys) == 0 {
+		return m.AddMembers(groupKey, keys, rq.tenant), nil
+	}
+	rows, err := tx.Query(rq.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var last int64
+	if len(rows) == 1 {
+		last, err = strconv.ParseInt(mapping.KeyString(rows[0][0]), 10, 64)
+	}
+	if len(rows) != 1 || err != nil {
+		return nil, errorf(http.StatusInternalServerError, "", "the id counter named in groups.members.join.defaults has %d rows, or no number: it must be one row holding the last id handed out; nothing was changed", len(rows))
+	}
+	return append(m.AdvanceIDs(len(keys)), m.AddMembersAfter(groupKey, keys, last)...), nil
 }
 
 // removeMemberships takes every member out of a group about to be deleted,

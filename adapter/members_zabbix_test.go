@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retroscim/retroscim/legacy/legacytest"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -102,5 +103,65 @@ func TestZabbixRoleFallback(t *testing.T) {
 				t.Errorf("roles after deleting Admin = %s, want 3,4,1,1", got)
 			}
 		})
+	}
+}
+
+// zabbixUserGroupsYAML maps Zabbix's user groups, whose users_groups ids
+// come from Zabbix's ids table.
+const zabbixUserGroupsYAML = `server: { base_path: /scim/v2 }
+database: { dsn: x }
+auth: { bearer_tokens: [ { name: okta, token: "${RETROSCIM_TOKEN}" } ] }
+users:
+  table: users
+  id: userid
+  scope: { userdirectoryid: 1 }
+  create: deny
+  delete: deny
+  attributes:
+    userName: { column: username }
+groups:
+  table: usrgrp
+  id: usrgrpid
+  scope: all
+  create: deny
+  delete: deny
+  attributes:
+    displayName: { column: name }
+  members:
+    join:
+      table: users_groups
+      user: userid
+      group: usrgrpid
+      defaults:
+        id: { next_id: { table: ids, column: nextid, where: { table_name: users_groups, field_name: id } } }
+`
+
+// TestZabbixAllocatedIDs: new users_groups rows take the ids after
+// ids.nextid, which is advanced by as many, in the PATCH's transaction;
+// the other counters and rows keep their values.
+func TestZabbixAllocatedIDs(t *testing.T) {
+	e := newZabbixEnv(t, zabbixUserGroupsYAML)
+	add := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"3"},{"value":"4"}]}]}`
+	if r := e.do(http.MethodPatch, "/Groups/9", add); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH add = %d %s", r.Status, r.Body)
+	}
+	entra := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"4"}]},{"op":"Remove","path":"members","value":[{"value":"3"}]}]}`
+	if r := e.do(http.MethodPatch, "/Groups/7", entra); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH Entra = %d %s", r.Status, r.Body)
+	}
+	rows := e.query("SELECT GROUP_CONCAT(CONCAT(id, ':', usrgrpid, '/', userid) ORDER BY id) FROM users_groups")[0]
+	if want := "2:8/2,4:7/1,11:9/3,12:9/4,13:7/4"; rows != want {
+		t.Errorf("users_groups = %s, want %s", rows, want)
+	}
+	if got := e.query("SELECT GROUP_CONCAT(CONCAT(table_name, '=', nextid) ORDER BY table_name) FROM ids")[0]; got != "users_groups=13,usrgrp=9" {
+		t.Errorf("ids = %s, want users_groups=13,usrgrp=9", got)
+	}
+	// Without its counter row the add fails and changes nothing.
+	legacytest.MustExec(t, e.dsn, "DELETE FROM ids WHERE table_name = 'users_groups'")
+	if r := e.do(http.MethodPatch, "/Groups/8", add); r.Status != http.StatusInternalServerError || !strings.Contains(string(r.Body), "id counter") {
+		t.Errorf("PATCH without the counter row = %d %s, want 500 naming the counter", r.Status, r.Body)
+	}
+	if n := e.query("SELECT COUNT(*) FROM users_groups")[0]; n != "5" {
+		t.Errorf("users_groups has %s rows after the failed add, want 5", n)
 	}
 }

@@ -36,7 +36,11 @@ type RowValue struct {
 	Value       any
 	Clock       Clock
 	GroupColumn string
-	line        int
+	// NextID says the app allocates the value (Zabbix ids): each new row
+	// takes the next id from the counter.
+	NextID *IDCounter
+	next   *yaml.Node
+	line   int
 }
 
 // clockSQL is the SQL of the current time in each format. The session runs
@@ -112,6 +116,15 @@ func compileJoin(jn *yaml.Node, j *joinSpec, users, groups *Resource, p *problem
 			p.add(v.line, key+".defaults."+v.Column, "%s is in where: a new membership row is written with that value", v.Column)
 			continue
 		}
+		if v.next != nil {
+			if v.NextID = compileNextID(v.next, key+".defaults."+v.Column+".next_id", users, p); v.NextID == nil {
+				continue
+			}
+			if jt.allocates() {
+				p.add(v.line, key+".defaults."+v.Column, "only one column of a membership row takes allocated ids")
+				continue
+			}
+		}
 		jt.Defaults = append(jt.Defaults, v)
 		ref(v.Column, v.line, key+".defaults."+v.Column)
 		if v.GroupColumn != "" {
@@ -161,7 +174,7 @@ func rowValues(n *yaml.Node, key string, p *problems, kind rowKind) []RowValue {
 	hint := map[rowKind]string{
 		rowCondition: "a membership condition compares with a constant, as where: { contextid: 1 }",
 		rowRemoval:   "a removal writes a constant or the time (now, epoch_seconds, epoch_ms)",
-		rowDefault:   "expected a constant, the time (now, epoch_seconds, epoch_ms), or { group: column } to copy the group row's column",
+		rowDefault:   "expected a constant, the time (now, epoch_seconds, epoch_ms), { group: column } to copy the group row's column, or { next_id: ... } for an id the app allocates",
 	}[kind]
 	var out []RowValue
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -171,6 +184,11 @@ func rowValues(n *yaml.Node, key string, p *problems, kind rowKind) []RowValue {
 			continue
 		}
 		rv := RowValue{Column: k.Value, line: k.Line}
+		if nx := valueOf(v, "next_id"); nx != nil && len(v.Content) == 2 && kind == rowDefault {
+			rv.next = nx
+			out = append(out, rv)
+			continue
+		}
 		if g := valueOf(v, "group"); g != nil && len(v.Content) == 2 && g.Kind == yaml.ScalarNode && isIdent(g.Value) && kind == rowDefault {
 			rv.GroupColumn = g.Value
 			out = append(out, rv)
@@ -258,26 +276,49 @@ func (m *Membership) memberIDsOf(groupID any) sqlstmt.Select {
 }
 
 // insertMembers is the multi-row INSERT of new membership rows: user,
-// group, the where values (so the rows are memberships) and the defaults.
-func (m *Membership) insertMembers(groupID any, keys []any) sqlstmt.InsertRows {
+// group, the where values (so the rows are memberships) and the defaults;
+// an allocated id column takes last+1, last+2, ... row by row.
+func (m *Membership) insertMembers(groupID any, keys []any, last int64) sqlstmt.InsertRows {
 	j := m.Join
 	in := sqlstmt.InsertRows{Table: j.Table, Columns: []string{j.User, j.Group}, Values: []string{"?", "?"}}
 	var tail []any
+	idAt := -1
 	for _, w := range j.Where {
 		in.Columns = append(in.Columns, w.Column)
 		in.Values = append(in.Values, "?")
 		tail = append(tail, w.Value)
 	}
 	for _, d := range j.Defaults {
+		if d.NextID != nil {
+			idAt = len(tail)
+			in.Columns = append(in.Columns, d.Column)
+			in.Values = append(in.Values, "?")
+			tail = append(tail, nil)
+			continue
+		}
 		s, a := d.sql(m, groupID)
 		in.Columns = append(in.Columns, d.Column)
 		in.Values = append(in.Values, s)
 		tail = append(tail, a...)
 	}
-	for _, k := range keys {
-		in.Rows = append(in.Rows, append([]any{k, groupID}, tail...))
+	for i, k := range keys {
+		row := append([]any{k, groupID}, tail...)
+		if idAt >= 0 {
+			row[2+idAt] = last + int64(i) + 1
+		}
+		in.Rows = append(in.Rows, row)
 	}
 	return in
+}
+
+// allocates reports whether a default takes ids the app allocates.
+func (j *JoinTable) allocates() bool {
+	for _, d := range j.Defaults {
+		if d.NextID != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Removed selects which of the given user keys (about to be added, so not

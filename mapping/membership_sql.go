@@ -81,12 +81,14 @@ func (m *Membership) CurrentMembers(groupID any, keys []any, tenant string) sqls
 // AddMembers returns the statements that add users (validated, in scope,
 // not yet members) to a group: one multi-row INSERT into the join table,
 // or one UPDATE of the group column following the rule.
+// When the app allocates the join rows' ids (ReserveIDs), use
+// AddMembersAfter with the last id handed out.
 func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []sqlstmt.Statement {
 	if len(keys) == 0 {
 		return nil
 	}
 	if m.Join != nil {
-		return []sqlstmt.Statement{m.insertMembers(groupID, keys)}
+		return []sqlstmt.Statement{m.insertMembers(groupID, keys, 0)}
 	}
 	c := sqlstmt.And(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), keysIn(sqlstmt.Ident(m.Users.IDColumn), keys))
 	if m.Rule == FirstWins {

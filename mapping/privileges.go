@@ -93,6 +93,9 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			for _, col := range j.insertColumns() {
 				add("INSERT", j.Table, col, m.line, key, why)
 			}
+			if v := m.allocated(); v != nil && v.NextID.Table != "" {
+				add("UPDATE", v.NextID.Table, v.NextID.Column, m.line, key+".defaults."+v.Column, "advanced when members are added (the app's id counter)")
+			}
 			for _, v := range j.OnRemove {
 				add("UPDATE", j.Table, v.Column, m.line, key+".on_remove", "removing a member marks the row; adding her again revives it")
 			}
