@@ -3,6 +3,7 @@ package adapter
 import (
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/retroscim/retroscim/mapping"
@@ -149,5 +150,19 @@ func TestMoodleGroupPush(t *testing.T) {
 	}
 	if got := memberValues(t, e.get("/Groups/5")); len(got) != 1 || got[0] != "2" {
 		t.Errorf("student members = %v, want [2]", got)
+	}
+}
+
+// TestMoodleRoleDelete: a role still assigned in a course is Moodle's; SCIM
+// does not delete it, and no assignment changes.
+func TestMoodleRoleDelete(t *testing.T) {
+	e := newMoodleEnv(t, strings.Replace(moodleYAML, "  delete: deny\n  attributes:\n    displayName", "  delete: delete\n  attributes:\n    displayName", 1))
+	before := e.query("SELECT COUNT(*), GROUP_CONCAT(CONCAT(id, roleid, contextid, userid) ORDER BY id) FROM mdl_role_assignments")
+	r := e.do(http.MethodDelete, "/Groups/5", "")
+	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "does not manage") {
+		t.Errorf("DELETE student = %d %s, want 409 (assigned in courses 2 and 3)", r.Status, r.Body)
+	}
+	if after := e.query("SELECT COUNT(*), GROUP_CONCAT(CONCAT(id, roleid, contextid, userid) ORDER BY id) FROM mdl_role_assignments"); after[1] != before[1] {
+		t.Errorf("assignments changed: %v -> %v", before, after)
 	}
 }
