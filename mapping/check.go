@@ -353,8 +353,12 @@ func (m *Membership) checkIndexes(all map[string][]Index, add addFunc, fx *fixer
 	// userid) finds a role's system-context holders in order.
 	cond := columnNames(j.Where)
 	for _, cols := range [][]string{append(append([]string{j.Group}, cond...), j.User), append(append([]string{j.User}, cond...), j.Group)} {
-		if !hasIndexPrefix(idx, cols[:1]) {
-			f := add(SevWarning, "index", m.line, "groups.members.join", "no index on %s starts with %s: listing %s scans the table", j.Table, cols[0], map[bool]string{true: "a group's members", false: "a user's groups"}[cols[0] == j.Group])
+		if lead := cols[:1+len(cond)]; !hasIndexPrefix(idx, lead) {
+			cost := "scans the table"
+			if hasIndexPrefix(idx, cols[:1]) {
+				cost = "also reads the rows outside the where condition"
+			}
+			f := add(SevWarning, "index", m.line, "groups.members.join", "no index on %s starts with %s: listing %s %s", j.Table, strings.Join(lead, ", "), map[bool]string{true: "a group's members", false: "a user's groups"}[cols[0] == j.Group], cost)
 			fx.indexFix(f, j.Table, cols...)
 		}
 	}

@@ -168,6 +168,18 @@ func TestMembershipRowsConfig(t *testing.T) {
 	if strings.Join(fixes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("index fixes = %q, want %q", fixes, want)
 	}
+	// An index on roleid alone reads a role's rows in every context.
+	single := SchemaFacts{Columns: moodleColumns(), Indexes: map[string][]Index{"mdl_role_assignments": {
+		{Name: "mdl_roleassi_rol_ix", Columns: []string{"roleid"}}, {Name: "mdl_roleassi_use_ix", Columns: []string{"userid"}}}}}
+	var msgs []string
+	for _, f := range cfg.Check(single) {
+		if f.Key == "groups.members.join" && f.Check == "index" {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) != 2 || !strings.Contains(msgs[0], "no index on mdl_role_assignments starts with roleid, contextid") {
+		t.Errorf("with single-column indexes: %q", msgs)
+	}
 	// With Moodle's own indexes there is nothing to add.
 	facts := SchemaFacts{Columns: moodleColumns(), Indexes: map[string][]Index{"mdl_role_assignments": {
 		{Name: "mdl_roleassi_rolcon_ix", Columns: []string{"roleid", "contextid"}}, {Name: "mdl_roleassi_useconrol_ix", Columns: []string{"userid", "contextid", "roleid"}}}}}
