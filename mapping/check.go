@@ -352,6 +352,11 @@ func (m *Membership) checkIndexes(all map[string][]Index, add addFunc, fx *fixer
 	// The condition's columns go between the two keys: (roleid, contextid,
 	// userid) finds a role's system-context holders in order.
 	cond := columnNames(j.Where)
+	for _, c := range cond {
+		if _, ok := m.Users.tableColumns[j.Table][strings.ToLower(c)]; !ok {
+			return // reported as a missing column; no index to propose on it
+		}
+	}
 	for _, cols := range [][]string{append(append([]string{j.Group}, cond...), j.User), append(append([]string{j.User}, cond...), j.Group)} {
 		if lead := cols[:1+len(cond)]; !hasIndexPrefix(idx, lead) {
 			cost := "scans the table"
