@@ -19,6 +19,9 @@ import (
 type writeRecord struct {
 	pending   []legacy.AuditEntry
 	committed bool
+	// dry are the entries of transactions that a dry run rolled back
+	// where they would have committed.
+	dry []legacy.AuditEntry
 }
 
 const writeRecordKey = "write_record"
@@ -52,6 +55,11 @@ func (s *Server) writeTx(rq *scimRequest, fn func(*legacy.Tx) error) error {
 		return err
 	}
 	w.committed = true
+	if legacy.DryRunOf(rq.ctx) != nil {
+		w.dry = append(w.dry, w.pending...)
+		w.pending = nil
+		return nil
+	}
 	for _, e := range w.pending {
 		s.logWrite(rq.ctx, e)
 	}
@@ -71,8 +79,8 @@ func (s *Server) audit(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, id, 
 	e := rq.auditEntry(r.Type, id, op, rq.success)
 	e.Changes = string(b)
 	rq.record.pending = append(rq.record.pending, e)
-	if s.own == nil {
-		return nil
+	if s.own == nil || legacy.DryRunOf(rq.ctx) != nil {
+		return nil // a dry run keeps the entry for its own record
 	}
 	return tx.Audit(rq.ctx, *s.own, e)
 }
@@ -131,6 +139,9 @@ const statusClientGone = 499
 // anything (401, 429) are not writes and leave no entry.
 func (s *Server) auditRefusals(resourceType string, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if legacy.DryRunOf(c.Request().Context()) != nil {
+			return next(c) // dryRunWrites records it
+		}
 		w := recordOf(c)
 		err := next(c)
 		if err == nil || w.committed {

@@ -57,6 +57,8 @@ type authenticator struct {
 	// failures bounds failed authentications per client address.
 	failures *failureLimiter
 	obs      cacheObserver
+	// dryRun leaves the tokens' use times alone (server.dry_run).
+	dryRun bool
 
 	mu        sync.Mutex
 	used      map[string]time.Time
@@ -161,6 +163,9 @@ func (a *authenticator) check(ctx context.Context, client, token string) (Princi
 // recordUse notes that a stored token was used; the times are written in
 // the background at most every usageFlushEvery.
 func (a *authenticator) recordUse(prefix string) {
+	if a.dryRun {
+		return // a dry run writes nothing of retroscim's either
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := time.Now()

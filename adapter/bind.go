@@ -14,7 +14,7 @@ import (
 // naming the mapping key and line, before anything is served. The column
 // facts it records (collations, nullability, types) drive the SQL the
 // filter compiler writes.
-func BindSchema(ctx context.Context, cfg *mapping.Config, store Store) error {
+func BindSchema(ctx context.Context, cfg *mapping.Config, store Database) error {
 	tables := map[string][]mapping.Column{}
 	for _, t := range cfg.Tables() {
 		cols, err := store.Columns(ctx, t)

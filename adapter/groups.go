@@ -32,11 +32,7 @@ func (s *Server) getGroup(c echo.Context) error { return s.get(c, s.conf(c).Grou
 // It answers 204, as Okta and Entra expect, rather than re-sending a
 // possibly large member list.
 func (s *Server) patchGroup(c echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	ops, err := mapping.ParsePatch(body)
+	ops, err := s.readPatch(c)
 	if err != nil {
 		return err
 	}
@@ -53,11 +49,7 @@ func (s *Server) patchGroup(c echo.Context) error {
 // putGroup serves PUT /Groups/{id}. Members are replaced when the body has
 // them and left alone when it does not.
 func (s *Server) putGroup(c echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	mo, rest, err := membersOfBody(body)
+	mo, rest, err := s.readGroup(c)
 	if err != nil {
 		return err
 	}
@@ -74,9 +66,13 @@ func (s *Server) putGroup(c echo.Context) error {
 	return s.respond(c, http.StatusOK, s.render(c, g, row, mapping.Projection{}))
 }
 
-// membersOfBody splits a group body into its members (nil when absent)
-// and the other attributes.
-func membersOfBody(body map[string]any) (*mapping.MemberOps, map[string]any, error) {
+// readGroup reads a group body (POST, PUT) and splits it into its members
+// (nil when absent) and the other attributes.
+func (s *Server) readGroup(c echo.Context) (*mapping.MemberOps, map[string]any, error) {
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	rest := map[string]any{}
 	var mo *mapping.MemberOps
 	for k, v := range body {
@@ -99,11 +95,7 @@ func (s *Server) createGroup(c echo.Context) error {
 	if g.Create != mapping.CreateAllow {
 		return errorf(http.StatusForbidden, "", "this server does not create groups (groups.create: deny): they are the application's roles. Link the identity provider's group to an existing one instead (Okta: Push Groups, Link Group)")
 	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	mo, rest, err := membersOfBody(body)
+	mo, rest, err := s.readGroup(c)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,9 @@ import (
 	"github.com/retroscim/retroscim/mapping"
 )
 
-// Store is what the adapter needs from the database layer.
-type Store interface {
+// Database is what the adapter needs from the database layer (a
+// *legacy.Store).
+type Database interface {
 	Get(ctx context.Context, q sqlstmt.Select) ([]any, error)
 	List(ctx context.Context, q legacy.ListQuery) (legacy.Page, error)
 	Columns(ctx context.Context, table string) ([]legacy.Column, error)
@@ -36,6 +37,7 @@ type Store interface {
 	BreakerState() string
 	ForgetCounts(partition string)
 	Audit(ctx context.Context, own legacy.OwnTables, e legacy.AuditEntry) error
+	RecordDryRun(ctx context.Context, own legacy.OwnTables, entries []legacy.DryRunEntry) error
 	tokenStore
 }
 
@@ -56,7 +58,7 @@ type Options struct {
 
 // Server serves the SCIM API for one configuration at a time.
 type Server struct {
-	store   Store
+	store   Database
 	log     *slog.Logger
 	own     *legacy.OwnTables
 	metrics *Metrics
@@ -85,7 +87,7 @@ type state struct {
 
 // New builds the server. The configuration must already be bound to the
 // live schema (see BindSchema).
-func New(cfg *mapping.Config, store Store, opts Options) *Server {
+func New(cfg *mapping.Config, store Database, opts Options) *Server {
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -101,7 +103,9 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	if s.metrics != nil {
 		obs = s.metrics
 	}
-	return &state{cfg: cfg, auth: newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs), limiter: newRateLimiter(cfg.Server.RateLimit),
+	auth := newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs)
+	auth.dryRun = cfg.Server.DryRun
+	return &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
 		clientIP: clientIP(cfg.Server.TrustedNets)}
 }
 
@@ -177,8 +181,8 @@ func (s *Server) routes(admin bool) *echo.Echo {
 
 	// The API answers at the base path and, for multi-tenant apps that hand
 	// each customer a tenant URL, at {base}/t/{tenant}.
-	api := e.Group(s.base, s.authenticate, s.limitRate)
-	tenantAPI := e.Group(s.base+"/t/:tenant", s.authenticate, s.matchTenant, s.limitRate)
+	api := e.Group(s.base, s.warnDryRun, s.authenticate, s.limitRate)
+	tenantAPI := e.Group(s.base+"/t/:tenant", s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate)
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -205,7 +209,7 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	var paths []string
 	for _, r := range routes {
 		if r.method != http.MethodGet {
-			r.handler = s.auditRefusals(resourceTypeOf(r.path), r.handler)
+			r.handler = s.dryRunWrites(resourceTypeOf(r.path), s.auditRefusals(resourceTypeOf(r.path), r.handler))
 		}
 		// Outside the refusal audit: a 429 for a tenant's share is not a write.
 		if strings.HasPrefix(r.path, "/Users") || strings.HasPrefix(r.path, "/Groups") {

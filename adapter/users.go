@@ -19,11 +19,7 @@ func (s *Server) getUser(c echo.Context) error { return s.get(c, s.conf(c).Users
 
 // patchUser serves PATCH /Users/{id}.
 func (s *Server) patchUser(c echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	ops, err := mapping.ParsePatch(body)
+	ops, err := s.readPatch(c)
 	if err != nil {
 		return err
 	}

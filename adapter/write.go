@@ -43,6 +43,15 @@ func (s *Server) readBody(c echo.Context) (map[string]any, error) {
 	return mapping.DecodeJSON(data)
 }
 
+// readPatch reads a PATCH body (RFC 7644 §3.5.2) into its operations.
+func (s *Server) readPatch(c echo.Context) ([]mapping.PatchOp, error) {
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return mapping.ParsePatch(body)
+}
+
 func (s *Server) maxBody(c echo.Context) int64 {
 	if n := s.conf(c).Server.MaxBodyBytes; n > 0 {
 		return n
@@ -102,6 +111,7 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 		if err != nil {
 			return err
 		}
+		redactSecrets(rq.ctx, ch)
 		if ch.Delete {
 			if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
 				return err
@@ -136,8 +146,13 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			out = row // the request changes nothing: nothing is written
 			return nil
 		}
-		out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{}))
-		return err
+		if out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{})); err != nil {
+			return err
+		}
+		if legacy.DryRunOf(rq.ctx) != nil {
+			out = r.Preview(out, ch) // the row was not changed: show it as it would be
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
@@ -156,6 +171,7 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 	if err != nil {
 		return nil, err
 	}
+	redactSecrets(rq.ctx, ch)
 	var out mapping.Row
 	err = s.writeTx(rq, func(tx *legacy.Tx) error {
 		ch := ch.Clone()
@@ -166,6 +182,9 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		lastID, err := tx.Insert(rq.ctx, in)
 		if err != nil {
 			return err
+		}
+		if legacy.DryRunOf(rq.ctx) != nil {
+			return s.audit(rq, tx, r, id, "create", ch.Diff) // no row to read back
 		}
 		if id == "" {
 			id = strconv.FormatInt(lastID, 10)
@@ -188,6 +207,9 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		}
 		return s.audit(rq, tx, r, id, "create", ch.Diff)
 	})
+	if err == nil && out == nil {
+		return nil, errDryRunCreate(r)
+	}
 	return out, err
 }
 

@@ -1,12 +1,12 @@
 package legacy
 
 import (
-	"github.com/retroscim/retroscim/legacy/sqlstmt"
-
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // TableDefinition is how the server defines a table: each column's

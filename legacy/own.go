@@ -1,8 +1,6 @@
 package legacy
 
 import (
-	"github.com/retroscim/retroscim/legacy/sqlstmt"
-
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,9 +13,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
-// OwnTables names retroscim's own tables: tokens and audit. They live in
+// OwnTables names retroscim's own tables: tokens, audit and dry run. They live in
 // the app's database (Schema empty) or in a schema of their own, and
 // nothing else of retroscim writes outside the app's mapped tables.
 type OwnTables struct {
@@ -67,6 +67,7 @@ func (s *Store) Migrate(ctx context.Context, own OwnTables) ([]string, error) {
   KEY ix_name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='retroscim bearer tokens'`},
 		{own.Audit(), auditDDL()},
+		{own.DryRun(), dryRunDDL},
 	}
 	for _, st := range stmts {
 		exists, err := s.tableExists(ctx, own, st.table)

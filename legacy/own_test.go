@@ -23,7 +23,7 @@ func TestOwnTablesInTheirSchema(t *testing.T) {
 	t.Cleanup(func() { legacytest.MustExec(t, dsn, "DROP DATABASE IF EXISTS `"+own.Schema+"`") })
 	before := legacytest.Checksum(t, dsn, "items")
 	created, err := s.Migrate(ctx, own)
-	if err != nil || len(created) != 2 {
+	if err != nil || len(created) != 3 {
 		t.Fatalf("Migrate = %v, %v", created, err)
 	}
 	if again, err := s.Migrate(ctx, own); err != nil || len(again) != 0 {
@@ -90,7 +90,7 @@ func TestMigrateUpgradesAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"created `retroscim_tokens`", "upgraded `retroscim_audit` (added client_request_id, status, scim_type, detail)"}
+	want := []string{"created `retroscim_tokens`", "created `retroscim_dry_run`", "upgraded `retroscim_audit` (added client_request_id, status, scim_type, detail)"}
 	if strings.Join(done, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Migrate = %q, want %q", done, want)
 	}

@@ -1,12 +1,14 @@
 // Package legacy runs SQL against the application's own MySQL/MariaDB
-// database: reads of the mapped tables, keyset pagination, schema
-// introspection. It knows SQL, not SCIM: callers hand it predicates and
-// column lists built from the validated mapping.
+// database: the statements mapping builds (values of legacy/sqlstmt, never
+// text), in transactions with a deadline on every step, behind a circuit
+// breaker, with keyset continuation of paged lists, bounded caches of
+// totals, cursors and lookups, and retroscim's own tables (tokens, audit,
+// dry runs). It knows SQL, not SCIM; its only SQL text is its own: the
+// catalog queries of check and introspect, and the statements on
+// retroscim's own tables.
 package legacy
 
 import (
-	"github.com/retroscim/retroscim/legacy/sqlstmt"
-
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -21,6 +23,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // Errors returned by Store methods. Callers match them with errors.Is.
@@ -218,7 +222,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", describe(cfg), err)
 	}
-	var conn driver.Connector = checked
+	var conn driver.Connector = dryRunConnector{Connector: checked}
 	if opts.Explain != nil {
 		conn = explainConnector{Connector: checked, log: opts.Explain}
 	}
@@ -514,10 +518,12 @@ type ValueCount struct {
 
 // TopValues lists a column's most common values, most common first.
 func (s *Store) TopValues(ctx context.Context, table, column string, limit int) ([]ValueCount, error) {
-	var rows [][]any
-	err := s.do(ctx, "top values", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, "SELECT CAST("+sqlstmt.Ident(column)+" AS CHAR), COUNT(*) FROM "+sqlstmt.Ident(table)+" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", []any{limit}, 2)
-		return err
+	rows, err := s.Query(ctx, sqlstmt.Select{
+		Columns: []string{"CAST(" + sqlstmt.Ident(column) + " AS CHAR)", "COUNT(*)"},
+		From:    sqlstmt.Ident(table),
+		GroupBy: []string{"1"},
+		Order:   []sqlstmt.OrderKey{{Expr: "2", Desc: true}, {Expr: "1"}},
+		Limit:   limit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("values of %s.%s: %w", table, column, err)

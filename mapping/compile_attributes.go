@@ -40,7 +40,7 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 		k, v := n.Content[i], n.Content[i+1]
 		ak := joinKey(key, k.Value)
 		before := len(p.list)
-		var spec attrSpec
+		var spec AttributeSpec
 		decodeStrict(v, ak, &spec, p)
 		if len(p.list) > before {
 			continue
@@ -73,7 +73,7 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 }
 
 // attrColumn reads where an attribute is stored: column, or lookup.
-func (r *Resource) attrColumn(a *Attribute, spec attrSpec, v *yaml.Node, ak string, p *problems) bool {
+func (r *Resource) attrColumn(a *Attribute, spec AttributeSpec, v *yaml.Node, ak string, p *problems) bool {
 	ident := func(name, field string, n *yaml.Node) bool {
 		if !isIdent(name) {
 			p.add(lineOf(n, field), ak+"."+field, "%q is not a valid column name: use letters, digits, _ and $ (at most 64), not starting with a digit", name)
@@ -174,7 +174,7 @@ func (r *Resource) checkProtectedColumns(p *problems) {
 
 // resolveAttrKey turns a mapping key such as `name.givenName` or
 // `emails[type eq "work"].value` into an Attribute with its definition.
-func (r *Resource) resolveAttrKey(k *yaml.Node, ak string, core *SchemaDef, spec attrSpec, custom map[string]*SchemaDef, p *problems) *Attribute {
+func (r *Resource) resolveAttrKey(k *yaml.Node, ak string, core *SchemaDef, spec AttributeSpec, custom map[string]*SchemaDef, p *problems) *Attribute {
 	path, err := filter.ParsePath(k.Value)
 	if err != nil {
 		p.add(k.Line, ak, "not a SCIM attribute path: %v", err)
@@ -324,7 +324,7 @@ func validCustomType(t AttrType) bool {
 
 // applyRules sets the attribute's characteristics from its definition and
 // the mapping's overrides.
-func applyRules(a *Attribute, spec attrSpec, n *yaml.Node, key string, p *problems) bool {
+func applyRules(a *Attribute, spec AttributeSpec, n *yaml.Node, key string, p *problems) bool {
 	a.Mutability = a.Def.Mutability
 	if a.Parent != nil && a.Parent.Mutability == ReadOnly {
 		a.Mutability = ReadOnly

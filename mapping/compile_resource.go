@@ -14,65 +14,12 @@ type columnRef struct {
 	key    string
 }
 
-type resourceSpec struct {
-	Table      string      `yaml:"table"`
-	ID         string      `yaml:"id"`
-	Scope      yaml.Node   `yaml:"scope"`
-	Tenant     string      `yaml:"tenant"`
-	Create     string      `yaml:"create"`
-	Delete     string      `yaml:"delete"`
-	Active     *activeSpec `yaml:"active"`
-	Meta       metaSpec    `yaml:"meta"`
-	Defaults   yaml.Node   `yaml:"defaults"`
-	Attributes yaml.Node   `yaml:"attributes"`
-	Members    yaml.Node   `yaml:"members"`
-}
-
-type activeSpec struct {
-	Column     string    `yaml:"column"`
-	True       yaml.Node `yaml:"true"`
-	False      yaml.Node `yaml:"false"`
-	Deactivate string    `yaml:"deactivate"`
-}
-
-type metaSpec struct {
-	Created      string `yaml:"created"`
-	LastModified string `yaml:"last_modified"`
-	Version      string `yaml:"version"`
-}
-
-type attrSpec struct {
-	Column         string      `yaml:"column"`
-	Lookup         *lookupSpec `yaml:"lookup"`
-	Type           string      `yaml:"type"`
-	Mutability     string      `yaml:"mutability"`
-	Required       *bool       `yaml:"required"`
-	Unique         *bool       `yaml:"unique"`
-	CaseExact      *bool       `yaml:"case_exact"`
-	MaxLength      *int        `yaml:"max_length"`
-	Pattern        string      `yaml:"pattern"`
-	ForbiddenChars string      `yaml:"forbidden_chars"`
-	Values         []string    `yaml:"values"`
-	Default        yaml.Node   `yaml:"default"`
-	Hash           string      `yaml:"hash"`
-	Description    string      `yaml:"description"`
-}
-
-type lookupSpec struct {
-	Table  string `yaml:"table"`
-	Key    string `yaml:"key"`
-	Match  string `yaml:"match"`
-	Column string `yaml:"column"`
-	Tenant string `yaml:"tenant"`
-	Shared bool   `yaml:"shared"`
-}
-
 // compileResource validates the users (or groups) section and builds the
 // Resource. Problems are added to p; the result is nil when the section is
 // unusable.
 func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Resource {
 	before := len(p.list)
-	var spec resourceSpec
+	var spec ResourceSpec
 	decodeStrict(n, key, &spec, p)
 	if len(p.list) > before {
 		return nil
@@ -271,7 +218,7 @@ func scalarValue(n *yaml.Node) (any, bool) {
 	return n.Value, true
 }
 
-func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems) {
+func (r *Resource) compilePolicies(spec ResourceSpec, n *yaml.Node, p *problems) {
 	r.createLine = lineOf(n, "create")
 	r.deleteLine = lineOf(n, "delete")
 	switch CreatePolicy(spec.Create) {
@@ -298,7 +245,7 @@ func (r *Resource) compilePolicies(spec resourceSpec, n *yaml.Node, p *problems)
 	}
 }
 
-func (r *Resource) compileActive(spec *activeSpec, n *yaml.Node, p *problems) {
+func (r *Resource) compileActive(spec *ActiveSpec, n *yaml.Node, p *problems) {
 	key := r.key + ".active"
 	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
 	switch spec.Deactivate {

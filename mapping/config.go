@@ -19,7 +19,7 @@ type Config struct {
 	File       string
 	Server     Server
 	Database   Database
-	Store      Store
+	Store      OwnTables
 	Auth       Auth
 	Pagination Pagination
 	// Users maps SCIM Users onto the app's user table; always present.
@@ -53,17 +53,24 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// TrustedNets are TrustedProxies, parsed.
 	TrustedNets []*net.IPNet `yaml:"-"`
+	// DryRun serves every request with the real code, reads included,
+	// but runs no write: each would-be change is recorded in retroscim's
+	// dry-run table instead (retroscim report reads it). A reload
+	// (SIGHUP) switches it on or off.
+	DryRun bool `yaml:"dry_run"`
 }
 
 // RateLimit is a token bucket per bearer token: PerSecond requests a
 // second on average, Burst at once. PerSecond 0 switches it off.
 type RateLimit struct {
+	// PerSecond is the average rate allowed; 0 switches the limit off.
 	PerSecond float64 `yaml:"per_second"`
-	Burst     int     `yaml:"burst"`
+	// Burst is how many requests may come at once.
+	Burst int `yaml:"burst"`
 }
 
-// Store names where retroscim keeps its own tables (tokens, audit).
-type Store struct {
+// OwnTables names where retroscim keeps its own tables (tokens, audit).
+type OwnTables struct {
 	// Schema is a database of their own; empty: the app's database.
 	Schema string `yaml:"schema"`
 	// Prefix starts their names; default "retroscim_".
@@ -87,17 +94,19 @@ type Database struct {
 	// MaxConnsPerTenant bounds the requests of one tenant that use the
 	// database at once (mappings with tenants only), so that one tenant
 	// cannot take the whole pool; beyond it, 429 with Retry-After.
-	// Default: half of MaxOpenConns, at least 1.
+	// Default: half of max_open_conns, at least 1.
 	MaxConnsPerTenant int `yaml:"max_conns_per_tenant"`
-	// Breaker opens after Failures consecutive database failures and fails
-	// requests at once for OpenFor, then lets one probe through.
+	// Breaker opens after failures consecutive database failures and fails
+	// requests at once for open_for, then lets one probe through.
 	Breaker Breaker `yaml:"breaker"`
 }
 
 // Breaker holds the circuit breaker settings.
 type Breaker struct {
-	Failures int           `yaml:"failures"`
-	OpenFor  time.Duration `yaml:"open_for"`
+	// Failures is how many consecutive database failures open the breaker. Default 5.
+	Failures int `yaml:"failures"`
+	// OpenFor is how long an open breaker fails requests at once, such as "10s".
+	OpenFor time.Duration `yaml:"open_for"`
 }
 
 // Auth lists who may call the SCIM API: tokens from the configuration,
@@ -126,7 +135,7 @@ type BearerToken struct {
 type Pagination struct {
 	// DefaultCount is the page size when a request gives no count.
 	DefaultCount int `yaml:"default_count"`
-	// MaxCount caps the page size; larger counts are served as MaxCount.
+	// MaxCount caps the page size; larger counts are served as max_count.
 	MaxCount int `yaml:"max_count"`
 	// CountTTL is how long a totalResults count is reused for the same
 	// filter before it is counted again.
@@ -135,30 +144,6 @@ type Pagination struct {
 	CursorTTL time.Duration `yaml:"cursor_ttl"`
 	// CursorCacheSize bounds how many list queries have remembered positions.
 	CursorCacheSize int `yaml:"cursor_cache_size"`
-}
-
-// fileSpec is the YAML shape of a configuration file.
-type fileSpec struct {
-	Server     Server     `yaml:"server"`
-	Database   Database   `yaml:"database"`
-	Store      Store      `yaml:"store"`
-	Auth       authSpec   `yaml:"auth"`
-	Pagination Pagination `yaml:"pagination"`
-	Users      yaml.Node  `yaml:"users"`
-	Groups     yaml.Node  `yaml:"groups"`
-}
-
-type authSpec struct {
-	BearerTokens  []tokenSpec   `yaml:"bearer_tokens"`
-	TokenCacheTTL time.Duration `yaml:"token_cache_ttl"`
-	FailureLimit  *RateLimit    `yaml:"failure_limit"`
-}
-
-type tokenSpec struct {
-	Name   string `yaml:"name"`
-	SHA256 string `yaml:"sha256"`
-	Token  string `yaml:"token"`
-	Tenant string `yaml:"tenant"`
 }
 
 // Defaults applied to settings a file leaves out.
@@ -198,7 +183,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	root := doc.Content[0]
 	expandEnv(root, "", p)
 
-	var spec fileSpec
+	var spec FileSpec
 	decodeStrict(root, "", &spec, p)
 	if len(p.list) > 0 {
 		return nil, p.err()
@@ -224,6 +209,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// applyDefaults fills in what the server and the adapter read from the
+// configuration. The connection pool's and the breaker's own defaults
+// live with them in legacy.Options (a zero value here means "legacy's
+// default"); max_open_conns and query_timeout are set here too because
+// the per-tenant connection limit is derived from them.
 func (c *Config) applyDefaults() {
 	if c.Server.Listen == "" {
 		c.Server.Listen = DefaultListen
@@ -239,26 +229,11 @@ func (c *Config) applyDefaults() {
 	if c.Database.MaxOpenConns == 0 {
 		c.Database.MaxOpenConns = 20
 	}
-	if c.Database.MaxIdleConns == 0 {
-		c.Database.MaxIdleConns = c.Database.MaxOpenConns
-	}
-	if c.Database.ConnMaxLifetime == 0 {
-		c.Database.ConnMaxLifetime = 30 * time.Minute
-	}
 	if c.Database.QueryTimeout == 0 {
 		c.Database.QueryTimeout = DefaultQueryTimeout
 	}
-	if c.Database.ConnMaxIdleTime == 0 {
-		c.Database.ConnMaxIdleTime = 5 * time.Minute
-	}
 	if c.Database.MaxConnsPerTenant == 0 {
 		c.Database.MaxConnsPerTenant = max(1, c.Database.MaxOpenConns/2)
-	}
-	if c.Database.Breaker.Failures == 0 {
-		c.Database.Breaker.Failures = 5
-	}
-	if c.Database.Breaker.OpenFor == 0 {
-		c.Database.Breaker.OpenFor = 10 * time.Second
 	}
 	if c.Pagination.DefaultCount == 0 {
 		c.Pagination.DefaultCount = DefaultCount
@@ -292,6 +267,12 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	}
 	if c.Database.QueryTimeout < 0 {
 		p.add(lineOf(root, "database"), "database.query_timeout", "must be positive")
+	}
+	if c.Database.ConnMaxLifetime < 0 || c.Database.ConnMaxIdleTime < 0 {
+		p.add(lineOf(root, "database"), "database", "conn_max_lifetime and conn_max_idle_time must be positive")
+	}
+	if c.Pagination.CountTTL < 0 || c.Pagination.CursorTTL < 0 {
+		p.add(lineOf(root, "pagination"), "pagination", "count_ttl and cursor_ttl must be positive")
 	}
 	if c.Database.Breaker.Failures < 0 || c.Database.Breaker.OpenFor < 0 {
 		p.add(lineOf(root, "database"), "database.breaker", "failures and open_for must be positive")
@@ -330,7 +311,7 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	}
 }
 
-func compileAuth(spec authSpec, root *yaml.Node, users *Resource, p *problems) Auth {
+func compileAuth(spec AuthSpec, root *yaml.Node, users *Resource, p *problems) Auth {
 	a := Auth{TokenCacheTTL: spec.TokenCacheTTL}
 	if a.TokenCacheTTL == 0 {
 		a.TokenCacheTTL = 5 * time.Second

@@ -59,13 +59,6 @@ type JoinTable struct {
 	OnRemove []RowValue
 }
 
-type membersSpec struct {
-	Join     *joinSpec `yaml:"join"`
-	Column   string    `yaml:"column"`
-	Rule     string    `yaml:"rule"`
-	OnRemove yaml.Node `yaml:"on_remove"`
-}
-
 // Table aliases of the membership statements, chosen not to collide with
 // application table names.
 const (
@@ -82,7 +75,7 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		return nil
 	}
 	before := len(p.list)
-	var spec membersSpec
+	var spec MembersSpec
 	decodeStrict(n, key, &spec, p)
 	if len(p.list) > before {
 		return nil

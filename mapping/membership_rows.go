@@ -73,17 +73,8 @@ func (v RowValue) assignment() sqlstmt.Assignment {
 	return sqlstmt.Assignment{Column: v.Column, Value: v.Value}
 }
 
-type joinSpec struct {
-	Table    string    `yaml:"table"`
-	User     string    `yaml:"user"`
-	Group    string    `yaml:"group"`
-	Where    yaml.Node `yaml:"where"`
-	Defaults yaml.Node `yaml:"defaults"`
-	OnRemove yaml.Node `yaml:"on_remove"`
-}
-
 // compileJoin validates members.join; nil when it is not valid.
-func compileJoin(jn *yaml.Node, j *joinSpec, users, groups *Resource, p *problems) *JoinTable {
+func compileJoin(jn *yaml.Node, j *JoinSpec, users, groups *Resource, p *problems) *JoinTable {
 	key := "groups.members.join"
 	if j.Table == "" || j.User == "" || j.Group == "" {
 		p.add(jn.Line, key, "needs table, user and group, as in join: { table: user_roles, user: user_id, group: role_id }")
@@ -103,6 +94,10 @@ func compileJoin(jn *yaml.Node, j *joinSpec, users, groups *Resource, p *problem
 	users.refs = append(users.refs,
 		columnRef{table: j.Table, column: j.User, line: lineOf(jn, "user"), key: key + ".user"},
 		columnRef{table: j.Table, column: j.Group, line: lineOf(jn, "group"), key: key + ".group"})
+	if j.Defaults.Kind != 0 && j.Defaults.Kind != yaml.MappingNode {
+		p.add(j.Defaults.Line, key+".defaults", "expected a mapping of column: value, got %s", describeNode(&j.Defaults))
+		return nil
+	}
 	before := len(p.list)
 	ref := func(col string, line int, k string) {
 		users.refs = append(users.refs, columnRef{table: j.Table, column: col, line: line, key: k})

@@ -22,7 +22,9 @@ type Privileges interface {
 // retroscim migrate has created them.
 type OwnTableFacts struct {
 	Tokens, Audit string
-	Exist         bool
+	// DryRun is the table of would-be changes (server.dry_run).
+	DryRun string
+	Exist  bool
 }
 
 // privNeed is one privilege that the configured policies need: on a
@@ -111,6 +113,11 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		}
 		for _, p := range []string{"SELECT", "INSERT"} {
 			add(p, own.Audit, "", 0, "store", "every write is audited there (retroscim audit reads it)")
+		}
+		if c.Server.DryRun && own.DryRun != "" {
+			for _, p := range []string{"SELECT", "INSERT"} {
+				add(p, own.DryRun, "", 0, "server.dry_run", "a dry run records each would-be change there (retroscim report reads it)")
+			}
 		}
 	}
 	return out

@@ -22,6 +22,7 @@ import (
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
 
 // exitCode ends a command with a status other than 0 or 1, after it has
@@ -30,20 +31,41 @@ type exitCode int
 
 func (e exitCode) Error() string { return "exit status " + strconv.Itoa(int(e)) }
 
-// check verifies a configuration against the live database, read-only.
-func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	format := fs.String("format", "text", "text or json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// checkOptions are the flags of retroscim check.
+type checkOptions struct {
+	config string
+	format string
+}
+
+func newCheckCmd(env *cliEnv) *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check the mapping against the live schema (read-only)",
+		Long: `Check the mapping against the live schema, read-only: missing columns,
+types, lengths, collations, indexes, privileges, rows in scope.
+
+Exit 0 clean, 1 errors, 2 warnings only.`,
+		Example: "  retroscim check --config config.yaml --format json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return check(cmd.Context(), o, env.stdout)
+		},
 	}
-	if *format != "text" && *format != "json" {
+	configFlag(cmd, &o.config)
+	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
+	completeValues(cmd, "format", "text", "json")
+	return cmd
+}
+
+// check verifies a configuration against the live database, read-only.
+func check(ctx context.Context, o checkOptions, stdout io.Writer) error {
+	if o.format != "text" && o.format != "json" {
 		return usageError{msg: "--format is text or json"}
 	}
 	var findings []mapping.Finding
 	var counts []scopeCount
-	cfg, err := mapping.LoadFile(*configPath)
+	cfg, err := mapping.LoadFile(o.config)
 	var ces mapping.ConfigErrors
 	switch {
 	case errors.As(err, &ces):
@@ -117,7 +139,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			warns++
 		}
 	}
-	if *format == "json" {
+	if o.format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if findings == nil {
@@ -153,7 +175,7 @@ func accountFacts(ctx context.Context, cfg *mapping.Config, store *legacy.Store,
 		return err
 	}
 	unquote := func(s string) string { return strings.ReplaceAll(s, "`", "") }
-	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), Exist: exist}
+	facts.Own = mapping.OwnTableFacts{Tokens: unquote(own.Tokens()), Audit: unquote(own.Audit()), DryRun: unquote(own.DryRun()), Exist: exist}
 	return nil
 }
 
@@ -233,16 +255,36 @@ func printFindings(w io.Writer, findings []mapping.Finding, counts []scopeCount,
 	fmt.Fprintf(w, "\n%d error(s), %d warning(s)\n", errs, warns)
 }
 
-// explain shows the SQL a request becomes, without writing anything.
-func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("explain", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	tenant := fs.String("tenant", "", "tenant to run the request as (default: the first configured token's)")
-	bodyPath := fs.String("body", "", "file holding the request body (- for standard input)")
-	request, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
+// explainOptions are the flags of retroscim explain.
+type explainOptions struct {
+	config string
+	tenant string
+	body   string
+}
+
+func newExplainCmd(env *cliEnv) *cobra.Command {
+	var o explainOptions
+	cmd := &cobra.Command{
+		Use:   "explain 'METHOD /path'",
+		Short: "Print the SQL a request becomes, with EXPLAIN for each read",
+		Long: `Print the SQL a request becomes, in order, with EXPLAIN for each read.
+Nothing is written.`,
+		Example: `  retroscim explain 'GET /Users?filter=userName eq "a@b.c"'
+  retroscim explain --tenant 2 --body patch.json 'PATCH /Users/42'`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return explain(cmd.Context(), o, args, env.stdin, env.stdout)
+		},
 	}
+	configFlag(cmd, &o.config)
+	cmd.Flags().StringVar(&o.tenant, "tenant", "", "tenant to run the request as (default: the first configured token's)")
+	cmd.Flags().StringVar(&o.body, "body", "", "file holding the request body (- for standard input)")
+	_ = cmd.MarkFlagFilename("body", "json")
+	return cmd
+}
+
+// explain shows the SQL a request becomes, without writing anything.
+func explain(ctx context.Context, o explainOptions, request []string, stdin io.Reader, stdout io.Writer) error {
 	line := strings.TrimSpace(strings.Join(request, " "))
 	method, target, ok := strings.Cut(line, " ")
 	if !ok || line == "" {
@@ -250,7 +292,7 @@ func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	method = strings.ToUpper(method)
 	var body []byte
-	switch *bodyPath {
+	switch o.body {
 	case "":
 	case "-":
 		b, err := io.ReadAll(io.LimitReader(stdin, 16<<20))
@@ -259,13 +301,13 @@ func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		body = b
 	default:
-		b, err := os.ReadFile(*bodyPath)
+		b, err := os.ReadFile(o.body)
 		if err != nil {
 			return err
 		}
 		body = b
 	}
-	cfg, err := mapping.LoadFile(*configPath)
+	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
 	}
@@ -279,16 +321,16 @@ func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	// Run as a token of the tenant, known only to this process.
-	if *tenant == "" && len(cfg.Auth.BearerTokens) > 0 {
-		*tenant = cfg.Auth.BearerTokens[0].Tenant
+	if o.tenant == "" && len(cfg.Auth.BearerTokens) > 0 {
+		o.tenant = cfg.Auth.BearerTokens[0].Tenant
 	}
-	if err := checkTenant(cfg, *tenant); err != nil {
+	if err := checkTenant(cfg, o.tenant); err != nil {
 		return err
 	}
 	secret := make([]byte, 24)
 	_, _ = rand.Read(secret)
 	token := hex.EncodeToString(secret)
-	cfg.Auth.BearerTokens = append(cfg.Auth.BearerTokens, mapping.BearerToken{Name: "explain", SHA256: sha256.Sum256([]byte(token)), Tenant: *tenant})
+	cfg.Auth.BearerTokens = append(cfg.Auth.BearerTokens, mapping.BearerToken{Name: "explain", SHA256: sha256.Sum256([]byte(token)), Tenant: o.tenant})
 	// With retroscim's own tables, writes are audited in the same
 	// transaction: show that statement too.
 	opts := adapter.Options{}
@@ -309,7 +351,7 @@ func explain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	log.Reset() // forget the schema reads
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
-	printExplain(stdout, method, path, *tenant, log.Statements(), rec)
+	printExplain(stdout, method, path, o.tenant, log.Statements(), rec)
 	return nil
 }
 

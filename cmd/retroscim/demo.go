@@ -20,40 +20,65 @@ import (
 	"github.com/retroscim/retroscim/examples/sample"
 	"github.com/retroscim/retroscim/legacy/tempdb"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
+
+// demoOptions are the flags of retroscim demo.
+type demoOptions struct {
+	listen      string
+	adminListen string
+	token       string
+	config      string
+	verbose     bool
+}
+
+func newDemoCmd(env *cliEnv) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Serve the sample app (or an example) on a throwaway MariaDB",
+		Long: `Serve the sample app (or an example) on a throwaway MariaDB that is
+deleted on exit. Needs MariaDB's binaries (mariadbd), not a server.`,
+		Example: `  retroscim demo
+  retroscim demo --config examples/panther/config.yaml --token a-token-of-16-chars`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return demo(cmd.Context(), o, env.stdout, env.stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to serve SCIM on")
+	f.StringVar(&o.adminListen, "admin-listen", "", "address to serve /healthz, /readyz and /metrics on (default: the configuration's server.admin_listen)")
+	f.StringVar(&o.token, "token", "", "bearer token to accept (default: a random one)")
+	f.StringVar(&o.config, "config", "", "serve this configuration instead of the sample app; its schema.sql is loaded from the same directory")
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+	f.BoolVarP(&o.verbose, "v", "v", false, "log every request")
+	return cmd
+}
 
 // demo serves the sample app (or an example) on a throwaway MariaDB that
 // lives as long as the command.
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to serve SCIM on")
-	adminListen := fs.String("admin-listen", "", "address to serve /healthz, /readyz and /metrics on (default: the configuration's server.admin_listen)")
-	token := fs.String("token", "", "bearer token to accept (default: a random one)")
-	configPath := fs.String("config", "", "serve this configuration instead of the sample app; its schema.sql is loaded from the same directory")
-	verbose := fs.Bool("v", false, "log every request")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+func demo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	schema, configData, configName := sample.Schema, sample.Config, "examples/sample/config.yaml (built in)"
-	if *configPath != "" {
+	if o.config != "" {
 		var err error
-		if configData, err = os.ReadFile(*configPath); err != nil {
+		if configData, err = os.ReadFile(o.config); err != nil {
 			return err
 		}
-		b, err := os.ReadFile(filepath.Join(filepath.Dir(*configPath), "schema.sql"))
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(o.config), "schema.sql"))
 		if err != nil {
 			return fmt.Errorf("the demo loads schema.sql next to the configuration: %w", err)
 		}
-		schema, configName = string(b), *configPath
+		schema, configName = string(b), o.config
 	}
-	if *token == "" {
-		*token = randomToken()
-	} else if len(*token) < 16 {
+	if o.token == "" {
+		o.token = randomToken()
+	} else if len(o.token) < 16 {
 		return usageError{msg: "--token must be at least 16 characters long"}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (choose another address with --listen)", *listen, err)
+		return fmt.Errorf("listen on %s: %w (choose another address with --listen)", o.listen, err)
 	}
 	defer ln.Close()
 
@@ -73,7 +98,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The configuration reads its DSN and token from the environment.
 	os.Setenv("RETROSCIM_DSN", dsn)
-	os.Setenv("RETROSCIM_TOKEN", *token)
+	os.Setenv("RETROSCIM_TOKEN", o.token)
 	cfg, err := mapping.Parse(configName, configData)
 	if err != nil {
 		return err
@@ -93,12 +118,12 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logOut := io.Discard
-	if *verbose {
+	if o.verbose {
 		logOut = stderr
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
-	if *adminListen != "" {
-		cfg.Server.AdminListen = *adminListen
+	if o.adminListen != "" {
+		cfg.Server.AdminListen = o.adminListen
 	}
 	srv := adapter.New(cfg, store, adapter.Options{Log: log, Own: &own, Metrics: metrics, SeparateAdmin: cfg.Server.AdminListen != ""})
 	health := "http://" + ln.Addr().String()
@@ -111,7 +136,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		health = "http://" + addr
 	}
 	base := "http://" + ln.Addr().String() + cfg.Server.BasePath
-	printDemoBanner(stdout, db, base, health, *token, configName, cfg)
+	printDemoBanner(stdout, db, base, health, o.token, configName, cfg)
 	err = runHTTP(ctx, ln, srv, log)
 	fmt.Fprintln(stderr, "retroscim demo: stopped; the throwaway database is deleted.")
 	return err

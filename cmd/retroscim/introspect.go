@@ -11,6 +11,7 @@ import (
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
 
 // guesses are column names that suggest a SCIM attribute, in order of
@@ -41,25 +42,44 @@ var (
 	secretWords   = []string{"password", "passwd", "pwd", "secret", "token", "hash", "salt", "otp", "mfa"}
 )
 
-func introspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("introspect", stderr)
-	dsn := fs.String("dsn", "", "the app database's DSN, user:password@tcp(host:3306)/app (required)")
-	table := fs.String("table", "", "the users table (required)")
-	roles := fs.String("roles-table", "", "the roles table, to draft groups")
-	members := fs.String("members-table", "", "the table of (user, role) pairs, when roles are many per user")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// introspectOptions are the flags of retroscim introspect.
+type introspectOptions struct {
+	dsn     string
+	table   string
+	roles   string
+	members string
+}
+
+func newIntrospectCmd(env *cliEnv) *cobra.Command {
+	var o introspectOptions
+	cmd := &cobra.Command{
+		Use:     "introspect --dsn DSN --table users",
+		Short:   "Print a commented draft mapping for an existing table",
+		Example: "  retroscim introspect --dsn 'app:pw@tcp(db:3306)/app' --table users --roles-table roles --members-table user_roles > config.yaml",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return introspect(cmd.Context(), o, env.stdout)
+		},
 	}
-	if *dsn == "" || *table == "" {
+	f := cmd.Flags()
+	f.StringVar(&o.dsn, "dsn", "", "the app database's DSN, user:password@tcp(host:3306)/app (required)")
+	f.StringVar(&o.table, "table", "", "the users table (required)")
+	f.StringVar(&o.roles, "roles-table", "", "the roles table, to draft groups")
+	f.StringVar(&o.members, "members-table", "", "the table of (user, role) pairs, when roles are many per user")
+	return cmd
+}
+
+func introspect(ctx context.Context, o introspectOptions, stdout io.Writer) error {
+	if o.dsn == "" || o.table == "" {
 		return usageError{msg: "usage: retroscim introspect --dsn DSN --table users [--roles-table roles] [--members-table user_roles]"}
 	}
-	store, err := legacy.Open(ctx, *dsn, legacy.Options{})
+	store, err := legacy.Open(ctx, o.dsn, legacy.Options{})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	d := draft{ctx: ctx, store: store, w: stdout}
-	return d.write(*table, *roles, *members)
+	return d.write(o.table, o.roles, o.members)
 }
 
 type draft struct {

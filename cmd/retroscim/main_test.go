@@ -43,7 +43,7 @@ func TestUsage(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d %q", code, errOut)
 	}
-	if code, _, errOut := runCmd(t, "", "serve", "--nope"); code != 2 || !strings.Contains(errOut, "flag provided but not defined: -nope") {
+	if code, _, errOut := runCmd(t, "", "serve", "--nope"); code != 2 || !strings.Contains(errOut, "unknown flag: --nope") {
 		t.Errorf("bad flag: %d %q", code, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "help"); code != 0 || !strings.Contains(out, "retroscim serve") {
@@ -221,7 +221,7 @@ func TestAdminCommands(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "token", "list", "--config", cfg); code != 1 || !strings.Contains(errOut, "run retroscim migrate first") {
 		t.Errorf("token list before migrate: %d %q", code, errOut)
 	}
-	if code, out, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 || out != "created `retroscim_tokens`\ncreated `retroscim_audit`\n" {
+	if code, out, errOut := runCmd(t, "", "migrate", "--config", cfg); code != 0 || out != "created `retroscim_tokens`\ncreated `retroscim_audit`\ncreated `retroscim_dry_run`\n" {
 		t.Fatalf("migrate: %d %q %q", code, out, errOut)
 	}
 	if code, out, _ := runCmd(t, "", "migrate", "--config", cfg); code != 0 || !strings.Contains(out, "up to date") {
@@ -372,7 +372,7 @@ CREATE TABLE retroscim_audit (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY
 		t.Errorf("serve on old tables: %d %q", code, errOut)
 	}
 	code, out, errOut := runCmd(t, "", "migrate", "--config", cfg)
-	if code != 0 || out != "upgraded `retroscim_audit` (added client_request_id, status, scim_type, detail)\n" {
+	if code != 0 || out != "created `retroscim_dry_run`\nupgraded `retroscim_audit` (added client_request_id, status, scim_type, detail)\n" {
 		t.Errorf("migrate: %d %q %q", code, out, errOut)
 	}
 	addr, _, stop := startServe(t, "--config", cfg)

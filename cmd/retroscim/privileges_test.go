@@ -97,6 +97,16 @@ func TestCheckPrivileges(t *testing.T) {
 			},
 		},
 		{
+			name:   "a dry run's table",
+			config: "server: { dry_run: true }\n" + checkConfig,
+			own:    true,
+			grants: []string{"GRANT SELECT, UPDATE ON {db}.* TO {account}", "GRANT INSERT, DELETE ON {db}.`team_members` TO {account}",
+				"GRANT INSERT ON {db}.`retroscim_tokens` TO {account}", "GRANT INSERT ON {db}.`retroscim_audit` TO {account}"},
+			want: []wantFinding{
+				{mapping.SevError, "privileges", "", "server.dry_run", "has no INSERT privilege on retroscim_dry_run: a dry run records each would-be change there", "GRANT INSERT ON {db}.`retroscim_dry_run` TO {account};"},
+			},
+		},
+		{
 			name:     "no tables of its own, and no CREATE",
 			config:   checkConfig,
 			noCreate: true,

@@ -18,27 +18,50 @@ import (
 	"github.com/retroscim/retroscim/adapter"
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/mapping"
+	"github.com/spf13/cobra"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after
 // SIGTERM.
 const shutdownGrace = 20 * time.Second
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("serve", stderr)
-	configPath := fs.String("config", "config.yaml", "configuration file")
-	listen := fs.String("listen", "", "address to listen on (overrides server.listen)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// serveOptions are the flags of retroscim serve.
+type serveOptions struct {
+	config string
+	listen string
+	dryRun bool
+}
+
+func newServeCmd(env *cliEnv) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the SCIM API described by the configuration file",
+		Long: `Serve the SCIM API described by the configuration file. SIGHUP reloads
+the configuration (a broken one is refused and the old one keeps serving);
+SIGTERM drains in-flight requests and stops.`,
+		Example: "  retroscim serve --config /etc/retroscim/config.yaml --listen :8443",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), o, env.stderr)
+		},
 	}
+	configFlag(cmd, &o.config)
+	cmd.Flags().StringVar(&o.listen, "listen", "", "address to listen on (overrides server.listen)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "serve without writing: record what would change in retroscim_dry_run (server.dry_run: true; with this flag a reload cannot switch it off)")
+	return cmd
+}
+
+func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg, err := mapping.LoadFile(*configPath)
+	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		cfg.Server.Listen = *listen
+	if o.listen != "" {
+		cfg.Server.Listen = o.listen
 	}
+	cfg.Server.DryRun = cfg.Server.DryRun || o.dryRun
 	metrics := adapter.NewMetrics()
 	store, err := openStore(ctx, cfg, &breakerLog{Observer: metrics, log: log})
 	if err != nil {
@@ -68,9 +91,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer stop()
 		log.Info("serving health and metrics", "address", addr)
 	}
-	stopReload := reloadOnHUP(ctx, *configPath, *listen, srv, store, metrics, log)
+	stopReload := reloadOnHUP(ctx, o.config, overrides{listen: o.listen, dryRun: o.dryRun}, srv, store, metrics, log)
 	defer stopReload()
-	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","))
+	log.Info("serving SCIM", "address", ln.Addr().String(), "base_path", cfg.Server.BasePath, "config", cfg.File, "tables", strings.Join(cfg.Tables(), ","), "dry_run", cfg.Server.DryRun)
+	logDryRun(log, false, cfg.Server.DryRun)
 	return runHTTP(ctx, ln, srv, log)
 }
 
@@ -89,7 +113,7 @@ func serveAdmin(addr string, srv *adapter.Server) (string, func(), error) {
 // reloadOnHUP reloads the configuration on SIGHUP. The new file is
 // validated and bound to the live schema first; if anything is wrong the
 // running configuration keeps serving and the problem is logged.
-func reloadOnHUP(ctx context.Context, path, listen string, srv *adapter.Server, store *legacy.Store, metrics *adapter.Metrics, log *slog.Logger) (stop func()) {
+func reloadOnHUP(ctx context.Context, path string, flags overrides, srv *adapter.Server, store *legacy.Store, metrics *adapter.Metrics, log *slog.Logger) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -97,7 +121,7 @@ func reloadOnHUP(ctx context.Context, path, listen string, srv *adapter.Server, 
 		for {
 			select {
 			case <-hup:
-				err := reload(ctx, path, listen, srv, store, log)
+				err := reload(ctx, path, flags, srv, store, log)
 				metrics.Reloaded(err == nil)
 				if err != nil {
 					log.Error("configuration reload failed; still serving the previous configuration", "config", path, "error", err.Error())
@@ -113,23 +137,43 @@ func reloadOnHUP(ctx context.Context, path, listen string, srv *adapter.Server, 
 	}
 }
 
-func reload(ctx context.Context, path, listen string, srv *adapter.Server, store *legacy.Store, log *slog.Logger) error {
+// overrides are the serve flags that take precedence over the file, on
+// start and on every reload.
+type overrides struct {
+	listen string
+	dryRun bool
+}
+
+func reload(ctx context.Context, path string, flags overrides, srv *adapter.Server, store *legacy.Store, log *slog.Logger) error {
 	cfg, err := mapping.LoadFile(path)
 	if err != nil {
 		return err
 	}
-	if listen != "" {
-		cfg.Server.Listen = listen
+	if flags.listen != "" {
+		cfg.Server.Listen = flags.listen
 	}
+	cfg.Server.DryRun = cfg.Server.DryRun || flags.dryRun
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
 	if _, err := serverOptions(ctx, cfg, store, log); err != nil {
 		return err
 	}
+	was := srv.Config().Server.DryRun
 	kept := srv.Reload(cfg)
-	log.Info("configuration reloaded", "config", path, "tables", strings.Join(cfg.Tables(), ","), "restart_needed_for", strings.Join(kept, ","))
+	log.Info("configuration reloaded", "config", path, "tables", strings.Join(cfg.Tables(), ","), "restart_needed_for", strings.Join(kept, ","), "dry_run", cfg.Server.DryRun)
+	logDryRun(log, was, cfg.Server.DryRun)
 	return nil
+}
+
+// logDryRun says when the server starts or stops writing.
+func logDryRun(log *slog.Logger, was, now bool) {
+	switch {
+	case now && !was:
+		log.Warn("dry run: requests are served by the real code but nothing is written; would-be changes go to the dry-run table (retroscim report)")
+	case was && !now:
+		log.Warn("dry run over: writes are live from now on")
+	}
 }
 
 // serverOptions finds retroscim's own tables. Without them the server
@@ -146,12 +190,21 @@ func serverOptions(ctx context.Context, cfg *mapping.Config, store *legacy.Store
 		if err := store.CheckOwnTables(ctx, own); err != nil {
 			return adapter.Options{}, err
 		}
+		if cfg.Server.DryRun {
+			ok, err := store.DryRunTableExists(ctx, own)
+			if err != nil {
+				return adapter.Options{}, err
+			}
+			if !ok {
+				return adapter.Options{}, fmt.Errorf("server.dry_run is on, but retroscim's dry-run table %s does not exist yet: run retroscim migrate", own.DryRun())
+			}
+		}
 	}
 	if !exists {
 		if len(cfg.Auth.BearerTokens) == 0 {
 			return adapter.Options{}, fmt.Errorf("no bearer token can be accepted: run retroscim migrate and retroscim token create, or add auth.bearer_tokens to %s", cfg.File)
 		}
-		log.Warn("retroscim's tables do not exist: only configuration tokens are accepted and writes are audited in this log only; run retroscim migrate", "tokens", own.Tokens(), "audit", own.Audit())
+		log.Warn("retroscim's tables do not exist: only configuration tokens are accepted and writes (or, in a dry run, would-be writes) are recorded in this log only; run retroscim migrate", "tokens", own.Tokens(), "audit", own.Audit())
 		return adapter.Options{Log: log}, nil
 	}
 	return adapter.Options{Log: log, Own: &own}, nil
