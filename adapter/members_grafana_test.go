@@ -64,3 +64,19 @@ func TestGrafanaTeamMemberValues(t *testing.T) {
 		t.Errorf("sre's members = %v, want 2 and 3 (the admin is outside the scope)", got)
 	}
 }
+
+// TestGiteaTeamUserOrg: examples/gitea's team_user rows take org_id from
+// their team (Gitea's team_user.org_id = team.org_id).
+func TestGiteaTeamUserOrg(t *testing.T) {
+	cfg, err := mapping.LoadFile("../examples/gitea/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, cfg, string(mustReadFile(t, "../examples/gitea/schema.sql")))
+	if r := e.do(http.MethodPatch, "/Groups/2", request(t, "group_okta_add_members")); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
+	}
+	if got := e.query("SELECT GROUP_CONCAT(CONCAT(team_id, ':', uid, '@', org_id) ORDER BY id) FROM team_user")[0]; got != "1:1@2,2:3@2,3:4@2,2:5@2,2:4@2" {
+		t.Errorf("team_user = %s, want the two new rows with org_id 2", got)
+	}
+}
