@@ -119,10 +119,20 @@ func buildBenchDatabase() (string, error) {
 // benchServer serves the shipped config.yaml over the bench database.
 func benchServer(b *testing.B) (*httptest.Server, *mapping.Config) {
 	b.Helper()
+	src, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchServerWith(b, string(src))
+}
+
+// benchServerWith serves the configuration src over the bench database.
+func benchServerWith(b *testing.B, src string) (*httptest.Server, *mapping.Config) {
+	b.Helper()
 	dsn := benchDatabase(b)
 	os.Setenv("RETROSCIM_TOKEN", testToken)
 	os.Setenv("RETROSCIM_DSN", dsn)
-	cfg, err := mapping.LoadFile("../config.yaml")
+	cfg, err := mapping.Parse("config.yaml", []byte(src))
 	if err != nil {
 		b.Fatal(err)
 	}

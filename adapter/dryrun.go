@@ -142,6 +142,9 @@ func columnsOf(r *mapping.Resource, attr string) []string {
 		return []string{r.Active.Column}
 	}
 	for _, a := range r.Attributes {
+		if a.Path() == attr && a.Related != nil {
+			return []string{a.Related.Table + "." + a.Related.Column}
+		}
 		if a.Path() == attr && a.Column != "" {
 			return []string{a.Column}
 		}
@@ -159,6 +162,11 @@ func redactSecrets(ctx context.Context, ch *mapping.Change) {
 	for _, a := range ch.Set {
 		if a.Attr != nil && a.Attr.Mutability == mapping.WriteOnly {
 			log.Redact(a.Value)
+		}
+	}
+	for _, w := range ch.Related {
+		if w.Attr.Mutability == mapping.WriteOnly {
+			log.Redact(w.Value)
 		}
 	}
 }

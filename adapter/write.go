@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/retroscim/retroscim/legacy"
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping"
 )
 
@@ -113,7 +114,7 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 		}
 		redactSecrets(rq.ctx, ch)
 		if ch.Delete {
-			if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
+			if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 				return err
 			}
 			out, deleted = row, true
@@ -127,7 +128,7 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			r.DropUnchanged(ch, row)
 		}
 		if !ch.Empty() {
-			if _, err := tx.Update(rq.ctx, t.Update(ch)); err != nil {
+			if err := runAll(rq, tx, t.Writes(ch, row)); err != nil {
 				return err
 			}
 			if err := s.audit(rq, tx, r, id, "update", ch.Diff); err != nil {
@@ -200,6 +201,14 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		if err != nil {
 			return err
 		}
+		if ins := r.RelatedInserts(ch, keyArg(out[0])); len(ins) > 0 {
+			if err := runAll(rq, tx, ins); err != nil {
+				return err
+			}
+			if out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{})); err != nil {
+				return err
+			}
+		}
 		if mo != nil && rq.isGroups(r) {
 			if _, err := s.applyMembers(rq, tx, keyArg(out[0]), id, *mo); err != nil {
 				return err
@@ -230,7 +239,7 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 				return err
 			}
 		}
-		if _, err := tx.Delete(rq.ctx, t.Delete()); err != nil {
+		if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 			return err
 		}
 		return s.audit(rq, tx, r, id, "delete", r.Identity(row))
@@ -239,6 +248,16 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 		return &Error{Status: http.StatusConflict, Detail: referencedDetail(rq, r), Err: err}
 	}
 	return err
+}
+
+// runAll runs the statements of one write in order, in tx.
+func runAll(rq *scimRequest, tx *legacy.Tx, stmts []sqlstmt.Statement) error {
+	for _, st := range stmts {
+		if _, err := tx.Write(rq.ctx, st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // referencedDetail says why a row that other rows of the application

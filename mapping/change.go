@@ -34,6 +34,8 @@ type Change struct {
 	Set []Assignment
 	// Lookups must be resolved and added with Resolve.
 	Lookups []LookupNeed
+	// Related are the writes of related rows (see Related).
+	Related []RelatedWrite
 	// Unique are attributes whose new value must not exist on another row.
 	Unique []*Attribute
 	// Delete means the row is to be removed (deactivation deletes).
@@ -59,13 +61,14 @@ func (c *Change) Clone() *Change {
 	n := *c
 	n.Set = append([]Assignment(nil), c.Set...)
 	n.Lookups = append([]LookupNeed(nil), c.Lookups...)
+	n.Related = append([]RelatedWrite(nil), c.Related...)
 	n.Unique = append([]*Attribute(nil), c.Unique...)
 	return &n
 }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return len(c.Set) == 0 && len(c.Lookups) == 0 && !c.Delete
+	return len(c.Set) == 0 && len(c.Lookups) == 0 && len(c.Related) == 0 && !c.Delete
 }
 
 // Value returns an attribute's new SCIM value.
@@ -82,6 +85,7 @@ func (c *Change) Resolve(a *Attribute, key any) {
 func (d *Draft) Changes() (*Change, error) {
 	r := d.r
 	ch := &Change{vals: d.vals}
+	composed := map[*Composition]bool{} // compositions with a changed part
 	for i, a := range r.Attributes {
 		if !d.touched[i] && !d.create {
 			continue
@@ -117,7 +121,17 @@ func (d *Draft) Changes() (*Change, error) {
 			}
 			ch.Diff = append(ch.Diff, AttrChange{Attribute: a.Path(), Before: before, After: after})
 		}
-		if lv := lookupValue(a, nv); lv != "" {
+		if a.Composed != nil {
+			composed[a.Composed] = true
+		} else if a.Related != nil {
+			if nv != nil || !d.create || a.HasDefault {
+				w, err := r.relatedWrite(a, nv)
+				if err != nil {
+					return nil, err
+				}
+				ch.Related = append(ch.Related, w)
+			}
+		} else if lv := lookupValue(a, nv); lv != "" {
 			ch.Lookups = append(ch.Lookups, LookupNeed{Attr: a, Value: lv})
 		} else if d.create && nv == nil && !a.HasDefault && r.columnDefaults(a) {
 			// Left out of a create: the column's own default applies.
@@ -134,6 +148,11 @@ func (d *Draft) Changes() (*Change, error) {
 			ch.Unique = append(ch.Unique, a)
 		}
 	}
+	set, err := d.composedAssignments(composed)
+	if err != nil {
+		return nil, err
+	}
+	ch.Set = d.dropClearedBesideComposed(append(ch.Set, set...))
 	if err := checkShared(ch.Set); err != nil {
 		return nil, err
 	}

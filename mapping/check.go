@@ -125,6 +125,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkEquality(facts.Indexes, add)
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
+		r.checkRelated(facts.Indexes, add, fx)
 	}
 	if c.Members != nil && c.Members.Join != nil {
 		c.Members.checkIndexes(facts.Indexes, add, fx)
@@ -153,13 +154,15 @@ func (r *Resource) checkTypes(add addFunc) {
 		}
 	}
 	for _, m := range []struct{ col, key string }{{r.CreatedColumn, "created"}, {r.LastModifiedColumn, "last_modified"}} {
-		if m.col != "" && r.hasColumn(m.col) && r.column(m.col).kind() != kindTemporal {
+		if m.col != "" && r.hasColumn(m.col) && r.column(m.col).kind() != kindTemporal && r.epochOf(m.col) == EpochNone {
 			add(SevError, "type", r.line, r.key+".meta."+m.key, "%s is %s: meta.%s needs a DATETIME or TIMESTAMP column", m.col, r.column(m.col).ColumnType, m.key)
 		}
 	}
 	if v := r.VersionColumn; v != "" && r.hasColumn(v) {
 		col := r.column(v)
 		switch {
+		case r.epochOf(v) == EpochSeconds:
+			add(SevNote, "type", r.line, r.key+".meta.version", "%s counts whole seconds: two writes in one second would share a version, so the ETag is a digest of the row instead (epoch milliseconds or an integer counter would be used directly)", v)
 		case col.kind() == kindTemporal && !strings.HasSuffix(col.ColumnType, "(6)"):
 			add(SevNote, "type", r.line, r.key+".meta.version", "%s is %s, with whole seconds: two writes in one second would share a version, so the ETag is a digest of the row instead (DATETIME(6) or an integer counter would be used directly)", v, col.ColumnType)
 		case col.kind() != kindTemporal && col.kind() != kindInteger:
@@ -167,10 +170,10 @@ func (r *Resource) checkTypes(add addFunc) {
 		}
 	}
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) {
+		col, name, ok := r.storedColumn(a)
+		if !ok {
 			continue
 		}
-		col := r.column(a.Column)
 		k := col.kind()
 		var problem string
 		sev := SevWarning
@@ -204,7 +207,7 @@ func (r *Resource) checkTypes(add addFunc) {
 			}
 		}
 		if problem != "" {
-			add(sev, "type", a.Line, r.attrKey(a), "%s is %s: %s", a.Column, col.ColumnType, problem)
+			add(sev, "type", a.Line, r.attrKey(a), "%s is %s: %s", name, col.ColumnType, problem)
 		}
 	}
 }
@@ -212,18 +215,18 @@ func (r *Resource) checkTypes(add addFunc) {
 // checkLengths compares max_length with what the column holds.
 func (r *Resource) checkLengths(add addFunc) {
 	for _, a := range r.Attributes {
-		if a.Lookup != nil || !r.hasColumn(a.Column) || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly {
+		col, name, ok := r.storedColumn(a)
+		if !ok || a.Hash != "" || (a.Def.Type != TypeString && a.Def.Type != TypeReference) || a.Mutability == ReadOnly || (a.Composed != nil && a.part > 0) {
 			continue
 		}
-		col := r.column(a.Column)
 		if col.kind() != kindText || col.MaxChars == 0 {
 			continue
 		}
 		switch {
 		case a.MaxLength > 0 && int64(a.MaxLength) > col.MaxChars:
-			add(SevWarning, "max_length", a.Line, r.attrKey(a)+".max_length", "max_length %d is more than %s holds (%s): values over %d characters are refused anyway", a.MaxLength, a.Column, col.ColumnType, col.MaxChars)
+			add(SevWarning, "max_length", a.Line, r.attrKey(a)+".max_length", "max_length %d is more than %s holds (%s): values over %d characters are refused anyway", a.MaxLength, name, col.ColumnType, col.MaxChars)
 		case a.MaxLength == 0 && col.MaxChars < 1<<16:
-			add(SevNote, "max_length", a.Line, r.attrKey(a), "no max_length: %s is %s, so values over %d characters are refused with 400", a.Column, col.ColumnType, col.MaxChars)
+			add(SevNote, "max_length", a.Line, r.attrKey(a), "no max_length: %s is %s, so values over %d characters are refused with 400", name, col.ColumnType, col.MaxChars)
 		}
 	}
 }

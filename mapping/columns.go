@@ -192,7 +192,9 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		p.add(ref.line, ref.key, "%s", msg)
 	}
 	if len(p.list) == 0 {
+		r.checkEpochColumns(p)
 		r.checkCreatable(p)
+		r.bindRelated(p)
 	}
 }
 

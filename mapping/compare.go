@@ -63,6 +63,13 @@ func (r *Resource) compare(t target, e *filter.Compare) (sqlstmt.Pred, error) {
 			return c, err
 		}
 		return r.lookupIn(t.lookup, c), nil
+	case t.related != nil:
+		inner := r.relatedTarget(t)
+		c, err := r.compareColumn(inner, inner.colFacts, op, v, e.At)
+		if err != nil || c.IsFalse() {
+			return c, err
+		}
+		return r.relatedIn(t.related, c), nil
 	}
 	col := r.column(t.column)
 	if t.colFacts != nil {
@@ -102,6 +109,9 @@ func (r *Resource) compareColumn(t target, col *Column, op filter.Operator, v fi
 		tm, err := timeValue(v, t, e.At)
 		if err != nil {
 			return sqlstmt.Pred{}, err
+		}
+		if t.epoch != EpochNone {
+			return compareEpoch(t, op, tm), nil
 		}
 		return sqlstmt.Cond(t.sqlCol()+" "+sqlOps[op]+" ?", tm), nil
 	case TypeInteger, TypeDecimal:
@@ -368,6 +378,11 @@ func (r *Resource) present(t target) sqlstmt.Pred {
 		return sqlstmt.True
 	case t.lookup != nil:
 		return r.lookupIn(t.lookup, sqlstmt.True)
+	case t.related != nil:
+		return r.relatedIn(t.related, r.present(r.relatedTarget(t)))
+	}
+	if t.epoch != EpochNone {
+		return epochPresent(t)
 	}
 	qc := t.sqlCol()
 	col := r.column(t.column)

@@ -45,22 +45,26 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 		if len(p.list) > before {
 			continue
 		}
+		if spec.Compose != "" {
+			for _, a := range r.compileComposed(k, v, ak, core, spec, custom, p) {
+				if r.firstMapping(seen, a, k, ak, p) {
+					a.index = len(r.Attributes)
+					r.Attributes = append(r.Attributes, a)
+				}
+			}
+			continue
+		}
 		a := r.resolveAttrKey(k, ak, core, spec, custom, p)
-		if a == nil {
+		if a == nil || !r.firstMapping(seen, a, k, ak, p) {
 			continue
 		}
-		canon := strings.ToLower(a.Path())
-		if prev, dup := seen[canon]; dup {
-			p.add(k.Line, ak, "duplicate mapping: %s is already mapped at line %d (as %q)", a.Path(), prev.Line, prev.Key)
-			continue
-		}
-		seen[canon] = a
 		if !r.attrColumn(a, spec, v, ak, p) || !applyRules(a, spec, v, ak, p) {
 			continue
 		}
 		a.index = len(r.Attributes)
 		r.Attributes = append(r.Attributes, a)
 	}
+	r.checkCompositions(p)
 	r.checkProtectedColumns(p)
 	if core == coreUser && r.find(UserSchema, "userName", "", "") == nil && len(p.list) == 0 {
 		p.add(n.Line, key, "userName is not mapped: every SCIM user needs one (Okta matches users on it)")
@@ -70,6 +74,17 @@ func (r *Resource) compileAttributes(n *yaml.Node, core *SchemaDef, p *problems)
 			p.add(n.Line, key, "displayName is not mapped to a column: every SCIM group needs one (Okta links groups by it)")
 		}
 	}
+}
+
+// firstMapping records a in seen, refusing a second mapping of its path.
+func (r *Resource) firstMapping(seen map[string]*Attribute, a *Attribute, k *yaml.Node, ak string, p *problems) bool {
+	canon := strings.ToLower(a.Path())
+	if prev, dup := seen[canon]; dup {
+		p.add(k.Line, ak, "duplicate mapping: %s is already mapped at line %d (as %q)", a.Path(), prev.Line, prev.Key)
+		return false
+	}
+	seen[canon] = a
+	return true
 }
 
 // attrColumn reads where an attribute is stored: column, or lookup.
@@ -82,6 +97,8 @@ func (r *Resource) attrColumn(a *Attribute, spec AttributeSpec, v *yaml.Node, ak
 		return true
 	}
 	switch {
+	case spec.Related != nil:
+		return r.compileRelated(a, spec, v, ak, p)
 	case spec.Column != "" && spec.Lookup != nil:
 		p.add(v.Line, ak, "give column or lookup, not both (a lookup names its column inside: lookup: { column: role_id, ... })")
 		return false

@@ -62,19 +62,26 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	meta := valueOf(n, "meta")
 	for _, m := range []struct {
 		name string
-		col  string
+		spec *yaml.Node
 		dst  *string
 	}{
-		{"created", spec.Meta.Created, &r.CreatedColumn},
-		{"last_modified", spec.Meta.LastModified, &r.LastModifiedColumn},
-		{"version", spec.Meta.Version, &r.VersionColumn},
+		{"created", &spec.Meta.Created, &r.CreatedColumn},
+		{"last_modified", &spec.Meta.LastModified, &r.LastModifiedColumn},
+		{"version", &spec.Meta.Version, &r.VersionColumn},
 	} {
-		if m.col == "" {
+		col, unit, ok := r.compileMetaColumn(m.spec, key+".meta."+m.name, p)
+		if !ok || col == "" {
 			continue
 		}
-		*m.dst = m.col
-		r.checkIdent(m.col, meta, m.name, p, false)
-		r.ref(m.col, lineOf(meta, m.name), key+".meta."+m.name)
+		*m.dst = col
+		if unit != EpochNone {
+			if r.metaEpoch == nil {
+				r.metaEpoch = map[string]Epoch{}
+			}
+			r.metaEpoch[strings.ToLower(col)] = unit
+		}
+		r.checkIdent(col, meta, m.name, p, false)
+		r.ref(col, lineOf(meta, m.name), key+".meta."+m.name)
 	}
 	if r.Delete == DeleteDeactivate && r.Active == nil {
 		p.add(lineOf(n, "delete"), key+".delete", "deactivate needs an active column: add active: { column: ..., true: 1, false: 0 } or choose delete: delete or deny")

@@ -106,15 +106,18 @@ type ActiveSpec struct {
 	Deactivate string `yaml:"deactivate"`
 }
 
-// MetaSpec is the YAML shape of the meta block.
+// MetaSpec is the YAML shape of the meta block. Each entry is a column
+// name, or { column, epoch } for an integer column counting seconds or
+// milliseconds since 1970 (Gitea created_unix, Mattermost UpdateAt).
 type MetaSpec struct {
 	// Created is the column behind meta.created.
-	Created string `yaml:"created"`
-	// LastModified is the column behind meta.lastModified.
-	LastModified string `yaml:"last_modified"`
+	Created yaml.Node `yaml:"created"`
+	// LastModified is the column behind meta.lastModified; SCIM writes
+	// stamp it.
+	LastModified yaml.Node `yaml:"last_modified"`
 	// Version is the column behind meta.version and the ETag; when absent,
 	// a digest of the row.
-	Version string `yaml:"version"`
+	Version yaml.Node `yaml:"version"`
 }
 
 // AttributeSpec is the YAML shape of one entry of attributes: where the
@@ -122,8 +125,15 @@ type MetaSpec struct {
 type AttributeSpec struct {
 	// Column is the column that stores the value (this or lookup).
 	Column string `yaml:"column"`
+	// Compose writes several sub-attributes into the one column with a
+	// template such as "{givenName} {familyName}", and splits the column
+	// back when reading (name only).
+	Compose string `yaml:"compose"`
 	// Lookup stores the value as the key of a row of another table.
 	Lookup *LookupSpec `yaml:"lookup"`
+	// Related stores the value in a row of another table that belongs to
+	// the user; column is then that table's column.
+	Related *RelatedSpec `yaml:"related"`
 	// Type is the type of a custom attribute. Default string.
 	Type string `yaml:"type"`
 	// Mutability is published in /Schemas and enforced: readWrite,
@@ -169,6 +179,28 @@ type LookupSpec struct {
 	Tenant string `yaml:"tenant"`
 	// Shared says every tenant uses the same rows of the lookup table.
 	Shared bool `yaml:"shared"`
+}
+
+// RelatedSpec is the YAML shape of attributes.*.related: the value is the
+// attribute's column of the row of table whose key is the user's id and
+// whose where columns hold their values (email_addresses with is_default =
+// 1).
+type RelatedSpec struct {
+	// Table is the related table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is the related table's column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs that pick the row among the user's
+	// (integers or plain words); a row SCIM inserts gets them.
+	Where yaml.Node `yaml:"where"`
+	// FirstBy orders the rows when several match: reads show the first,
+	// writes change only it. Default: the table's AUTO_INCREMENT column.
+	FirstBy string `yaml:"first_by"`
+	// Created is a column set to NOW() when SCIM inserts the row.
+	Created string `yaml:"created"`
+	// LastModified is a column set to NOW() when SCIM inserts or updates
+	// the row.
+	LastModified string `yaml:"last_modified"`
 }
 
 // MembersSpec is the YAML shape of groups.members: join or column.

@@ -58,6 +58,9 @@ var configCases = []configCase{
 	{name: "missing members", old: "  members:\n    join: { table: user_roles, user: user_id, group: role_id }\n", new: "", at: "table: roles", msg: "groups.members: missing"},
 	{name: "attribute without column", old: "{ column: job_title }", new: "{ mutability: readOnly }", at: "title:", msg: "column: missing"},
 	{name: "lookup without match", old: "{ column: job_title }", new: "{ lookup: { table: titles, column: title_id } }", at: "titles", msg: "needs table, match and column"},
+	{name: "related without key", old: "{ column: job_title }", new: "{ column: title, related: { table: profiles } }", at: "profiles", msg: "needs table and key"},
+	{name: "related with a quote in where", old: "{ column: job_title }", new: `{ column: title, related: { table: profiles, key: user_id, where: { kind: "it's" } } }`, at: "profiles", msg: "expected an integer or a plain word"},
+	{name: "mistyped related key", old: "{ column: job_title }", new: "{ column: title, related: { table: profiles, key: user_id, wher: { kind: 1 } } }", at: "profiles", msg: `unknown key "wher"`},
 	// What both accept.
 	{name: "the sample as shipped", valid: true},
 	{name: "no value: unset", old: "max_open_conns: 20", new: "max_open_conns:", valid: true},
@@ -67,6 +70,7 @@ var configCases = []configCase{
 	{name: "deactivation deletes", old: "active: { column: is_active, true: 1, false: 0 }", new: "active: { deactivate: delete }", valid: true},
 	{name: "scope with null and not", old: "auth_source: saml", new: "auth_source: [saml, oidc]\n    sso_subject: { not: null }", valid: true},
 	{name: "true may be a list", old: "true: 1, false: 0", new: "true: [1, 2], false: 0", valid: true},
+	{name: "a related row", old: "{ column: job_title }", new: "{ column: title, related: { table: profiles, key: user_id, where: { kind: work, is_default: true }, first_by: id } }", valid: true},
 	{name: "membership column", old: "join: { table: user_roles, user: user_id, group: role_id }", new: "column: role_id\n    rule: last_wins", valid: true},
 }
 

@@ -248,7 +248,12 @@ func refine(root obj) {
 		"additionalProperties": defRef("AttributeSpec")})
 	setProp(defs, "ResourceSpec", "members", defRef("MembersSpec"))
 	for _, p := range []string{"created", "last_modified", "version"} {
-		setProp(defs, "MetaSpec", p, patternOrEnv(identPattern))
+		setProp(defs, "MetaSpec", p, schemaAnyOf(patternOrEnv(identPattern), obj{
+			"type": "object", "additionalProperties": false, "required": []any{"column", "epoch"},
+			"properties": obj{
+				"column": patternOrEnv(identPattern),
+				"epoch":  enumOrEnv("seconds", "milliseconds"),
+			}}))
 	}
 	setProp(defs, "ActiveSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "ActiveSpec", "true", defRef("scalarOrList"))
@@ -270,6 +275,13 @@ func refine(root obj) {
 		setProp(defs, "LookupSpec", p, patternOrEnv(identPattern))
 	}
 	setProp(defs, "LookupSpec", "table", patternOrEnv(tablePattern))
+	for _, p := range []string{"key", "first_by", "created", "last_modified"} {
+		setProp(defs, "RelatedSpec", p, patternOrEnv(identPattern))
+	}
+	setProp(defs, "RelatedSpec", "table", patternOrEnv(tablePattern))
+	setProp(defs, "RelatedSpec", "where", obj{"type": "object", "propertyNames": obj{"pattern": identPattern},
+		"additionalProperties": obj{"anyOf": []any{obj{"type": "integer"}, obj{"type": "boolean"},
+			obj{"type": "string", "pattern": `^[ !#-&(-\[\]-_a-~]{0,255}$`}}}})
 	setProp(defs, "MembersSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "MembersSpec", "rule", enumOrEnv(string(FirstWins), string(LastWins)))
 	defs["MembersSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"join"}}, obj{"required": []any{"column"}}}

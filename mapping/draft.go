@@ -18,6 +18,9 @@ type Draft struct {
 	vals     []any
 	touched  []bool
 	explicit []bool // touched through an explicit PATCH path
+	// ambiguous are the row's composed values that split more than one
+	// way: only a request that gives all their parts may rewrite them.
+	ambiguous map[*Composition]string
 
 	origActive, active bool
 	activeTouched      bool
@@ -37,9 +40,10 @@ func (r *Resource) NewDraft(row Row) *Draft {
 		if a.Mutability == WriteOnly {
 			continue // never read back: a stored password hash is not the password
 		}
-		v := draftValue(a.Def.Type, row[a.colIdx])
+		v := draftValue(a.Def.Type, a.columnValue(row))
 		d.orig[i], d.vals[i] = v, v
 	}
+	d.ambiguous = r.ambiguousCompositions(row)
 	if r.Active != nil {
 		d.origActive = r.isActiveRow(row)
 		d.active = d.origActive

@@ -173,7 +173,7 @@ func (m *Membership) groupDisplay() string {
 // displayName, or userName when it has none.
 func (m *Membership) userDisplayExpr(alias string) string {
 	login := sqlstmt.Col(alias, m.Users.find(UserSchema, "userName", "", "").Column)
-	if a := m.Users.find(UserSchema, "displayName", "", ""); a != nil && a.Lookup == nil {
+	if a := m.Users.find(UserSchema, "displayName", "", ""); a != nil && a.Lookup == nil && a.Related == nil {
 		return "COALESCE(NULLIF(" + sqlstmt.Col(alias, a.Column) + ", ''), " + login + ")"
 	}
 	return login

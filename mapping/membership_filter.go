@@ -74,7 +74,7 @@ func (r *Resource) memberTargets() map[string]target {
 		u := m.Users
 		disp := u.find(UserSchema, "displayName", "", "")
 		dcol := u.find(UserSchema, "userName", "", "").Column
-		if disp != nil && disp.Lookup == nil {
+		if disp != nil && disp.Lookup == nil && disp.Related == nil {
 			dcol = disp.Column
 		}
 		return map[string]target{

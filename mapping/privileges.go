@@ -69,6 +69,9 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 			add("UPDATE", r.Table, a.Column, a.Line, r.attrKey(a), writes)
 			updated = true
 		}
+		if r.relatedPrivilegeNeeds(add) {
+			updated = true
+		}
 		if a := r.Active; a != nil && a.Column != "" {
 			add("UPDATE", r.Table, a.Column, r.activeLine, r.key+".active.column", "written by deactivation and reactivation")
 			updated = true

@@ -81,12 +81,6 @@ func (t Target) Lock() sqlstmt.Select {
 	return q
 }
 
-// Update writes a change to the row, with the bookkeeping columns the
-// mapping names (last modified, version).
-func (t Target) Update(ch *Change) sqlstmt.Update {
-	return sqlstmt.Update{Table: t.r.Table, Set: assignments(t.r.UpdateSet(ch)), Where: t.where}
-}
-
 // Delete removes the row.
 func (t Target) Delete() sqlstmt.Delete { return sqlstmt.Delete{Table: t.r.Table, Where: t.where} }
 

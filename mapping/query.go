@@ -100,6 +100,9 @@ func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, er
 		return nil, requestErr(SCIMInvalidValue, "sortBy: %s has no value to sort by", sortBy)
 	}
 	t := targets[0] // a multi-valued attribute sorts by its primary (first) entry
+	if t.composed != nil {
+		return nil, requestErr(SCIMInvalidValue, "sortBy: %s", composedFilterErr(t.composed, 0).(*FilterError).Msg)
+	}
 	switch {
 	case t.isConst || t.absent || (t.active && r.Active.Column == ""):
 		return []sqlstmt.OrderKey{idKey}, nil
@@ -107,6 +110,8 @@ func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, er
 		return []sqlstmt.OrderKey{idKey}, nil
 	case t.lookup != nil:
 		return []sqlstmt.OrderKey{{Expr: "(" + r.lookupValueSQL(t.lookup) + ")", Desc: descending, Nullable: true}, idKey}, nil
+	case t.related != nil:
+		return []sqlstmt.OrderKey{{Expr: "(" + r.relatedValueSQL(t.related) + ")", Desc: descending, Nullable: true}, idKey}, nil
 	}
 	col := r.column(t.column)
 	expr := sqlstmt.Ident(t.column)

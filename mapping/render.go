@@ -36,7 +36,7 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 	id := r.ID(row)
 	o.Set("id", id)
 	if a := r.find("", "externalId", "", ""); a != nil {
-		if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+		if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 			o.Set("externalId", v)
 		}
 	}
@@ -74,14 +74,14 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 		if va.simple.Hidden() {
 			return nil, false
 		}
-		return scimValue(va.simple.Def.Type, row[va.simple.colIdx])
+		return scimValue(va.simple.Def.Type, va.simple.columnValue(row))
 	case len(va.subs) > 0:
 		var sub Object
 		for _, a := range va.subs {
 			if a.Hidden() {
 				continue
 			}
-			if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+			if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 				sub.Set(a.Sub, v)
 			}
 		}
@@ -94,7 +94,7 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 				if a.Hidden() {
 					continue
 				}
-				if v, ok := scimValue(a.Def.Type, row[a.colIdx]); ok {
+				if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
 					item.Set(a.Sub, v)
 				}
 			}
@@ -115,7 +115,7 @@ func (r *Resource) renderMeta(row Row, id, baseURL string) Object {
 	var m Object
 	m.Set("resourceType", r.Type)
 	if r.CreatedColumn != "" {
-		if t, ok := timeOf(row[r.colIndex[strings.ToLower(r.CreatedColumn)]]); ok {
+		if t, ok := r.metaTime(row, r.CreatedColumn); ok {
 			m.Set("created", formatTime(t))
 		}
 	}
@@ -132,7 +132,7 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 		if c == "" {
 			continue
 		}
-		if t, ok := timeOf(row[r.colIndex[strings.ToLower(c)]]); ok {
+		if t, ok := r.metaTime(row, c); ok {
 			return t, true
 		}
 	}
@@ -154,7 +154,9 @@ func (r *Resource) Version(row Row) string {
 		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
 		}
-		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal {
+		// Epoch seconds, like whole-second DATETIMEs, would give two
+		// writes in one second one version.
+		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal && r.epochOf(r.VersionColumn) != EpochSeconds {
 			return `W/"` + s + `"`
 		}
 	}
@@ -331,6 +333,6 @@ func (r *Resource) Identity(row Row) []AttrChange {
 	if a == nil {
 		return []AttrChange{}
 	}
-	v, _ := scimValue(a.Def.Type, row[a.colIdx])
+	v, _ := scimValue(a.Def.Type, a.columnValue(row))
 	return []AttrChange{{Attribute: name, Before: v, After: nil}}
 }

@@ -18,6 +18,7 @@ type target struct {
 	expr      string
 	colFacts  *Column
 	lookup    *Attribute
+	related   *Attribute
 	typ       AttrType
 	caseExact bool
 	// isConst marks a value fixed by the mapping (an entry's type, whether
@@ -28,6 +29,10 @@ type target struct {
 	value   any
 	active  bool
 	name    string
+	// epoch is the unit of an integer meta column compared as a dateTime.
+	epoch Epoch
+	// composed is the composed part whose expression expr reads.
+	composed *Attribute
 }
 
 // resolve finds where the attribute named by p is stored. present is set
@@ -173,7 +178,7 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 		col = r.CreatedColumn
 	case "lastmodified":
 		col = r.LastModifiedColumn
-		if col == "" && r.VersionColumn != "" && r.column(r.VersionColumn).kind() == kindTemporal {
+		if col == "" && r.VersionColumn != "" && r.versionIsTime() {
 			col = r.VersionColumn
 		}
 	case "":
@@ -184,7 +189,7 @@ func (r *Resource) resolveMeta(p filter.AttrPath, pos int) ([]target, error) {
 	if col == "" {
 		return nil, r.notMapped(p, pos)
 	}
-	return []target{{column: col, typ: TypeDateTime, caseExact: true, name: "meta." + p.Sub}}, nil
+	return []target{{column: col, typ: TypeDateTime, caseExact: true, name: "meta." + p.Sub, epoch: r.epochOf(col)}}, nil
 }
 
 // Hidden reports whether the attribute is never read back: write-only (a
@@ -210,6 +215,13 @@ func readTargets(pos int, a *Attribute) ([]target, error) {
 	if a.Hidden() {
 		return nil, writeOnlyErr(a, pos)
 	}
+	if a.Composed != nil {
+		t, err := composedTarget(a, pos)
+		if err != nil {
+			return nil, err
+		}
+		return []target{t}, nil
+	}
 	return []target{attrTarget(a)}, nil
 }
 
@@ -234,6 +246,9 @@ func attrTarget(a *Attribute) target {
 	t := target{column: a.Column, typ: a.Def.Type, caseExact: a.CaseExact, name: a.Path()}
 	if a.Lookup != nil {
 		t.lookup = a
+	}
+	if a.Related != nil {
+		t.related = a
 	}
 	return t
 }
@@ -360,7 +375,7 @@ func (r *Resource) notMapped(p filter.AttrPath, pos int) error {
 func (r *Resource) FilterableAttributes() []string {
 	out := []string{"id"}
 	for _, a := range r.Attributes {
-		if !a.Hidden() {
+		if !a.Hidden() && a.filterable() {
 			out = append(out, a.Path())
 		}
 	}
@@ -370,7 +385,7 @@ func (r *Resource) FilterableAttributes() []string {
 	if r.CreatedColumn != "" {
 		out = append(out, "meta.created")
 	}
-	if r.LastModifiedColumn != "" || (r.VersionColumn != "" && r.column(r.VersionColumn).kind() == kindTemporal) {
+	if r.LastModifiedColumn != "" || (r.VersionColumn != "" && r.versionIsTime()) {
 		out = append(out, "meta.lastModified")
 	}
 	return out

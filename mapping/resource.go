@@ -57,8 +57,11 @@ type Resource struct {
 	CreatedColumn      string
 	LastModifiedColumn string
 	VersionColumn      string
-	Create             CreatePolicy
-	Delete             DeletePolicy
+	// metaEpoch has the epoch unit of meta columns that are integers, by
+	// lower-case column name.
+	metaEpoch map[string]Epoch
+	Create    CreatePolicy
+	Delete    DeletePolicy
 	// Attributes are the mapped attributes in file order.
 	Attributes []*Attribute
 	// Defaults are values for columns no attribute maps, written when a
@@ -144,6 +147,13 @@ type Attribute struct {
 	Column string
 	// Lookup, when set, stores the value as a key into another table.
 	Lookup *Lookup
+	// Composed, when set, stores the value as one part of a composed
+	// column (Column); part is its place in the template.
+	Composed *Composition
+	part     int
+	// Related, when set, stores the value in a row of another table that
+	// belongs to the user; Column is then empty (Related.Column holds it).
+	Related *Related
 
 	Mutability Mutability
 	Required   bool
@@ -166,6 +176,7 @@ type Attribute struct {
 
 	index  int // position in Resource.Attributes
 	colIdx int // position of its value in a Row
+	relIdx int // position of "the related row exists" in a Row, or -1
 }
 
 // Lookup stores a SCIM string as a key into another table: Panther's

@@ -28,6 +28,9 @@ func (r *Resource) checkRules(a *Attribute, v any) error {
 	if a.Lookup != nil {
 		col = &Column{DataType: "varchar", Charset: "utf8mb4"}
 	}
+	if rel := a.Related; rel != nil {
+		col = r.columnOf(rel.Table, rel.Column)
+	}
 	limit := int64(a.MaxLength)
 	switch {
 	case a.Hash == "bcrypt":

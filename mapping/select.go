@@ -10,7 +10,8 @@ import (
 
 // buildSelect fixes the SQL expressions a read selects and where each
 // attribute finds its value in a Row: plain columns once each, and for a
-// lookup attribute a scalar subquery that reads the value by the key.
+// lookup attribute a scalar subquery that reads the value by the key, for a
+// related attribute one that reads it from the user's related row.
 func (r *Resource) buildSelect() {
 	r.colIndex = map[string]int{}
 	r.selectExprs = nil
@@ -33,12 +34,25 @@ func (r *Resource) buildSelect() {
 		}
 	}
 	for _, a := range r.Attributes {
-		if a.Lookup == nil {
+		a.relIdx = -1
+		switch {
+		case a.Related != nil:
+			r.selectExprs = append(r.selectExprs, "("+r.relatedValueSQL(a)+")")
+		case a.Lookup != nil:
+			r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
+		default:
 			a.colIdx = add(a.Column)
 			continue
 		}
-		r.selectExprs = append(r.selectExprs, "("+r.lookupValueSQL(a)+")")
 		a.colIdx = len(r.selectExprs) - 1
+	}
+	// Whether a related row exists, when its value column can be NULL:
+	// a write then knows whether to UPDATE or INSERT it.
+	for _, a := range r.Attributes {
+		if a.Related != nil && a.Related.nullable {
+			r.selectExprs = append(r.selectExprs, r.relatedExistsSQL(a))
+			a.relIdx = len(r.selectExprs) - 1
+		}
 	}
 	// The keys lookups store, too: a write that resolves to the key
 	// already stored is no change (DropUnchanged).

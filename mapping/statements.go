@@ -34,13 +34,15 @@ func (r *Resource) bump(set []Assignment) []Assignment {
 		return false
 	}
 	if c := r.LastModifiedColumn; c != "" && !has(c) {
-		out = append(out, Assignment{Column: c, SQL: "NOW(6)"})
+		out = append(out, Assignment{Column: c, SQL: r.nowSQL(c)})
 	}
 	if c := r.VersionColumn; c != "" && !has(c) {
-		switch r.column(c).kind() {
-		case kindInteger, kindDecimal:
+		switch {
+		case r.epochOf(c) != EpochNone:
+			out = append(out, Assignment{Column: c, SQL: r.nowSQL(c)})
+		case r.column(c).kind() == kindInteger, r.column(c).kind() == kindDecimal:
 			out = append(out, Assignment{Column: c, SQL: "COALESCE(" + sqlstmt.Ident(c) + ", 0) + 1"})
-		case kindTemporal:
+		case r.column(c).kind() == kindTemporal:
 			out = append(out, Assignment{Column: c, SQL: "NOW(6)"})
 		default:
 			out = append(out, Assignment{Column: c, Value: randomHex(8)})
@@ -106,12 +108,14 @@ func (r *Resource) InsertSet(ch *Change, tenant string) (set []Assignment, id st
 	}
 	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn} {
 		if c != "" && !has(c) {
-			set = append(set, Assignment{Column: c, SQL: "NOW(6)"})
+			set = append(set, Assignment{Column: c, SQL: r.nowSQL(c)})
 		}
 	}
 	if c := r.VersionColumn; c != "" && !has(c) {
 		col := r.column(c)
 		switch {
+		case r.epochOf(c) != EpochNone:
+			set = append(set, Assignment{Column: c, SQL: r.nowSQL(c)})
 		case col.kind() == kindTemporal:
 			set = append(set, Assignment{Column: c, SQL: "NOW(6)"})
 		case col.Default == nil && (col.kind() == kindInteger || col.kind() == kindDecimal):

@@ -30,6 +30,10 @@ func (r *Resource) DropUnchanged(ch *Change, row Row) {
 		}
 		kept = append(kept, a)
 		switch {
+		case a.Attr != nil && a.Attr.Composed != nil:
+			for _, part := range a.Attr.Composed.Parts {
+				live[part.Path()] = true
+			}
 		case a.Attr != nil:
 			live[a.Attr.Path()] = true
 		case r.Active != nil && strings.EqualFold(a.Column, r.Active.Column):
@@ -39,6 +43,7 @@ func (r *Resource) DropUnchanged(ch *Change, row Row) {
 	if ch.Delete {
 		live["active"] = true
 	}
+	ch.Related = r.dropUnchangedRelated(ch.Related, row, live)
 	ch.Set, ch.Lookups = kept, nil
 	changed := ch.Changed[:0:0]
 	for _, c := range ch.Changed {
@@ -62,14 +67,18 @@ func (r *Resource) holds(row Row, a Assignment) bool {
 	if a.SQL != "" || !ok || i >= len(row) {
 		return false
 	}
-	cur := row[i]
-	if a.Value == nil || cur == nil {
-		return a.Value == nil && cur == nil
+	return sameStored(r.column(a.Column), a.Value, row[i])
+}
+
+// sameStored reports whether cur, read from col, is what writing v to col
+// would store.
+func sameStored(col *Column, v, cur any) bool {
+	if v == nil || cur == nil {
+		return v == nil && cur == nil
 	}
-	col := r.column(a.Column)
 	switch col.kind() {
 	case kindTemporal:
-		t, ok := a.Value.(time.Time)
+		t, ok := v.(time.Time)
 		stored, ok2 := timeOf(cur)
 		if !ok || !ok2 {
 			return false
@@ -82,13 +91,13 @@ func (r *Resource) holds(row Row, a Assignment) bool {
 		}
 		return false
 	case kindDecimal:
-		want, ok := new(big.Rat).SetString(textValue(a.Value))
+		want, ok := new(big.Rat).SetString(textValue(v))
 		have, ok2 := new(big.Rat).SetString(textValue(cur))
 		return ok && ok2 && want.Cmp(have) == 0
 	case kindBinary:
-		return bytes.Equal([]byte(textValue(a.Value)), []byte(textValue(cur)))
+		return bytes.Equal([]byte(textValue(v)), []byte(textValue(cur)))
 	}
-	s, ok := textOf(a.Value)
+	s, ok := textOf(v)
 	stored, ok2 := textOf(cur)
 	return ok && ok2 && s == stored
 }

@@ -35,8 +35,8 @@ var guesses = []struct {
 
 var (
 	activeNames   = []string{"is_active", "active", "enabled", "is_enabled"}
-	createdNames  = []string{"created_at", "created", "date_created", "inserted_at", "created_on"}
-	modifiedNames = []string{"updated_at", "modified_at", "last_modified", "updated", "modified_on", "updated_on"}
+	createdNames  = []string{"created_at", "created", "date_created", "inserted_at", "created_on", "created_unix", "timecreated", "CreateAt"}
+	modifiedNames = []string{"updated_at", "modified_at", "last_modified", "updated", "modified_on", "updated_on", "updated_unix", "timemodified", "UpdateAt"}
 	tenantNames   = []string{"org_id", "organization_id", "tenant_id", "account_id", "company_id", "workspace_id", "customer_id"}
 	scopeNames    = []string{"auth_source", "auth_provider", "provider", "sso_provider", "login_type", "source", "origin", "created_by", "idp", "sso_subject", "saml_name_id"}
 	secretWords   = []string{"password", "passwd", "pwd", "secret", "token", "hash", "salt", "otp", "mfa"}
@@ -104,6 +104,29 @@ func (d draft) columns(table string) ([]mapping.Column, string, error) {
 		}
 	}
 	return adapter.MappingColumns(cols), pk, nil
+}
+
+// metaColumn is a meta: entry for c: the column, or for an integer
+// column counting time since 1970 the column and a guessed unit to check
+// (Mattermost's CreateAt/UpdateAt count milliseconds, Gitea's *_unix and
+// Moodle's time* seconds).
+func metaColumn(c *mapping.Column) string {
+	if !isInteger(c) {
+		return c.Name
+	}
+	unit := "seconds"
+	if strings.HasSuffix(c.Name, "At") {
+		unit = "milliseconds"
+	}
+	return fmt.Sprintf("{ column: %s, epoch: %s }   # %s: check the unit (1767323045 is seconds, 1767323045123 milliseconds)", c.Name, unit, c.ColumnType)
+}
+
+func isInteger(c *mapping.Column) bool {
+	switch c.DataType {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+		return true
+	}
+	return false
 }
 
 func find(cols []mapping.Column, names []string, used map[string]bool) *mapping.Column {
@@ -188,12 +211,14 @@ func (d draft) write(table, roles, members string) error {
 		p("  meta:")
 		if created != nil {
 			used[strings.ToLower(created.Name)] = true
-			p("    created: %s", created.Name)
+			p("    created: %s", metaColumn(created))
 		}
 		if modified != nil {
 			used[strings.ToLower(modified.Name)] = true
-			p("    last_modified: %s", modified.Name)
-			p("    version: %s", modified.Name)
+			p("    last_modified: %s", metaColumn(modified))
+			if !isInteger(modified) {
+				p("    version: %s", modified.Name)
+			}
 		}
 	}
 	p("  attributes:")

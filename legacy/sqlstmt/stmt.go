@@ -111,10 +111,14 @@ func (in Insert) SQL() (string, []any) {
 
 // Update is an UPDATE of the rows Where matches. An Update without a Where
 // is refused when rendered: no statement here changes a whole table.
+// Order and Limit > 0 confine it to the first rows in that order (the one
+// related row a read shows, when several match its selector).
 type Update struct {
 	Table string
 	Set   []Assignment
 	Where Pred
+	Order []OrderKey
+	Limit int
 }
 
 // SQL renders the statement.
@@ -136,6 +140,14 @@ func (u Update) SQL() (string, []any) {
 	}
 	b.WriteString(" WHERE ")
 	b.WriteString(guard(u.Where))
+	if len(u.Order) > 0 {
+		b.WriteString(" ORDER BY ")
+		orderBy(&b, u.Order)
+	}
+	if u.Limit > 0 {
+		b.WriteString(" LIMIT ")
+		b.WriteString(strconv.Itoa(u.Limit))
+	}
 	return b.String(), append(args, u.Where.args...)
 }
 
