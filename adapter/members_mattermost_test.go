@@ -9,10 +9,10 @@ import (
 	"github.com/retroscim/retroscim/mapping"
 )
 
-// mattermostYAML maps Mattermost's teams as groups: a TeamMembers row is a
+// mattermostTeamsYAML maps Mattermost's teams as groups: a TeamMembers row is a
 // membership while DeleteAt is 0; removing a member stamps DeleteAt with
 // the time in milliseconds, and adding her again sets it back to 0.
-const mattermostYAML = `server: { base_path: /scim/v2 }
+const mattermostTeamsYAML = `server: { base_path: /scim/v2 }
 database: { dsn: x }
 auth: { bearer_tokens: [ { name: okta, token: "${RETROSCIM_TOKEN}" } ] }
 users:
@@ -54,7 +54,7 @@ const (
 
 func newMattermostEnv(t *testing.T) *env {
 	t.Helper()
-	cfg, err := mapping.Parse("mattermost.yaml", []byte(mattermostYAML))
+	cfg, err := mapping.Parse("mattermost.yaml", []byte(mattermostTeamsYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
