@@ -43,12 +43,12 @@ type RowValue struct {
 	line   int
 }
 
-// clockSQL is the SQL of the current time in each format. The session runs
-// in UTC (legacy.Open), so UNIX_TIMESTAMP(NOW(3)) is exact.
+// clockSQL is the SQL of the current time in each format: the same
+// expressions that stamp meta columns (Epoch.nowSQL).
 var clockSQL = map[Clock]string{
-	ClockDatetime:     "NOW(6)",
-	ClockEpochSeconds: "UNIX_TIMESTAMP()",
-	ClockEpochMillis:  "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)",
+	ClockDatetime:     EpochNone.nowSQL(),
+	ClockEpochSeconds: EpochSeconds.nowSQL(),
+	ClockEpochMillis:  EpochMilliseconds.nowSQL(),
 }
 
 // sql is the value's SQL and arguments in a row of a new membership of

@@ -242,7 +242,7 @@ groups:
 // them, then inserts the others.
 func TestSoftDeletedMemberships(t *testing.T) {
 	m := mattermostConfig(t).Members
-	const ms = "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)"
+	const ms = "ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)"
 	team, user := "teameng0000000000000000000", []any{"bob00000000000000000000000"}
 	removed, ok := m.Removed(team, user)
 	if !ok {
@@ -303,7 +303,7 @@ func TestMembershipValues(t *testing.T) {
 	if a := args(sts[0]); a[3] != "" || a[4] != int64(5) || a[5] != "now" {
 		t.Errorf("first row's args = %v, want [2 5 1  5 now]", a)
 	}
-	for _, tt := range []struct{ clock, want string }{{"now", "NOW(6)"}, {"epoch_seconds", "UNIX_TIMESTAMP()"}, {"epoch_ms", "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)"}} {
+	for _, tt := range []struct{ clock, want string }{{"now", "NOW(6)"}, {"epoch_seconds", "UNIX_TIMESTAMP()"}, {"epoch_ms", "ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)"}} {
 		cfg, err := Parse("moodle.yaml", []byte(moodleYAML+"      table: mdl_role_assignments\n      user: userid\n      group: roleid\n      defaults: { timemodified: "+tt.clock+" }\n"))
 		if err != nil {
 			t.Fatal(err)
