@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/retroscim/retroscim/mapping"
@@ -161,5 +162,57 @@ func TestMattermostSoftDeletedTeamMembers(t *testing.T) {
 	}
 	if n := e.query("SELECT COUNT(*) FROM TeamMembers")[0]; n != "6" {
 		t.Errorf("TeamMembers has %s rows, want 6 (5 seeded, Carol's added once)", n)
+	}
+}
+
+// TestMattermostGroupMembers: Mattermost's custom groups keep removed
+// members in GroupMembers the same way; reviving Carol in Developers
+// leaves her removed row in Operations as it was.
+func TestMattermostGroupMembers(t *testing.T) {
+	src := strings.Replace(mattermostTeamsYAML, `groups:
+  table: Teams`, `groups:
+  table: UserGroups`, 1)
+	src = strings.Replace(src, `      table: TeamMembers
+      user: UserId
+      group: TeamId
+      where: { DeleteAt: 0 }
+      on_remove: { DeleteAt: epoch_ms }
+      defaults: { Roles: "", SchemeUser: 1, SchemeAdmin: 0, SchemeGuest: 0, CreateAt: epoch_ms }`, `      table: GroupMembers
+      user: UserId
+      group: GroupId
+      where: { DeleteAt: 0 }
+      on_remove: { DeleteAt: epoch_ms }
+      defaults: { CreateAt: epoch_ms }`, 1)
+	cfg, err := mapping.Parse("mattermost.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := os.ReadFile("testdata/apps/mattermost.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, cfg, string(schema))
+	const devs, ops = "grpdevs0000000000000000000", "grpops00000000000000000000"
+	row := func(group, user string) string {
+		return strings.Join(e.query("SELECT COUNT(*), COALESCE(MAX(DeleteAt), -1), COALESCE(MAX(CreateAt), -1) FROM GroupMembers WHERE GroupId = ? AND UserId = ?", group, user), " ")
+	}
+	if got := memberValues(t, e.get("/Groups/"+devs)); len(got) != 1 || got[0] != mmAlice {
+		t.Errorf("Developers' members = %v, want Alice", got)
+	}
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + mmCarol + `"}]},{"op":"remove","path":"members[value eq \"` + mmAlice + `\"]"}]}`
+	if r := e.do(http.MethodPatch, "/Groups/"+devs, body); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
+	}
+	if got := row(devs, mmCarol); got != "1 0 1500000000000" {
+		t.Errorf("Carol in Developers = %s, want her row revived", got)
+	}
+	if got := row(ops, mmCarol); got != "1 1600000000002 1500000000000" {
+		t.Errorf("Carol in Operations = %s, want it untouched", got)
+	}
+	if got := e.query("SELECT DeleteAt > 1600000000002 FROM GroupMembers WHERE GroupId = ? AND UserId = ?", devs, mmAlice)[0]; got != "1" {
+		t.Errorf("Alice's removed row has DeleteAt %s, want the time of the removal", e.query("SELECT DeleteAt FROM GroupMembers WHERE GroupId = ? AND UserId = ?", devs, mmAlice)[0])
+	}
+	if got := memberValues(t, e.get("/Groups/"+devs)); len(got) != 1 || got[0] != mmCarol {
+		t.Errorf("Developers' members = %v, want Carol", got)
 	}
 }

@@ -64,3 +64,40 @@ INSERT INTO TeamMembers (TeamId, UserId, Roles, DeleteAt, SchemeUser, SchemeAdmi
   ('teameng0000000000000000000', 'bob00000000000000000000000', '', 1600000000000, 1, 0, 0, 1500000000000),
   ('teamsales00000000000000000', 'alice000000000000000000000', '', 0, 1, 0, 0, 1500000000000),
   ('teamsales00000000000000000', 'bob00000000000000000000000', '', 1600000000001, 1, 0, 0, 1500000000000);
+
+-- Custom user groups (000076 UserGroups, 000077 GroupMembers): a removed
+-- member keeps her row with DeleteAt > 0, which is NOT NULL here.
+CREATE TABLE UserGroups (
+  Id varchar(26) NOT NULL,
+  Name varchar(64) DEFAULT NULL,
+  DisplayName varchar(128) DEFAULT NULL,
+  Description text,
+  Source varchar(64) DEFAULT NULL,
+  RemoteId varchar(48) DEFAULT NULL,
+  CreateAt bigint(20) DEFAULT NULL,
+  UpdateAt bigint(20) DEFAULT NULL,
+  DeleteAt bigint(20) DEFAULT NULL,
+  AllowReference tinyint(1) DEFAULT NULL,
+  PRIMARY KEY (Id),
+  UNIQUE KEY Name (Name),
+  UNIQUE KEY Source (Source, RemoteId)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE GroupMembers (
+  GroupId varchar(26) NOT NULL,
+  UserId varchar(26) NOT NULL,
+  CreateAt bigint(20) DEFAULT NULL,
+  DeleteAt bigint(20) NOT NULL,
+  PRIMARY KEY (GroupId, UserId),
+  KEY idx_groupmembers_create_at (CreateAt)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+INSERT INTO UserGroups (Id, Name, DisplayName, Source, RemoteId, CreateAt, UpdateAt, DeleteAt) VALUES
+  ('grpdevs0000000000000000000', 'devs', 'Developers', 'custom', NULL, 1, 1, 0),
+  ('grpops00000000000000000000', 'ops', 'Operations', 'custom', NULL, 1, 1, 0);
+
+-- Developers: Alice; Carol left. Operations: Carol left too.
+INSERT INTO GroupMembers (GroupId, UserId, CreateAt, DeleteAt) VALUES
+  ('grpdevs0000000000000000000', 'alice000000000000000000000', 1500000000000, 0),
+  ('grpdevs0000000000000000000', 'carol000000000000000000000', 1500000000000, 1600000000000),
+  ('grpops00000000000000000000', 'carol000000000000000000000', 1500000000000, 1600000000002);
