@@ -239,6 +239,13 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 				return err
 			}
 		}
+		if r.Delete == mapping.DeleteOutOfScope {
+			// The row stays, outside the scope: gone for every later request.
+			if err := runAll(rq, tx, []sqlstmt.Statement{t.MoveOut()}); err != nil {
+				return err
+			}
+			return s.audit(rq, tx, r, id, "delete", r.Identity(row))
+		}
 		if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 			return err
 		}
