@@ -164,3 +164,28 @@ func lifeRowStatements(acts []LifeAction, user any, row Row) []sqlstmt.Statement
 	}
 	return out
 }
+
+// lifeRowDeletes are the DELETEs of the other tables' rows the lifecycle
+// actions write (write_row, delete_row) for the user whose key is user,
+// run before the user's row is deleted so that no row is left behind
+// and a foreign key to the user does not refuse the delete.
+func (r *Resource) lifeRowDeletes(user any) []sqlstmt.Statement {
+	if r.Active == nil || r.Active.Life == nil {
+		return nil
+	}
+	l := r.Active.Life
+	seen := map[string]bool{}
+	var out []sqlstmt.Statement
+	for _, a := range append(append([]LifeAction(nil), l.Deactivate...), l.Reactivate...) {
+		if a.Row == nil {
+			continue
+		}
+		st := lifeRowStatements([]LifeAction{{Row: a.Row, Delete: true}}, user, Row{user})[0]
+		sql, _ := st.SQL()
+		if !seen[sql] {
+			seen[sql] = true
+			out = append(out, st)
+		}
+	}
+	return out
+}

@@ -227,6 +227,7 @@ func (t Target) Deletes(row Row) []sqlstmt.Statement {
 				out = append(out, sqlstmt.Delete{Table: rel.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(rel.Key), user), rel.selector(""))})
 			}
 		}
+		out = append(out, t.r.lifeRowDeletes(user)...)
 	}
 	return append(out, t.Delete())
 }
