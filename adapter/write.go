@@ -274,7 +274,7 @@ func referencedDetail(rq *scimRequest, r *mapping.Resource) string {
 		return "other rows of the application refer to this group (a foreign key, such as a user's primary role), so it cannot be deleted"
 	}
 	detail := "other rows of the application refer to this user, so it cannot be deleted"
-	if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
+	if r.Active != nil && (r.Active.Column != "" || r.Active.Life != nil) && !r.Active.DeleteOnFalse {
 		return detail + "; deactivate it instead (PATCH active=false)"
 	}
 	return detail + "; " + releaseHint
