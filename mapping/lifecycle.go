@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
@@ -249,7 +250,11 @@ func (r *Resource) compileActions(specs []ActionSpec, n *yaml.Node, key string, 
 			a.Row = r.rowRef(w.Table, w.Key, &w.Where, wn, ak+".write_row", p)
 			a.Set = r.compileSets(&w.Set, ak+".write_row.set", false, p)
 			if a.Row != nil {
+				fixed := append([]string{a.Row.Key}, columnNames(a.Row.Where)...)
 				for _, st := range a.Set {
+					if slices.ContainsFunc(fixed, func(c string) bool { return strings.EqualFold(c, st.Column) }) {
+						p.add(lineOf(wn, "set"), ak+".write_row.set."+st.Column, "%s is the row's key or one of its where columns, which pick the row: set only its other columns", st.Column)
+					}
 					r.refs = append(r.refs, columnRef{table: a.Row.Table, column: st.Column, line: lineOf(wn, "set"), key: ak + ".write_row.set." + st.Column})
 				}
 			}

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -236,6 +237,7 @@ func TestLifecycleConfigErrors(t *testing.T) {
 		{strings.Replace(redmineActive, "when: { status: 1 }", "when: { status: \"it's\" }", 1), "expected an integer, a plain word"},
 		{strings.Replace(nextcloudActive, "no_row: { table: oc_preferences", "no_row: { table: users", 1), "is the users table itself"},
 		{strings.Replace(nextcloudActive, "delete_row: { table: oc_preferences, key: userid", "delete_row: { table: oc_preferences", 1), "needs table and key"},
+		{strings.Replace(nextcloudActive, `set: { configvalue: "false" }`, `set: { configkey: x }`, 1), "configkey is the row's key or one of its where columns"},
 		{strings.Replace(strings.Replace(redmineActive, "scope: all", "scope: { status: [1, 2, 3] }", 1), "create: allow", "create: deny", 1) + "  delete: { set: { status: 2 } }\n", "status = 2 leaves the row inside the scope (on status)"},
 		{redmineActive + "  delete: { set: { deleted_at: now } }\n", "scope: all keeps every row visible"},
 		{strings.Replace(redmineActive, "scope: all", "scope: { deleted_at: null }", 1) + "  delete: { sett: 1 }\n", `unknown key "sett"`},
@@ -258,5 +260,47 @@ func TestLifecycleConfigErrors(t *testing.T) {
 	}
 	if err := cfg.Bind(lifeColumns()); err == nil || !strings.Contains(err.Error(), "DeletedAt") {
 		t.Errorf("Bind with a missing column: %v", err)
+	}
+}
+
+func TestLifecyclePrivileges(t *testing.T) {
+	src := strings.Replace(nextcloudActive, "create: allow", "create: deny\n  delete: delete", 1)
+	cfg, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range cfg.privilegeNeeds(OwnTableFacts{}) {
+		if n.priv != "SELECT" && n.key != "store" {
+			got = append(got, n.priv+" "+n.table+" "+n.column)
+		}
+	}
+	want := []string{
+		"UPDATE users login",
+		"INSERT oc_preferences userid", "INSERT oc_preferences appid", "INSERT oc_preferences configkey", "INSERT oc_preferences configvalue",
+		"UPDATE oc_preferences configvalue",
+		"DELETE oc_preferences ",
+		"DELETE users ",
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("privileges %v lack %q", got, w)
+		}
+	}
+	src = strings.Replace(strings.Replace(mattermostActive, "scope: all", "scope: { deleted_at: null }", 1), "create: allow", "create: deny", 1) + "  delete: { set: { deleted_at: now } }\n"
+	if cfg, err = Parse("t.yaml", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, n := range cfg.privilegeNeeds(OwnTableFacts{}) {
+		got = append(got, n.priv+" "+n.table+" "+n.column)
+	}
+	for _, w := range []string{"UPDATE users DeleteAt", "UPDATE users deleted_at"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("privileges %v lack %q", got, w)
+		}
+	}
+	if slices.Contains(got, "DELETE users ") {
+		t.Errorf("a delete out of the scope asks for DELETE: %v", got)
 	}
 }
