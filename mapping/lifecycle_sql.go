@@ -79,11 +79,18 @@ func (r *Resource) addLifecycleSelect() {
 	l := r.Active.Life
 	r.selectExprs = append(r.selectExprs, "("+inlineSQL(r.lifePred())+") IS TRUE")
 	l.idx = len(r.selectExprs) - 1
+	at := map[string]int{} // one expression per row, however many actions write it
 	for _, acts := range [][]LifeAction{l.Deactivate, l.Reactivate} {
 		for i := range acts {
 			if a := &acts[i]; a.Row != nil && !a.Delete {
-				r.selectExprs = append(r.selectExprs, "("+inlineSQL(r.rowExists(a.Row))+") IS TRUE")
+				expr := "(" + inlineSQL(r.rowExists(a.Row)) + ") IS TRUE"
+				if j, ok := at[expr]; ok {
+					a.existsIdx = j
+					continue
+				}
+				r.selectExprs = append(r.selectExprs, expr)
 				a.existsIdx = len(r.selectExprs) - 1
+				at[expr] = a.existsIdx
 			}
 		}
 	}

@@ -304,3 +304,34 @@ func TestLifecyclePrivileges(t *testing.T) {
 		t.Errorf("a delete out of the scope asks for DELETE: %v", got)
 	}
 }
+
+// TestLifecycleRowExistsOnce: deactivate and reactivate writing the same
+// row (Nextcloud's 'false' and 'true') share one EXISTS in the select list,
+// and each write picks UPDATE or INSERT by it.
+func TestLifecycleRowExistsOnce(t *testing.T) {
+	src := strings.Replace(nextcloudActive, `- delete_row: { table: oc_preferences, key: userid, where: { appid: core, configkey: enabled } }`,
+		`- write_row: { table: oc_preferences, key: userid, where: { appid: core, configkey: enabled }, set: { configvalue: "true" } }`, 1)
+	r := lifeResource(t, src)
+	l := r.Active.Life
+	if len(r.selectExprs) != 4 || l.Deactivate[0].existsIdx != 3 || l.Reactivate[0].existsIdx != 3 {
+		t.Fatalf("select list %v, exists at %d and %d", r.selectExprs, l.Deactivate[0].existsIdx, l.Reactivate[0].existsIdx)
+	}
+	row := lifeRow(r, false, true)
+	d := r.NewDraft(row)
+	if err := d.ApplyPatch(ops(t, `{"Operations":[{"op":"replace","path":"active","value":true}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := d.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, _ := r.Target("7", "")
+	var got []string
+	for _, st := range tg.Writes(ch, row) {
+		got = append(got, render(st))
+	}
+	want := []string{"UPDATE `oc_preferences` SET `configvalue` = ? WHERE `userid` = ? AND `appid` = ? AND `configkey` = ? | \"true\" | 7 | \"core\" | \"enabled\""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("reactivate (-want +got):\n%s", diff)
+	}
+}
