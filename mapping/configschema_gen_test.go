@@ -75,7 +75,7 @@ func generateConfigSchema() ([]byte, error) {
 	// Sections kept as YAML nodes are decoded later, into these types:
 	// reflect them too and keep their definitions.
 	r.ExpandedStruct = false
-	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}} {
+	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}} {
 		res, err := reflectJSON(r, v)
 		if err != nil {
 			return nil, err
@@ -237,7 +237,7 @@ func refine(root obj) {
 	}
 	setProp(defs, "ResourceSpec", "table", patternOrEnv(tablePattern))
 	setProp(defs, "ResourceSpec", "create", enumOrEnv("deny", "allow"))
-	setProp(defs, "ResourceSpec", "delete", enumOrEnv("deactivate", "delete", "deny"))
+	setProp(defs, "ResourceSpec", "delete", schemaAnyOf(enumOrEnv("deactivate", "delete", "deny"), defRef("DeleteSpec")))
 	setProp(defs, "ResourceSpec", "scope", schemaAnyOf(obj{"const": "all"}, defRef("envRef"), obj{
 		"type": "object", "minProperties": 1, "propertyNames": obj{"pattern": identPattern},
 		"additionalProperties": schemaAnyOf(defRef("scalarOrList"), obj{"type": "object", "additionalProperties": false,
@@ -258,9 +258,31 @@ func refine(root obj) {
 	setProp(defs, "ActiveSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "ActiveSpec", "true", defRef("scalarOrList"))
 	setProp(defs, "ActiveSpec", "false", defRef("scalar"))
-	setProp(defs, "ActiveSpec", "deactivate", enumOrEnv("update", "delete"))
+	setProp(defs, "ActiveSpec", "deactivate", schemaAnyOf(enumOrEnv("update", "delete"),
+		obj{"type": "array", "minItems": 1, "items": defRef("ActionSpec")}))
+	setProp(defs, "ActiveSpec", "reactivate", obj{"type": "array", "minItems": 1, "items": defRef("ActionSpec")})
+	lifeTerm := schemaAnyOf(defRef("scalarOrList"), obj{"type": "object", "additionalProperties": false,
+		"required": []any{"not"}, "properties": obj{"not": defRef("scalarOrList")}})
+	setProp(defs, "ActiveSpec", "when", obj{"type": "object", "minProperties": 1,
+		"properties":           obj{"row": defRef("RowSpec"), "no_row": defRef("RowSpec")},
+		"propertyNames":        obj{"pattern": identPattern},
+		"additionalProperties": lifeTerm})
 	defs["ActiveSpec"].(obj)["anyOf"] = []any{obj{"required": []any{"column"}},
-		obj{"required": []any{"deactivate"}, "properties": obj{"deactivate": obj{"const": "delete"}}}}
+		obj{"required": []any{"deactivate"}, "properties": obj{"deactivate": obj{"const": "delete"}}},
+		obj{"required": []any{"when", "deactivate", "reactivate"}}}
+	lifeSets := obj{"type": "object", "minProperties": 1, "propertyNames": obj{"pattern": identPattern},
+		"additionalProperties": defRef("scalar")}
+	setProp(defs, "ActionSpec", "set", lifeSets)
+	setProp(defs, "RowWriteSpec", "set", lifeSets)
+	setProp(defs, "DeleteSpec", "set", lifeSets)
+	defs["ActionSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"set"}}, obj{"required": []any{"write_row"}}, obj{"required": []any{"delete_row"}}}
+	for _, d := range []string{"RowSpec", "RowWriteSpec"} {
+		setProp(defs, d, "key", patternOrEnv(identPattern))
+		setProp(defs, d, "table", patternOrEnv(tablePattern))
+		setProp(defs, d, "where", obj{"type": "object", "propertyNames": obj{"pattern": identPattern},
+			"additionalProperties": obj{"anyOf": []any{obj{"type": "integer"}, obj{"type": "boolean"},
+				obj{"type": "string", "pattern": `^[ !#-&(-\[\]-_a-~]{0,255}$`}}}})
+	}
 
 	setProp(defs, "AttributeSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "AttributeSpec", "type", enumOrEnv(string(TypeString), string(TypeBoolean), string(TypeInteger),

@@ -72,6 +72,9 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		if r.relatedPrivilegeNeeds(add) {
 			updated = true
 		}
+		if r.lifecyclePrivilegeNeeds(add) {
+			updated = true
+		}
 		if a := r.Active; a != nil && a.Column != "" {
 			add("UPDATE", r.Table, a.Column, r.activeLine, r.key+".active.column", "written by deactivation and reactivation")
 			updated = true

@@ -201,13 +201,14 @@ func (t Target) Writes(ch *Change, row Row) []sqlstmt.Statement {
 	if len(row) == 0 {
 		return out
 	}
-	return append(out, t.r.relatedStatements(ch, row[0], row)...)
+	out = append(out, t.r.relatedStatements(ch, row[0], row)...)
+	return append(out, lifeRowStatements(ch.life, row[0], row)...)
 }
 
 // RelatedInserts are the INSERTs of a create's related rows, run after the
 // user's row is inserted; user is its key.
 func (r *Resource) RelatedInserts(ch *Change, user any) []sqlstmt.Statement {
-	return r.relatedStatements(ch, user, nil)
+	return append(r.relatedStatements(ch, user, nil), lifeRowStatements(ch.life, user, nil)...)
 }
 
 // Deletes are the statements that remove the row: first the related rows
@@ -226,6 +227,7 @@ func (t Target) Deletes(row Row) []sqlstmt.Statement {
 				out = append(out, sqlstmt.Delete{Table: rel.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(rel.Key), user), rel.selector(""))})
 			}
 		}
+		out = append(out, t.r.lifeRowDeletes(user)...)
 	}
 	return append(out, t.Delete())
 }
