@@ -136,6 +136,9 @@ func (s *Server) dryRunChange(c echo.Context, base legacy.DryRunEntry, e legacy.
 // columnsOf names the columns an attribute is stored in.
 func columnsOf(r *mapping.Resource, attr string) []string {
 	if attr == "active" && r.Active != nil {
+		if r.Active.Life != nil {
+			return []string{"(active.deactivate / active.reactivate)"}
+		}
 		if r.Active.Column == "" {
 			return []string{"(the row: deactivation deletes it)"}
 		}

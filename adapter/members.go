@@ -142,6 +142,9 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		}
 	}
 	add, remove := mapping.DiffMembers(mo, current)
+	if len(remove) > 0 && m.FallbackGroup(groupID) {
+		return false, m.FallbackRemoval(groupID)
+	}
 	if keys, _ := m.UserKeys(add); len(keys) > 0 {
 		// Under first_wins a user who has another group stays there: that
 		// add changes nothing and must not be recorded as a change.
@@ -155,7 +158,23 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 	}
 	removeKeys, _ := m.UserKeys(remove)
 	addKeys, _ := m.UserKeys(add)
-	for _, st := range append(m.RemoveMembers(groupKey, removeKeys, rq.tenant), m.AddMembers(groupKey, addKeys, rq.tenant)...) {
+	var reviveKeys []any
+	if q, ok := m.Removed(groupKey, addKeys); ok {
+		// A removed (soft-deleted) row is made live again, not doubled.
+		removed, _, err := userIDs(rq, tx, q)
+		if err != nil {
+			return false, err
+		}
+		reviveKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return !removed[id] }))
+		addKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return removed[id] }))
+	}
+	writes := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
+	writes = append(writes, m.ReviveMembers(groupKey, reviveKeys)...)
+	inserts, err := s.newMemberRows(rq, tx, groupKey, addKeys)
+	if err != nil {
+		return false, err
+	}
+	for _, st := range append(writes, inserts...) {
 		if _, err := tx.Write(rq.ctx, st); err != nil {
 			return false, err
 		}
@@ -166,11 +185,37 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 	return true, s.audit(rq, tx, rq.conf.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
 }
 
+// newMemberRows returns the statements that add members: with ids the
+// app allocates (Zabbix users_groups.id), the counter is read under lock
+// and advanced first.
+func (s *Server) newMemberRows(rq *scimRequest, tx *legacy.Tx, groupKey any, keys []any) ([]sqlstmt.Statement, error) {
+	m := rq.conf.Members
+	q, ok := m.ReserveIDs()
+	if !ok || len(keys) == 0 {
+		return m.AddMembers(groupKey, keys, rq.tenant), nil
+	}
+	rows, err := tx.Query(rq.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var last int64
+	if len(rows) == 1 {
+		last, err = strconv.ParseInt(mapping.KeyString(rows[0][0]), 10, 64)
+	}
+	if len(rows) != 1 || err != nil {
+		return nil, errorf(http.StatusInternalServerError, "", "the id counter named in groups.members.join.defaults has %d rows, or no number: it must be one row holding the last id handed out; nothing was changed", len(rows))
+	}
+	return append(m.AdvanceIDs(len(keys)), m.AddMembersAfter(groupKey, keys, last)...), nil
+}
+
 // removeMemberships takes every member out of a group about to be deleted,
 // unless accounts outside the scope hold it (409: SCIM does not change what
 // it cannot see).
 func (s *Server) removeMemberships(rq *scimRequest, tx *legacy.Tx, groupKey any) error {
 	m := rq.conf.Members
+	if id := mapping.KeyString(groupKey); m.FallbackGroup(id) {
+		return errorf(http.StatusConflict, "", "%s", m.FallbackDelete(id))
+	}
 	rows, err := tx.Query(rq.ctx, m.OutsideHolders(groupKey, rq.tenant))
 	if err != nil {
 		return err

@@ -252,6 +252,13 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 				return err
 			}
 		}
+		if r.Delete == mapping.DeleteOutOfScope {
+			// The row stays, outside the scope: gone for every later request.
+			if err := runAll(rq, tx, []sqlstmt.Statement{t.MoveOut()}); err != nil {
+				return err
+			}
+			return s.audit(rq, tx, r, id, "delete", r.Identity(row))
+		}
 		if err := runAll(rq, tx, t.Deletes(row)); err != nil {
 			return err
 		}
@@ -280,7 +287,7 @@ func referencedDetail(rq *scimRequest, r *mapping.Resource) string {
 		return "other rows of the application refer to this group (a foreign key, such as a user's primary role), so it cannot be deleted"
 	}
 	detail := "other rows of the application refer to this user, so it cannot be deleted"
-	if r.Active != nil && r.Active.Column != "" && !r.Active.DeleteOnFalse {
+	if r.Active != nil && (r.Active.Column != "" || r.Active.Life != nil) && !r.Active.DeleteOnFalse {
 		return detail + "; deactivate it instead (PATCH active=false)"
 	}
 	return detail + "; " + releaseHint

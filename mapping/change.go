@@ -45,6 +45,9 @@ type Change struct {
 	Changed []string
 	Diff    []AttrChange
 	vals    []any
+	// life are the lifecycle actions of a change of active that write
+	// other tables' rows (see Lifecycle); their column writes are in Set.
+	life []LifeAction
 }
 
 // AttrChange is one attribute's value before and after a write, as JSON
@@ -68,7 +71,7 @@ func (c *Change) Clone() *Change {
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return len(c.Set) == 0 && len(c.Lookups) == 0 && len(c.Related) == 0 && !c.Delete
+	return len(c.Set) == 0 && len(c.Lookups) == 0 && len(c.Related) == 0 && len(c.life) == 0 && !c.Delete
 }
 
 // Value returns an attribute's new SCIM value.
@@ -164,6 +167,14 @@ func (d *Draft) Changes() (*Change, error) {
 		switch {
 		case !d.active && r.Active.DeleteOnFalse && !d.create:
 			ch.Delete = true
+		case r.Active.Life != nil:
+			acts := r.Active.Life.actions(d.active)
+			ch.Set = append(ch.Set, lifeAssignments(acts)...)
+			for _, a := range acts {
+				if a.Row != nil {
+					ch.life = append(ch.life, a)
+				}
+			}
 		case r.Active.Column != "":
 			v := r.Active.False
 			if d.active {

@@ -353,9 +353,21 @@ func (r *Resource) checkIndexes(all map[string][]Index, rows RowCount, add addFu
 func (m *Membership) checkIndexes(all map[string][]Index, add addFunc, fx *fixer) {
 	j := m.Join
 	idx := all[j.Table]
-	for _, cols := range [][]string{{j.Group, j.User}, {j.User, j.Group}} {
-		if !hasIndexPrefix(idx, cols[:1]) {
-			f := add(SevWarning, "index", m.line, "groups.members.join", "no index on %s starts with %s: listing %s scans the table", j.Table, cols[0], map[bool]string{true: "a group's members", false: "a user's groups"}[cols[0] == j.Group])
+	// The condition's columns go between the two keys: (roleid, contextid,
+	// userid) finds a role's system-context holders in order.
+	cond := columnNames(j.Where)
+	for _, c := range cond {
+		if _, ok := m.Users.tableColumns[j.Table][strings.ToLower(c)]; !ok {
+			return // reported as a missing column; no index to propose on it
+		}
+	}
+	for _, cols := range [][]string{append(append([]string{j.Group}, cond...), j.User), append(append([]string{j.User}, cond...), j.Group)} {
+		if lead := cols[:1+len(cond)]; !hasIndexPrefix(idx, lead) {
+			cost := "scans the table"
+			if hasIndexPrefix(idx, cols[:1]) {
+				cost = "also reads the rows outside the where condition"
+			}
+			f := add(SevWarning, "index", m.line, "groups.members.join", "no index on %s starts with %s: listing %s %s", j.Table, strings.Join(lead, ", "), map[bool]string{true: "a group's members", false: "a user's groups"}[cols[0] == j.Group], cost)
 			fx.indexFix(f, j.Table, cols...)
 		}
 	}

@@ -44,7 +44,7 @@ func (r *Resource) compare(t target, e *filter.Compare) (sqlstmt.Pred, error) {
 		if err != nil {
 			return sqlstmt.Pred{}, err
 		}
-		if r.Active.Column == "" {
+		if r.Active.Column == "" && r.Active.Life == nil {
 			return sqlstmt.Const(b), nil // every existing row is active
 		}
 		in := r.activeIn()
@@ -403,5 +403,8 @@ func (r *Resource) present(t target) sqlstmt.Pred {
 
 // activeIn is the condition "the active column holds a true value".
 func (r *Resource) activeIn() sqlstmt.Pred {
+	if r.Active.Life != nil {
+		return r.lifePred()
+	}
 	return sqlstmt.In(sqlstmt.Ident(r.Active.Column), r.Active.True)
 }

@@ -86,6 +86,7 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	if r.Delete == DeleteDeactivate && r.Active == nil {
 		p.add(lineOf(n, "delete"), key+".delete", "deactivate needs an active column: add active: { column: ..., true: 1, false: 0 } or choose delete: delete or deny")
 	}
+	r.checkDeleteLeavesScope(p)
 	r.compileDefaults(&spec.Defaults, p)
 	r.compileAttributes(&spec.Attributes, core, p)
 	if len(p.list) > before {
@@ -240,31 +241,51 @@ func (r *Resource) compilePolicies(spec ResourceSpec, n *yaml.Node, p *problems)
 	default:
 		p.add(lineOf(n, "create"), r.key+".create", "%q is not a create policy: use deny (rows come from SSO login) or allow", spec.Create)
 	}
-	switch DeletePolicy(spec.Delete) {
+	del := ""
+	switch spec.Delete.Kind {
+	case yaml.MappingNode:
+		r.compileDeleteSet(&spec.Delete, p)
+		return
+	case yaml.ScalarNode:
+		del = spec.Delete.Value
+	case 0:
+	default:
+		p.add(spec.Delete.Line, r.key+".delete", "expected deactivate, delete, deny or { set: { column: value } }, got %s", describeNode(&spec.Delete))
+		return
+	}
+	switch DeletePolicy(del) {
 	case "":
 		r.Delete = DeleteDeactivate
 		if spec.Active == nil || r.Type != "User" {
 			r.Delete = DeleteDeny
 		}
 	case DeleteDeactivate, DeleteRow, DeleteDeny:
-		r.Delete = DeletePolicy(spec.Delete)
+		r.Delete = DeletePolicy(del)
 		if r.Delete == DeleteDeactivate && r.Type != "User" {
 			p.add(lineOf(n, "delete"), r.key+".delete", "groups cannot be deactivated: use delete or deny")
 		}
 	default:
-		p.add(lineOf(n, "delete"), r.key+".delete", "%q is not a delete policy: use deactivate, delete or deny", spec.Delete)
+		p.add(lineOf(n, "delete"), r.key+".delete", "%q is not a delete policy: use deactivate, delete, deny or { set: { column: value } } (writes that move the row out of the scope)", del)
 	}
 }
 
 func (r *Resource) compileActive(spec *ActiveSpec, n *yaml.Node, p *problems) {
 	key := r.key + ".active"
+	if usesLifecycle(spec) {
+		r.compileLifecycle(spec, n, p)
+		return
+	}
 	a := &Active{Column: spec.Column, True: []any{int64(1)}, False: int64(0)}
-	switch spec.Deactivate {
+	if spec.Deactivate.Kind != 0 && spec.Deactivate.Kind != yaml.ScalarNode {
+		p.add(spec.Deactivate.Line, key+".deactivate", "expected update or delete, or a list of actions together with when")
+		return
+	}
+	switch spec.Deactivate.Value {
 	case "", "update":
 	case "delete":
 		a.DeleteOnFalse = true
 	default:
-		p.add(lineOf(n, "deactivate"), key+".deactivate", "%q is not a deactivation: use update (write the false value) or delete (remove the row)", spec.Deactivate)
+		p.add(lineOf(n, "deactivate"), key+".deactivate", "%q is not a deactivation: use update (write the false value) or delete (remove the row)", spec.Deactivate.Value)
 		return
 	}
 	if spec.Column == "" {

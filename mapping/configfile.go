@@ -74,8 +74,9 @@ type ResourceSpec struct {
 	// login; the default) or allow.
 	Create string `yaml:"create"`
 	// Delete says what DELETE does: deactivate (users only), delete the
-	// row, or deny.
-	Delete string `yaml:"delete"`
+	// row, deny, or { set: { column: value } }, writes that move the row
+	// out of the scope (users.delete: { set: { deleted_at: now } }).
+	Delete yaml.Node `yaml:"delete"`
 	// Active maps the SCIM active flag (users only).
 	Active *ActiveSpec `yaml:"active"`
 	// Meta names the columns behind meta.created, meta.lastModified and
@@ -102,8 +103,68 @@ type ActiveSpec struct {
 	// False is the value written to deactivate a user. Default 0.
 	False yaml.Node `yaml:"false"`
 	// Deactivate is what active=false does: update (write the false value;
-	// the default) or delete (remove the row).
-	Deactivate string `yaml:"deactivate"`
+	// the default) or delete (remove the row) with column; with when, the
+	// list of actions that deactivate a user, as
+	// [ { set: { DeleteAt: now_ms } } ] (Mattermost).
+	Deactivate yaml.Node `yaml:"deactivate"`
+	// When is the condition under which a user is active, instead of one
+	// flag column: column: value | [values] | null | { not: value(s) },
+	// row: { table, key, where } (the user has such a row) and no_row:
+	// (the user has none), all of which must hold. Needs deactivate and
+	// reactivate lists.
+	When yaml.Node `yaml:"when"`
+	// Reactivate is the list of actions that make an inactive user active
+	// again (with when), as [ { set: { DeleteAt: 0 } } ].
+	Reactivate []ActionSpec `yaml:"reactivate"`
+}
+
+// ActionSpec is one step of users.active.deactivate or .reactivate (with
+// when), or of users.delete: exactly one of set, write_row, delete_row.
+type ActionSpec struct {
+	// Set writes columns of the user's row: column: value, where the value
+	// is a constant, now (NOW(6)), now_s or now_ms (the current time in
+	// epoch seconds or milliseconds).
+	Set yaml.Node `yaml:"set"`
+	// WriteRow writes the user's row of another table: it updates the row
+	// when it exists and inserts it (with key and where) when it does not.
+	WriteRow *RowWriteSpec `yaml:"write_row"`
+	// DeleteRow deletes the user's rows of another table that match where.
+	DeleteRow *RowSpec `yaml:"delete_row"`
+}
+
+// RowSpec names the user's rows of another table: those whose key column
+// holds the user's id and whose where columns hold fixed values.
+type RowSpec struct {
+	// Table is the other table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is its column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs (integers or plain words) that pick
+	// the rows.
+	Where yaml.Node `yaml:"where"`
+}
+
+// RowWriteSpec is a write_row action: the row RowSpec names, and what
+// to write in it.
+type RowWriteSpec struct {
+	// Table is the other table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is its column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs (integers or plain words) that pick
+	// the row; an inserted row gets them.
+	Where yaml.Node `yaml:"where"`
+	// Set are the column: value writes, constants or now, now_s, now_ms.
+	Set yaml.Node `yaml:"set" jsonschema:"required"`
+}
+
+// DeleteSpec is users.delete written as a mapping: DELETE keeps the row
+// and moves it out of the scope, so that it is gone for every later
+// request (RFC 7644 §3.6).
+type DeleteSpec struct {
+	// Set writes columns of the row, as { deleted_at: now }; at least one
+	// of them must be a scope column whose new value the scope excludes.
+	Set yaml.Node `yaml:"set" jsonschema:"required"`
 }
 
 // MetaSpec is the YAML shape of the meta block. Each entry is a column
@@ -229,6 +290,10 @@ type MembersSpec struct {
 	// Rule is what adding a user to a second group does in the column
 	// model: first_wins (the default) or last_wins.
 	Rule string `yaml:"rule"`
+	// OnRemove is, in the column model, the group id that removing a user
+	// from her group writes instead of NULL (on_remove: 1, the app's
+	// default role).
+	OnRemove yaml.Node `yaml:"on_remove"`
 }
 
 // JoinSpec is the YAML shape of groups.members.join.
@@ -239,7 +304,17 @@ type JoinSpec struct {
 	User string `yaml:"user" jsonschema:"required"`
 	// Group is the join table's column that holds the group's id.
 	Group string `yaml:"group" jsonschema:"required"`
-	// Defaults are column: value pairs that fill other NOT NULL columns of
-	// a new pair (granted_by: scim).
+	// Where is the condition, as column: constant pairs, that makes a row
+	// a membership (contextid: 1, DeleteAt: 0); new rows are written with
+	// these values.
+	Where yaml.Node `yaml:"where"`
+	// Defaults are column: value pairs that fill other columns of a new
+	// pair: a constant (granted_by: scim), the time (now, epoch_seconds,
+	// epoch_ms), { group: column } copied from the group's row, or
+	// { next_id: ... } for an id the app allocates.
 	Defaults yaml.Node `yaml:"defaults"`
+	// OnRemove is delete (the default), or the column: value pairs a
+	// removal sets instead of deleting the row (DeleteAt: epoch_ms); an
+	// add revives such a row.
+	OnRemove yaml.Node `yaml:"on_remove"`
 }

@@ -75,7 +75,7 @@ func generateConfigSchema() ([]byte, error) {
 	// Sections kept as YAML nodes are decoded later, into these types:
 	// reflect them too and keep their definitions.
 	r.ExpandedStruct = false
-	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &ScopeExistsSpec{}} {
+	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}, &ScopeExistsSpec{}} {
 		res, err := reflectJSON(r, v)
 		if err != nil {
 			return nil, err
@@ -237,7 +237,7 @@ func refine(root obj) {
 	}
 	setProp(defs, "ResourceSpec", "table", patternOrEnv(tablePattern))
 	setProp(defs, "ResourceSpec", "create", enumOrEnv("deny", "allow"))
-	setProp(defs, "ResourceSpec", "delete", enumOrEnv("deactivate", "delete", "deny"))
+	setProp(defs, "ResourceSpec", "delete", schemaAnyOf(enumOrEnv("deactivate", "delete", "deny"), defRef("DeleteSpec")))
 	setProp(defs, "ResourceSpec", "scope", schemaAnyOf(obj{"const": "all"}, defRef("envRef"), obj{
 		"type": "object", "minProperties": 1, "propertyNames": obj{"pattern": identPattern},
 		"properties": obj{"exists": schemaAnyOf(defRef("ScopeExistsSpec"), obj{"type": "array", "minItems": 1, "items": defRef("ScopeExistsSpec")})},
@@ -266,9 +266,31 @@ func refine(root obj) {
 	setProp(defs, "ActiveSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "ActiveSpec", "true", defRef("scalarOrList"))
 	setProp(defs, "ActiveSpec", "false", defRef("scalar"))
-	setProp(defs, "ActiveSpec", "deactivate", enumOrEnv("update", "delete"))
+	setProp(defs, "ActiveSpec", "deactivate", schemaAnyOf(enumOrEnv("update", "delete"),
+		obj{"type": "array", "minItems": 1, "items": defRef("ActionSpec")}))
+	setProp(defs, "ActiveSpec", "reactivate", obj{"type": "array", "minItems": 1, "items": defRef("ActionSpec")})
+	lifeTerm := schemaAnyOf(defRef("scalarOrList"), obj{"type": "object", "additionalProperties": false,
+		"required": []any{"not"}, "properties": obj{"not": defRef("scalarOrList")}})
+	setProp(defs, "ActiveSpec", "when", obj{"type": "object", "minProperties": 1,
+		"properties":           obj{"row": defRef("RowSpec"), "no_row": defRef("RowSpec")},
+		"propertyNames":        obj{"pattern": identPattern},
+		"additionalProperties": lifeTerm})
 	defs["ActiveSpec"].(obj)["anyOf"] = []any{obj{"required": []any{"column"}},
-		obj{"required": []any{"deactivate"}, "properties": obj{"deactivate": obj{"const": "delete"}}}}
+		obj{"required": []any{"deactivate"}, "properties": obj{"deactivate": obj{"const": "delete"}}},
+		obj{"required": []any{"when", "deactivate", "reactivate"}}}
+	lifeSets := obj{"type": "object", "minProperties": 1, "propertyNames": obj{"pattern": identPattern},
+		"additionalProperties": defRef("scalar")}
+	setProp(defs, "ActionSpec", "set", lifeSets)
+	setProp(defs, "RowWriteSpec", "set", lifeSets)
+	setProp(defs, "DeleteSpec", "set", lifeSets)
+	defs["ActionSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"set"}}, obj{"required": []any{"write_row"}}, obj{"required": []any{"delete_row"}}}
+	for _, d := range []string{"RowSpec", "RowWriteSpec"} {
+		setProp(defs, d, "key", patternOrEnv(identPattern))
+		setProp(defs, d, "table", patternOrEnv(tablePattern))
+		setProp(defs, d, "where", obj{"type": "object", "propertyNames": obj{"pattern": identPattern},
+			"additionalProperties": obj{"anyOf": []any{obj{"type": "integer"}, obj{"type": "boolean"},
+				obj{"type": "string", "pattern": `^[ !#-&(-\[\]-_a-~]{0,255}$`}}}})
+	}
 
 	setProp(defs, "AttributeSpec", "column", patternOrEnv(identPattern))
 	setProp(defs, "AttributeSpec", "type", enumOrEnv(string(TypeString), string(TypeBoolean), string(TypeInteger),
@@ -297,7 +319,18 @@ func refine(root obj) {
 		setProp(defs, "JoinSpec", p, patternOrEnv(identPattern))
 	}
 	setProp(defs, "JoinSpec", "table", patternOrEnv(tablePattern))
-	setProp(defs, "JoinSpec", "defaults", defRef("columnValues"))
+	setProp(defs, "JoinSpec", "where", defRef("columnValues"))
+	// A membership value: a constant or clock word, a column copied from
+	// the group's row, or an id the app allocates.
+	counter := obj{"type": "object", "additionalProperties": false, "required": []any{"table", "column"}, "properties": obj{
+		"table": patternOrEnv(tablePattern), "column": patternOrEnv(identPattern), "where": defRef("columnValues")}}
+	defs["memberValues"] = obj{"type": "object", "propertyNames": obj{"pattern": identPattern},
+		"additionalProperties": schemaAnyOf(defRef("scalar"),
+			obj{"type": "object", "additionalProperties": false, "required": []any{"group"}, "properties": obj{"group": patternOrEnv(identPattern)}},
+			obj{"type": "object", "additionalProperties": false, "required": []any{"next_id"}, "properties": obj{"next_id": schemaAnyOf(obj{"const": "max"}, counter)}})}
+	setProp(defs, "JoinSpec", "defaults", defRef("memberValues"))
+	setProp(defs, "JoinSpec", "on_remove", schemaAnyOf(obj{"const": "delete"}, defRef("columnValues")))
+	setProp(defs, "MembersSpec", "on_remove", defRef("scalar"))
 
 	// users and groups are ResourceSpecs, each without the other's keys.
 	users, groups := copyDef(defs["ResourceSpec"].(obj)), copyDef(defs["ResourceSpec"].(obj))

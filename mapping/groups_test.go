@@ -51,7 +51,7 @@ func TestMembershipStatements(t *testing.T) {
 		want string
 	}{
 		{"members join", join.MembersQuery(int64(3), "1"),
-			"SELECT `rs_u`.`id`, COALESCE(NULLIF(`rs_u`.`display_name`, ''), `rs_u`.`login`) FROM `user_roles` `rs_m` JOIN `users` `rs_u` ON `rs_u`.`id` = `rs_m`.`user_id` WHERE `rs_m`.`role_id` = ? AND `rs_u`.`auth_source` = ? AND `rs_u`.`org_id` = ? ORDER BY `rs_u`.`id`"},
+			"SELECT `rs_u`.`id`, COALESCE(NULLIF(`rs_u`.`display_name`, ''), `rs_u`.`login`) FROM `users` `rs_u` WHERE `rs_u`.`id` IN (SELECT `rs_m`.`user_id` FROM `user_roles` `rs_m` WHERE `rs_m`.`role_id` = ?) AND `rs_u`.`auth_source` = ? AND `rs_u`.`org_id` = ? ORDER BY `rs_u`.`id`"},
 		{"members column", col.MembersQuery(int64(3), "1"),
 			"SELECT `rs_u`.`id`, COALESCE(NULLIF(`rs_u`.`display_name`, ''), `rs_u`.`login`) FROM `users` `rs_u` WHERE `rs_u`.`role_id` = ? AND `rs_u`.`auth_source` = ? AND `rs_u`.`org_id` = ? ORDER BY `rs_u`.`id`"},
 		{"in scope", join.InScopeUsers([]any{int64(1), int64(2)}, "1"),

@@ -35,7 +35,11 @@ type Membership struct {
 	// model, and Rule what adding a user to a second group does.
 	Column string
 	Rule   Rule
-	line   int
+	// Fallback is what removing a user from her group writes to Column
+	// (on_remove: 1, Zabbix's default role); nil writes NULL, or the
+	// column's DEFAULT when it takes no NULL.
+	Fallback *ColumnValue
+	line     int
 }
 
 // JoinTable is a table of (user, group) pairs.
@@ -43,8 +47,16 @@ type JoinTable struct {
 	Table string
 	User  string
 	Group string
-	// Defaults fill other NOT NULL columns of a new pair (granted_by: scim).
-	Defaults []ColumnValue
+	// Where is the condition that makes a row a membership (contextid: 1,
+	// DeleteAt: 0): rows that do not match are neither listed nor changed,
+	// and new rows are written with these values.
+	Where []ColumnValue
+	// Defaults fill other columns of a new pair (granted_by: scim, the
+	// time, a column copied from the group's row).
+	Defaults []RowValue
+	// OnRemove are the columns a removal sets (DeleteAt: epoch_ms) instead
+	// of deleting the row; an add revives such a row. Empty: DELETE.
+	OnRemove []RowValue
 }
 
 // Table aliases of the membership statements, chosen not to collide with
@@ -74,44 +86,15 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		p.add(n.Line, key, "give join or column, not both")
 		return nil
 	case spec.Join != nil:
-		j := spec.Join
-		jn := valueOf(n, "join")
-		if j.Table == "" || j.User == "" || j.Group == "" {
-			p.add(jn.Line, key+".join", "needs table, user and group, as in join: { table: user_roles, user: user_id, group: role_id }")
+		if m.Join = compileJoin(valueOf(n, "join"), spec.Join, users, groups, p); m.Join == nil {
 			return nil
-		}
-		for _, c := range []struct{ v, f string }{{j.User, "user"}, {j.Group, "group"}} {
-			if !isIdent(c.v) {
-				p.add(lineOf(jn, c.f), key+".join."+c.f, "%q is not a valid column name", c.v)
-				return nil
-			}
-		}
-		if !validTableName(j.Table) {
-			p.add(lineOf(jn, "table"), key+".join.table", "%q is not a valid table name", j.Table)
-			return nil
-		}
-		m.Join = &JoinTable{Table: j.Table, User: j.User, Group: j.Group}
-		users.refs = append(users.refs,
-			columnRef{table: j.Table, column: j.User, line: lineOf(jn, "user"), key: key + ".join.user"},
-			columnRef{table: j.Table, column: j.Group, line: lineOf(jn, "group"), key: key + ".join.group"})
-		if j.Defaults.Kind != 0 && j.Defaults.Kind != yaml.MappingNode {
-			p.add(j.Defaults.Line, key+".join.defaults", "expected a mapping of column: value, got %s", describeNode(&j.Defaults))
-			return nil
-		}
-		if j.Defaults.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(j.Defaults.Content); i += 2 {
-				k, v := j.Defaults.Content[i], j.Defaults.Content[i+1]
-				val, ok := scalarValue(v)
-				if !isIdent(k.Value) || !ok {
-					p.add(k.Line, key+".join.defaults."+k.Value, "expected column: value")
-					continue
-				}
-				m.Join.Defaults = append(m.Join.Defaults, ColumnValue{Column: k.Value, Value: val})
-				users.refs = append(users.refs, columnRef{table: j.Table, column: k.Value, line: k.Line, key: key + ".join.defaults." + k.Value})
-			}
 		}
 		if spec.Rule != "" {
 			p.add(lineOf(n, "rule"), key+".rule", "rule applies to the single-column model (members: { column: ... }); a join table holds many groups per user")
+		}
+		if spec.OnRemove.Kind != 0 {
+			p.add(lineOf(n, "on_remove"), key+".on_remove", "on_remove here applies to the single-column model; for a join table write join: { ..., on_remove: { column: value } }")
+			return nil
 		}
 	case spec.Column != "":
 		if !isIdent(spec.Column) {
@@ -128,6 +111,14 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		default:
 			p.add(lineOf(n, "rule"), key+".rule", "%q is not a rule: use first_wins (a user keeps the group assigned first) or last_wins (the last group added replaces it)", spec.Rule)
 			return nil
+		}
+		if spec.OnRemove.Kind != 0 {
+			v, ok := scalarValue(&spec.OnRemove)
+			if !ok || v == nil {
+				p.add(spec.OnRemove.Line, key+".on_remove", "on_remove is the group id removal writes to %s (the app's default role, as on_remove: 1); leave it out to write NULL", spec.Column)
+				return nil
+			}
+			m.Fallback = &ColumnValue{Column: spec.Column, Value: v}
 		}
 		for _, a := range users.Attributes {
 			if strings.EqualFold(a.Column, m.Column) && a.Mutability != ReadOnly {
@@ -197,19 +188,20 @@ func (r *Resource) addGroupsView(m *Membership) {
 	obj := "JSON_OBJECT('value', CAST(" + sqlstmt.Col(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + sqlstmt.Col(aliasGroup, m.groupDisplay()) + ")"
 	scope := g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 	var sql string
+	var where sqlstmt.Pred
 	if m.Join != nil {
-		sql = "SELECT CONCAT('[', GROUP_CONCAT(" + obj + " ORDER BY " + sqlstmt.Col(aliasGroup, g.IDColumn) + " SEPARATOR ','), ']')" +
+		// DISTINCT: a join table may hold a pair twice (the app's own
+		// duplicates); the user is in the group once.
+		sql = "SELECT CONCAT('[', GROUP_CONCAT(DISTINCT " + obj + " ORDER BY " + sqlstmt.Col(aliasGroup, g.IDColumn) + " SEPARATOR ','), ']')" +
 			" FROM " + sqlstmt.Ident(m.Join.Table) + " " + sqlstmt.Ident(aliasMember) +
-			" JOIN " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup) + " ON " + sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + sqlstmt.Col(aliasMember, m.Join.Group) +
-			" WHERE " + sqlstmt.Col(aliasMember, m.Join.User) + " = " + r.qualified(r.IDColumn)
+			" JOIN " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup) + " ON " + sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + sqlstmt.Col(aliasMember, m.Join.Group)
+		where = sqlstmt.And(sqlstmt.Cond(sqlstmt.Col(aliasMember, m.Join.User)+" = "+r.qualified(r.IDColumn)), m.Join.rowsCond(aliasMember, true), scope)
 	} else {
-		sql = "SELECT CONCAT('[', " + obj + ", ']') FROM " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup) +
-			" WHERE " + sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
+		sql = "SELECT CONCAT('[', " + obj + ", ']') FROM " + sqlstmt.Ident(g.Table) + " " + sqlstmt.Ident(aliasGroup)
+		where = sqlstmt.And(sqlstmt.Cond(sqlstmt.Col(aliasGroup, g.IDColumn)+" = "+r.qualified(m.Column)), scope)
 	}
-	if !scope.Constant() {
-		sql += " AND " + scope.SQL()
-		r.groupsArgs = scope.Args()
-	}
+	sql += " WHERE " + where.SQL()
+	r.groupsArgs = where.Args()
 	r.groupsExpr = "(" + sql + ")"
 	def := coreUser.Attr("groups")
 	va := &viewAttr{def: def, groups: true}
@@ -282,14 +274,14 @@ func (r *Resource) renderGroups(raw any, baseURL string) ([]Object, bool) {
 func (m *Membership) check(p *problems) {
 	u := m.Users
 	if m.Join == nil {
-		if c := u.column(m.Column); !c.Nullable && c.Default == nil {
-			p.add(m.line, "groups.members.column", "%s.%s is NOT NULL without a default, so a user could not leave a group; make it nullable or give it a default", u.Table, m.Column)
+		if c := u.column(m.Column); !c.Nullable && c.Default == nil && m.Fallback == nil {
+			p.add(m.line, "groups.members.column", "%s.%s is NOT NULL without a default, so a user could not leave a group; make it nullable, give it a default, or name the group removal writes (on_remove: <group id>)", u.Table, m.Column)
 		}
 		return
 	}
-	filled := map[string]bool{strings.ToLower(m.Join.User): true, strings.ToLower(m.Join.Group): true}
-	for _, d := range m.Join.Defaults {
-		filled[strings.ToLower(d.Column)] = true
+	filled := map[string]bool{}
+	for _, c := range m.Join.insertColumns() {
+		filled[strings.ToLower(c)] = true
 	}
 	var missing []string
 	for name, c := range u.tableColumns[m.Join.Table] {
@@ -301,4 +293,5 @@ func (m *Membership) check(p *problems) {
 	if len(missing) > 0 {
 		p.add(m.line, "groups.members.join.defaults", "%s has NOT NULL columns without a default that adding a member must fill: %s; give them values in join.defaults", m.Join.Table, strings.Join(missing, ", "))
 	}
+	m.Join.checkClocks(u.tableColumns[m.Join.Table], p)
 }

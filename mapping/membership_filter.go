@@ -96,7 +96,7 @@ func (r *Resource) memberTargets() map[string]target {
 func (r *Resource) memberExists(c sqlstmt.Pred) sqlstmt.Pred {
 	m := r.members
 	var from, where string
-	var sc sqlstmt.Pred
+	var sc, rows sqlstmt.Pred
 	if r.Type == "Group" {
 		u := m.Users
 		if m.Join != nil {
@@ -118,7 +118,10 @@ func (r *Resource) memberExists(c sqlstmt.Pred) sqlstmt.Pred {
 		}
 		sc = g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 	}
-	return sqlstmt.Exists(from, sqlstmt.And(sqlstmt.Cond(where), sc, c))
+	if m.Join != nil {
+		rows = m.Join.rowsCond(aliasMember, true)
+	}
+	return sqlstmt.Exists(from, sqlstmt.And(sqlstmt.Cond(where), rows, sc, c))
 }
 
 // memberTarget resolves a sub-attribute inside a membership filter.

@@ -24,8 +24,8 @@ func (m *Membership) membersFrom(groupID any, tenant string, keys []any) (string
 	var from string
 	var c sqlstmt.Pred
 	if m.Join != nil {
-		from = m.joinUsers()
-		c = sqlstmt.Eq(sqlstmt.Col(aliasMember, m.Join.Group), groupID)
+		from = sqlstmt.Table(u.Table, aliasUser)
+		c = sqlstmt.InSelect(sqlstmt.Col(aliasUser, u.IDColumn), m.memberIDsOf(groupID))
 	} else {
 		from = sqlstmt.Table(u.Table, aliasUser)
 		c = sqlstmt.Eq(sqlstmt.Col(aliasUser, m.Column), groupID)
@@ -81,28 +81,18 @@ func (m *Membership) CurrentMembers(groupID any, keys []any, tenant string) sqls
 // AddMembers returns the statements that add users (validated, in scope,
 // not yet members) to a group: one multi-row INSERT into the join table,
 // or one UPDATE of the group column following the rule.
+// When the app allocates the join rows' ids (ReserveIDs), use
+// AddMembersAfter with the last id handed out.
 func (m *Membership) AddMembers(groupID any, keys []any, tenant string) []sqlstmt.Statement {
 	if len(keys) == 0 {
 		return nil
 	}
 	if m.Join != nil {
-		in := sqlstmt.InsertRows{Table: m.Join.Table, Columns: []string{m.Join.User, m.Join.Group}}
-		for _, d := range m.Join.Defaults {
-			in.Columns = append(in.Columns, d.Column)
-		}
-		for _, k := range keys {
-			row := []any{k, groupID}
-			for _, d := range m.Join.Defaults {
-				row = append(row, d.Value)
-			}
-			in.Rows = append(in.Rows, row)
-		}
-		return []sqlstmt.Statement{in}
+		return []sqlstmt.Statement{m.insertMembers(groupID, keys, 0)}
 	}
 	c := sqlstmt.And(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), keysIn(sqlstmt.Ident(m.Users.IDColumn), keys))
 	if m.Rule == FirstWins {
-		col := sqlstmt.Ident(m.Column)
-		c = sqlstmt.And(c, sqlstmt.Or(sqlstmt.IsNull(col), sqlstmt.Eq(col, groupID)))
+		c = sqlstmt.And(c, sqlstmt.Or(m.withoutGroup(), sqlstmt.Eq(sqlstmt.Ident(m.Column), groupID)))
 	}
 	return []sqlstmt.Statement{m.updateUsers(Assignment{Column: m.Column, Value: groupID}, c)}
 }
@@ -116,7 +106,17 @@ func (m *Membership) Unclaimed(keys []any, tenant string) (q sqlstmt.Select, ok 
 	if m.Join != nil || m.Rule != FirstWins || len(keys) == 0 {
 		return sqlstmt.Select{}, false
 	}
-	return m.usersWhere(tenant, sqlstmt.And(keysIn(sqlstmt.Ident(m.Users.IDColumn), keys), sqlstmt.IsNull(sqlstmt.Ident(m.Column)))), true
+	return m.usersWhere(tenant, sqlstmt.And(keysIn(sqlstmt.Ident(m.Users.IDColumn), keys), m.withoutGroup())), true
+}
+
+// withoutGroup is the condition on users that they have no group of their
+// own in the group column: NULL, or the fallback removal writes.
+func (m *Membership) withoutGroup() sqlstmt.Pred {
+	col := sqlstmt.Ident(m.Column)
+	if m.Fallback != nil {
+		return sqlstmt.Or(sqlstmt.IsNull(col), sqlstmt.Eq(col, m.Fallback.Value))
+	}
+	return sqlstmt.IsNull(col)
 }
 
 // RemoveMembers returns the statements that take in-scope users out of a
@@ -127,21 +127,25 @@ func (m *Membership) RemoveMembers(groupID any, keys []any, tenant string) []sql
 	}
 	u := m.Users
 	if m.Join != nil {
-		where := sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(m.Join.Group), groupID), keysIn(sqlstmt.Ident(m.Join.User), keys))
+		where := sqlstmt.And(m.memberRows(groupID), keysIn(sqlstmt.Ident(m.Join.User), keys))
 		if sc := u.scopeCond("", u.tenantArg(tenant), ""); !sc.Constant() {
 			// MySQL refuses a subquery on the table being deleted from, but
 			// this one reads the users table, not the join table.
 			where = sqlstmt.And(where, sqlstmt.InSelect(sqlstmt.Ident(m.Join.User), sqlstmt.Select{Columns: []string{sqlstmt.Ident(u.IDColumn)}, From: sqlstmt.Ident(u.Table), Where: sc}))
 		}
-		return []sqlstmt.Statement{sqlstmt.Delete{Table: m.Join.Table, Where: where}}
+		return []sqlstmt.Statement{m.removeRows(where)}
 	}
 	c := sqlstmt.And(u.scopeCond("", u.tenantArg(tenant), ""), keysIn(sqlstmt.Ident(u.IDColumn), keys), sqlstmt.Eq(sqlstmt.Ident(m.Column), groupID))
 	return []sqlstmt.Statement{m.updateUsers(m.clearGroup(), c)}
 }
 
 // clearGroup is the assignment that takes a user out of every group kept in
-// the group column: NULL, or the column's DEFAULT when it takes no NULL.
+// the group column: the fallback the mapping names, else NULL, or the
+// column's DEFAULT when it takes no NULL.
 func (m *Membership) clearGroup() Assignment {
+	if m.Fallback != nil {
+		return Assignment{Column: m.Column, Value: m.Fallback.Value}
+	}
 	clear := Assignment{Column: m.Column}
 	if !m.Users.column(m.Column).Nullable {
 		clear.SQL = "DEFAULT"
@@ -167,6 +171,9 @@ func (m *Membership) OutsideHolders(groupID any, tenant string) sqlstmt.Select {
 	if m.Join != nil {
 		from = sqlstmt.LeftJoin(sqlstmt.Table(m.Join.Table, aliasMember), u.Table, aliasUser, sqlstmt.Col(aliasUser, u.IDColumn)+" = "+sqlstmt.Col(aliasMember, m.Join.User))
 		held = sqlstmt.Eq(sqlstmt.Col(aliasMember, m.Join.Group), groupID)
+		// Rows outside the membership condition (a role in a course
+		// context) are the app's, as are users outside the scope.
+		inScope = sqlstmt.And(m.Join.rowsCond(aliasMember, false), inScope)
 	} else {
 		from = sqlstmt.Table(u.Table, aliasUser)
 		held = sqlstmt.Eq(sqlstmt.Col(aliasUser, m.Column), groupID)
@@ -178,7 +185,9 @@ func (m *Membership) OutsideHolders(groupID any, tenant string) sqlstmt.Select {
 // itself is deleted (OutsideHolders has confirmed they are all in scope).
 func (m *Membership) DeleteMemberships(groupID any, tenant string) []sqlstmt.Statement {
 	if m.Join != nil {
-		return []sqlstmt.Statement{sqlstmt.Delete{Table: m.Join.Table, Where: sqlstmt.Eq(sqlstmt.Ident(m.Join.Group), groupID)}}
+		// Removed rows go too: they belong to the group being deleted.
+		where := sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(m.Join.Group), groupID), m.Join.rowsCond("", false))
+		return []sqlstmt.Statement{sqlstmt.Delete{Table: m.Join.Table, Where: where}}
 	}
 	c := sqlstmt.And(m.Users.scopeCond("", m.Users.tenantArg(tenant), ""), sqlstmt.Eq(sqlstmt.Ident(m.Column), groupID))
 	return []sqlstmt.Statement{m.updateUsers(m.clearGroup(), c)}

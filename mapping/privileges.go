@@ -73,6 +73,9 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		if r.relatedPrivilegeNeeds(add) {
 			updated = true
 		}
+		if r.lifecyclePrivilegeNeeds(add) {
+			updated = true
+		}
 		if a := r.Active; a != nil && a.Column != "" {
 			add("UPDATE", r.Table, a.Column, r.activeLine, r.key+".active.column", "written by deactivation and reactivation")
 			updated = true
@@ -96,8 +99,14 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		const why = "written when group members are added and removed"
 		if j := m.Join; j != nil {
 			key := "groups.members.join"
-			for _, col := range append([]string{j.User, j.Group}, columnNames(j.Defaults)...) {
+			for _, col := range j.insertColumns() {
 				add("INSERT", j.Table, col, m.line, key, why)
+			}
+			if v := m.allocated(); v != nil && v.NextID.Table != "" {
+				add("UPDATE", v.NextID.Table, v.NextID.Column, m.line, key+".defaults."+v.Column, "advanced when members are added (the app's id counter)")
+			}
+			for _, v := range j.OnRemove {
+				add("UPDATE", j.Table, v.Column, m.line, key+".on_remove", "removing a member marks the row; adding her again revives it")
 			}
 			add("DELETE", j.Table, "", m.line, key, "removing group members deletes rows")
 		} else if m.Column != "" {

@@ -205,7 +205,8 @@ func (t Target) Writes(ch *Change, row Row) []sqlstmt.Statement {
 	if len(row) == 0 {
 		return out
 	}
-	return append(out, t.r.relatedStatements(ch, row[0], row)...)
+	out = append(out, t.r.relatedStatements(ch, row[0], row)...)
+	return append(out, lifeRowStatements(ch.life, row[0], row)...)
 }
 
 // RelatedInserts are the INSERTs of a create's related rows, run after the
@@ -213,7 +214,8 @@ func (t Target) Writes(ch *Change, row Row) []sqlstmt.Statement {
 func (r *Resource) RelatedInserts(ch *Change, user any) []sqlstmt.Statement {
 	rest := *ch
 	rest.Related = slices.DeleteFunc(slices.Clone(ch.Related), func(w RelatedWrite) bool { return r.inScopeRow(w.Attr) })
-	return r.relatedStatements(&rest, user, nil) // the scope's own rows come with ScopeInserts
+	// The scope's own rows come with ScopeInserts.
+	return append(r.relatedStatements(&rest, user, nil), lifeRowStatements(ch.life, user, nil)...)
 }
 
 // Deletes are the statements that remove the row: first the related rows
@@ -235,5 +237,6 @@ func (t Target) Deletes(row Row) []sqlstmt.Statement {
 			out = append(out, sqlstmt.Delete{Table: rel.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(rel.Key), user), rel.selector(""))})
 		}
 	}
+	out = append(out, t.r.lifeRowDeletes(user)...)
 	return append(out, t.scopeRowDeletes(user)...)
 }

@@ -189,6 +189,9 @@ func isETagSafe(s string) bool {
 // isActiveRow reads the active flag of a row; without an active column
 // every existing row is active.
 func (r *Resource) isActiveRow(row Row) bool {
+	if r.Active.Life != nil {
+		return r.lifeActive(row)
+	}
 	if r.Active.Column == "" {
 		return true
 	}

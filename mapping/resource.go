@@ -65,6 +65,8 @@ type Resource struct {
 	metaEpoch map[string]Epoch
 	Create    CreatePolicy
 	Delete    DeletePolicy
+	// DeleteSet are the writes of Delete = DeleteOutOfScope.
+	DeleteSet []LifeSet
 	// Attributes are the mapped attributes in file order.
 	Attributes []*Attribute
 	// Defaults are values for columns no attribute maps, written when a
@@ -119,6 +121,10 @@ type Active struct {
 	// Explicit says the mapping gave the true value(s) rather than the
 	// default 1.
 	Explicit bool
+	// Life, when set, is active as a condition with deactivate and
+	// reactivate actions (active: { when, deactivate, reactivate });
+	// Column is then empty.
+	Life *Lifecycle
 }
 
 // ColumnValue is a fixed value for a column.

@@ -91,7 +91,7 @@ func TestScopeExistsStatements(t *testing.T) {
 		{"list with a filter", list, "WHERE " + scope + " AND ", []any{int64(0), "auth.saml"}},
 		{"list count", list.Count(), "WHERE " + scope + " AND ", []any{int64(0), "auth.saml"}},
 		{"delete", tg.Delete(), "DELETE FROM `user` WHERE " + scope + " AND `id` = ?", []any{int64(0), "auth.saml", int64(7)}},
-		{"members (users aliased rs_u)", m.MembersQuery(int64(3), ""), "WHERE `rs_m`.`team_id` = ? AND `rs_u`.`is_service_account` = ? AND " + existsSQL("`rs_u`") + " ORDER BY", []any{int64(3), int64(0), "auth.saml"}},
+		{"members (users aliased rs_u)", m.MembersQuery(int64(3), ""), "`rs_m`.`team_id` = ?) AND `rs_u`.`is_service_account` = ? AND " + existsSQL("`rs_u`") + " ORDER BY", []any{int64(3), int64(0), "auth.saml"}},
 		{"members a PATCH may add", m.InScopeUsers([]any{int64(1), int64(2)}, ""), "SELECT `id` FROM `user` WHERE " + scope + " AND `id` IN (?,?)", []any{int64(0), "auth.saml", int64(1), int64(2)}},
 		{"check's scope count", r.ScopeCountQuery(), "SUM(CASE WHEN " + scope + " THEN 1 ELSE 0 END)", []any{int64(0), "auth.saml"}},
 	} {

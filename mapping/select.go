@@ -54,6 +54,7 @@ func (r *Resource) buildSelect() {
 			a.relIdx = len(r.selectExprs) - 1
 		}
 	}
+	r.addLifecycleSelect()
 	// The keys lookups store, too: a write that resolves to the key
 	// already stored is no change (DropUnchanged).
 	for _, a := range r.Attributes {

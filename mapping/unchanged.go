@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func (r *Resource) DropUnchanged(ch *Change, row Row) {
 			live["active"] = true
 		}
 	}
-	if ch.Delete {
+	if ch.Delete || (r.Active != nil && r.Active.Life != nil && slices.Contains(ch.Changed, "active")) {
 		live["active"] = true
 	}
 	ch.Related = r.dropUnchangedRelated(ch.Related, row, live)

@@ -81,6 +81,26 @@ func needOwnTables(ctx context.Context, store *legacy.Store, own legacy.OwnTable
 	return store.CheckOwnTables(ctx, own)
 }
 
+// openRecords opens the store of a command that reads retroscim's own
+// records (audit, report) from since ago: the start time, the store and
+// its tables, which must exist.
+func openRecords(ctx context.Context, path, since string) (time.Time, *legacy.Store, legacy.OwnTables, error) {
+	back, err := parseLifetime(since)
+	if err != nil {
+		return time.Time{}, nil, legacy.OwnTables{}, err
+	}
+	cfg, store, err := openConfigured(ctx, path)
+	if err != nil {
+		return time.Time{}, nil, legacy.OwnTables{}, err
+	}
+	own := ownTables(cfg)
+	if err := needOwnTables(ctx, store, own); err != nil {
+		store.Close()
+		return time.Time{}, nil, legacy.OwnTables{}, err
+	}
+	return time.Now().Add(-back).UTC(), store, own, nil
+}
+
 // cliActor is who runs a token command, for the audit trail: "cli", the
 // operating system's user and host, and an id for the command's entries.
 func cliActor() legacy.Actor {

@@ -54,25 +54,17 @@ func newAuditCmd(env *cliEnv) *cobra.Command {
 
 // audit prints the recorded writes.
 func audit(ctx context.Context, o auditOptions, stdout, stderr io.Writer) error {
-	back, err := parseLifetime(o.since)
-	if err != nil {
-		return err
-	}
-	cfg, store, err := openConfigured(ctx, o.config)
+	from, store, own, err := openRecords(ctx, o.config, o.since)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	own := ownTables(cfg)
-	if err := needOwnTables(ctx, store, own); err != nil {
-		return err
-	}
 	switch o.outcome {
 	case "", "committed", "refused", "failed":
 	default:
 		return usageError{msg: fmt.Sprintf("--outcome %q: use committed, refused or failed", o.outcome)}
 	}
-	entries, err := store.AuditEntries(ctx, own, legacy.AuditQuery{Since: time.Now().Add(-back), Tenant: o.tenant, ResourceType: o.typ, ResourceID: o.id, Outcome: o.outcome, Limit: o.limit})
+	entries, err := store.AuditEntries(ctx, own, legacy.AuditQuery{Since: from, Tenant: o.tenant, ResourceType: o.typ, ResourceID: o.id, Outcome: o.outcome, Limit: o.limit})
 	if err != nil {
 		return err
 	}

@@ -53,25 +53,16 @@ func reportDryRun(ctx context.Context, o reportOptions, stdout io.Writer) error 
 	if o.format != "text" && o.format != "json" {
 		return usageError{msg: fmt.Sprintf("--format %q: use text or json", o.format)}
 	}
-	back, err := parseLifetime(o.since)
-	if err != nil {
-		return err
-	}
-	cfg, store, err := openConfigured(ctx, o.config)
+	from, store, own, err := openRecords(ctx, o.config, o.since)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	own := ownTables(cfg)
-	if err := needOwnTables(ctx, store, own); err != nil {
-		return err
-	}
 	if ok, err := store.DryRunTableExists(ctx, own); err != nil {
 		return err
 	} else if !ok {
 		return fmt.Errorf("%s does not exist: run retroscim migrate, then serve with server.dry_run: true", own.DryRun())
 	}
-	from := time.Now().Add(-back).UTC()
 	entries, err := store.DryRunEntries(ctx, own, legacy.DryRunQuery{Since: from, Tenant: o.tenant})
 	if err != nil {
 		return err

@@ -85,6 +85,9 @@ func TestStatements(t *testing.T) {
 		{"update never whole table", Update{Table: "users", Set: []Assignment{{Column: "t", Value: "x"}}}, "UPDATE `users` SET `t` = ? WHERE FALSE", []any{"x"}},
 		{"delete", Delete{Table: "m", Where: In("`u`", []any{1, 2})}, "DELETE FROM `m` WHERE `u` IN (?,?)", []any{1, 2}},
 		{"delete never whole table", Delete{Table: "m"}, "DELETE FROM `m` WHERE FALSE", nil},
+		{"insert rows", InsertRows{Table: "m", Columns: []string{"u", "g"}, Rows: [][]any{{1, 5}, {2, 5}}}, "INSERT INTO `m` (`u`, `g`) VALUES (?,?), (?,?)", []any{1, 5, 2, 5}},
+		{"insert rows with values", InsertRows{Table: "m", Columns: []string{"u", "g", "t", "o"}, Values: []string{"?", "?", "NOW(6)", "(SELECT `o` FROM `g` WHERE `id` = ?)"}, Rows: [][]any{{1, 5, 5}}},
+			"INSERT INTO `m` (`u`, `g`, `t`, `o`) VALUES (?,?,NOW(6),(SELECT `o` FROM `g` WHERE `id` = ?))", []any{1, 5, 5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -176,7 +176,11 @@ func guard(p Pred) string {
 type InsertRows struct {
 	Table   string
 	Columns []string
-	Rows    [][]any
+	// Values, when set, is the SQL of each column's value in every row
+	// ("?", NOW(6), a scalar subquery); each ? takes the row's next
+	// argument. Nil: one placeholder per column.
+	Values []string
+	Rows   [][]any
 }
 
 // SQL renders the statement.
@@ -186,6 +190,9 @@ func (in InsertRows) SQL() (string, []any) {
 		cols[i] = Ident(c)
 	}
 	row := "(" + Placeholders(len(cols)) + ")"
+	if in.Values != nil {
+		row = "(" + strings.Join(in.Values, ",") + ")"
+	}
 	rows := make([]string, len(in.Rows))
 	args := make([]any, 0, len(in.Rows)*len(cols))
 	for i, r := range in.Rows {
