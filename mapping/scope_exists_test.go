@@ -267,3 +267,20 @@ func TestScopeExistsDeletes(t *testing.T) {
 		t.Errorf("deletes (-want +got):\n%s", diff)
 	}
 }
+
+// TestScopeExistsOnGroups: a groups scope with exists correlates with the
+// group table as each statement names it: bare in the group's own reads,
+// rs_g in the user's groups attribute.
+func TestScopeExistsOnGroups(t *testing.T) {
+	yml := strings.Replace(scopeExistsYAML, "  table: team\n  scope: all\n", "  table: team\n  scope:\n    exists: { table: team_member, key: team_id, where: { user_id: 1 } }\n", 1)
+	cfg := scopeExistsConfig(t, yml)
+	g, u := cfg.Groups, cfg.Users
+	tg, _ := g.Target("3", "")
+	sql, _ := tg.Read(Projection{}).SQL()
+	if want := "WHERE EXISTS (SELECT 1 FROM `team_member` `rs_s0` WHERE `rs_s0`.`team_id` = `team`.`id` AND `rs_s0`.`user_id` = ?) AND `id` = ?"; !strings.Contains(sql, want) {
+		t.Errorf("group read %s\nwant it to contain %s", sql, want)
+	}
+	if want := "`rs_s0`.`team_id` = `rs_g`.`id`"; !strings.Contains(u.groupsExpr, want) {
+		t.Errorf("user's groups %s\nwant it to contain %s", u.groupsExpr, want)
+	}
+}
