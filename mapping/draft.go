@@ -164,7 +164,7 @@ func (d *Draft) apply(op string, p filter.Path, value any, explicit bool) error 
 			if a := r.find("", "externalId", "", ""); a != nil {
 				return d.setLeaf(a, op, value, explicit)
 			}
-			return r.unmappedExternalID(op, value)
+			return nil // not stored: ignored (see externalid.go)
 		}
 	}
 	// A whole extension: {"urn:...:enterprise:2.0:User": {"department": "x"}}.
