@@ -29,6 +29,7 @@ type Database interface {
 	Get(ctx context.Context, q sqlstmt.Select) ([]any, error)
 	List(ctx context.Context, q legacy.ListQuery) (legacy.Page, error)
 	Columns(ctx context.Context, table string) ([]legacy.Column, error)
+	Indexes(ctx context.Context, table string) ([]legacy.Index, error)
 	InTx(ctx context.Context, fn func(*legacy.Tx) error) error
 	Lookup(ctx context.Context, q sqlstmt.Select) (any, error)
 	Values(ctx context.Context, q sqlstmt.Select) ([]string, error)
