@@ -73,7 +73,9 @@ func (r *Resource) chooseKeysetIndex(idx []Index) string {
 			primary = ix.Columns
 		}
 	}
-	isBound := func(c string) bool { return slices.ContainsFunc(bound, func(b string) bool { return strings.EqualFold(b, c) }) }
+	isBound := func(c string) bool {
+		return slices.ContainsFunc(bound, func(b string) bool { return strings.EqualFold(b, c) })
+	}
 	best, bestLen := "", 0
 	for _, ix := range idx {
 		cols := ix.Columns
