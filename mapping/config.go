@@ -138,7 +138,8 @@ type Pagination struct {
 	// MaxCount caps the page size; larger counts are served as max_count.
 	MaxCount int `yaml:"max_count"`
 	// CountTTL is how long a totalResults count is reused for the same
-	// filter before it is counted again.
+	// filter before it is counted again (in the background while pages
+	// come, up to twice count_ttl; after that inside the request).
 	CountTTL time.Duration `yaml:"count_ttl"`
 	// CursorTTL is how long a remembered page position stays usable.
 	CursorTTL time.Duration `yaml:"cursor_ttl"`
