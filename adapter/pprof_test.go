@@ -12,8 +12,8 @@ import (
 )
 
 // TestPprofOnlyOnAdminListener: /debug/pprof/ is 404 unless server.pprof
-// is on, and then it is served on the admin listener only, never on the
-// API's.
+// is on, and then (after a reload) it is served on the admin listener
+// only, never on the API's.
 func TestPprofOnlyOnAdminListener(t *testing.T) {
 	cfg, err := mapping.LoadFile("../config.yaml")
 	if err != nil {
@@ -43,7 +43,10 @@ func TestPprofOnlyOnAdminListener(t *testing.T) {
 			t.Errorf("pprof off: admin %s = %d, want 404", p, code)
 		}
 	}
-	e.cfg.Server.Pprof = true
+	// A reload switches it on (as SIGHUP does).
+	next := *e.cfg
+	next.Server.Pprof = true
+	e.srv.Reload(&next)
 	for _, p := range paths {
 		if code, body := get(admin.URL + p); code != http.StatusOK || body == "" {
 			t.Errorf("pprof on: admin %s = %d, want 200 with a profile", p, code)
