@@ -3,9 +3,12 @@ package legacy
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
@@ -178,12 +181,22 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	}
 	sel.Limit, sel.Offset = q.Limit+1, q.Offset-from.pos
 
-	stmt, args := sel.SQL()
 	var rows [][]any
-	err := s.do(ctx, "list", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, stmt, args, len(sel.Columns))
-		return err
-	})
+	read := func() error {
+		stmt, args := sel.SQL()
+		return s.do(ctx, "list", true, func(ctx context.Context) (err error) {
+			rows, err = s.query(ctx, stmt, args, len(sel.Columns))
+			return err
+		})
+	}
+	err := read()
+	if sel.Index != "" && indexGone(err) {
+		// The index the walk was bound to went away (dropped or renamed
+		// since startup): the page is read without the hint, slower but
+		// right, until a reload binds the schema again.
+		sel.Index = ""
+		err = read()
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("list %s: %w", list.From, err)
 	}
@@ -283,4 +296,12 @@ func (s *cursorSet) remember(c cursor) {
 		s.list = append(s.list[:0], s.list[1:]...)
 	}
 	s.list = append(s.list, c)
+}
+
+// indexGone reports whether err is the server's "Key ... doesn't exist in
+// table" (ER_KEY_DOES_NOT_EXITS, 1176), the answer to an index hint that
+// names no index of the table.
+func indexGone(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1176
 }
