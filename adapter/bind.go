@@ -13,7 +13,7 @@ import (
 // the configuration against it: a missing table or column fails here,
 // naming the mapping key and line, before anything is served. The column
 // facts it records (collations, nullability, types) drive the SQL the
-// filter compiler writes.
+// filter compiler writes; the index facts, the index lists walk.
 func BindSchema(ctx context.Context, cfg *mapping.Config, store Database) error {
 	tables := map[string][]mapping.Column{}
 	for _, t := range cfg.Tables() {
@@ -26,7 +26,30 @@ func BindSchema(ctx context.Context, cfg *mapping.Config, store Database) error 
 		}
 		tables[t] = MappingColumns(cols)
 	}
-	return cfg.Bind(tables)
+	if err := cfg.Bind(tables); err != nil {
+		return err
+	}
+	// Index facts choose the index keyset pages walk (mapping.KeysetIndex).
+	indexes := map[string][]mapping.Index{}
+	for t := range tables {
+		idx, err := store.Indexes(ctx, t)
+		if err != nil {
+			return err
+		}
+		indexes[t] = MappingIndexes(idx)
+	}
+	cfg.BindIndexes(indexes)
+	return nil
+}
+
+// MappingIndexes converts index descriptions from the database into the
+// mapping's terms.
+func MappingIndexes(idx []legacy.Index) []mapping.Index {
+	out := make([]mapping.Index, len(idx))
+	for i, ix := range idx {
+		out[i] = mapping.Index{Name: ix.Name, Unique: ix.Unique, Columns: ix.Columns}
+	}
+	return out
 }
 
 // MappingColumns converts column descriptions from the database into the

@@ -168,11 +168,13 @@ func (s *Server) adminRoutes(e *echo.Echo) {
 }
 
 // AdminHandler serves /healthz, /readyz and /metrics on their own, for a
-// listener apart from the API (server.admin_listen).
+// listener apart from the API (server.admin_listen), and Go's profiler
+// under /debug/pprof/ when server.pprof is on (see pprof.go).
 func (s *Server) AdminHandler() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s.adminRoutes(e)
+	s.pprofRoutes(e)
 	return e
 }
 

@@ -3,12 +3,12 @@ package legacy
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
@@ -57,19 +57,37 @@ type Page struct {
 // lower than what the client can page to: a cached count is forgotten when
 // this process writes to its partition (ForgetCounts), and counted again
 // when a page reaches or passes it while rows follow, or starts at or past
-// it (rows another replica or the application added).
+// it (rows another replica or the application added). A count older than
+// CountTTL is refreshed in the background while the page is served with
+// it (see recountAside): an import never waits for a full COUNT(*) in the
+// middle.
 func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	if len(q.Select.Order) == 0 {
 		return Page{}, fmt.Errorf("list %s: no order keys", q.Select.From)
 	}
-	countKey := q.countKey()
 	// Read before any statement: a write from now on makes what this
 	// request counts stale.
 	gen := s.countGens.of(q.Partition)
-	total, haveTotal := s.cachedCount(countKey, gen)
-	s.obs.Cache("count", haveTotal)
+	// The cached total is looked up only when it can matter: not for a
+	// first page that ends the list (every `userName eq` lookup), which
+	// would otherwise hash the query and churn the count cache for a
+	// total it knows anyway (about 3% of a lookup's CPU under load).
+	var countKey string
+	var total int
+	var haveTotal, due bool
+	cached := func() {
+		if countKey == "" {
+			countKey = q.countKey()
+			total, haveTotal, due = s.cachedCount(countKey, gen)
+			s.obs.Cache("count", haveTotal)
+		}
+	}
+	if q.Offset > 0 || q.Limit <= 0 {
+		cached()
+	}
 	counted := false
 	recount := func() error {
+		cached()
 		n, err := s.count(ctx, q, countKey, gen)
 		if err != nil {
 			return err
@@ -98,11 +116,17 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	if more {
+		cached()
+	}
 	switch seen := q.Offset + len(rows); {
 	case !more && (len(rows) > 0 || q.Offset == 0):
-		// The list ends on this page: the total is known exactly.
+		// The list ends on this page: the total is known exactly. A
+		// first page that ends the list knows it again next time.
 		total = seen
-		s.counts.Add(countKey, countEntry{n: total, gen: gen})
+		if q.Offset > 0 {
+			s.rememberCount(countKey, total, gen)
+		}
 	case !more:
 		// No rows where the count said there were: rows went away.
 		if !counted {
@@ -120,75 +144,11 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 		}
 		total = max(total, seen+1)
 	}
+	if due && !counted {
+		s.recountAside(ctx, q, countKey, gen)
+	}
 	return Page{Rows: rows, Total: total}, nil
 }
-
-// countKey identifies the list's total in the count cache.
-func (q ListQuery) countKey() string {
-	return cacheKey(q.Partition+"\x00"+q.Select.From, q.Select.Where, nil)
-}
-
-// countEntry is a cached total and the generation of its partition it
-// was counted in.
-type countEntry struct {
-	n   int
-	gen uint64
-}
-
-// cachedCount returns the cached total for key if no write to its
-// partition has been seen since it was counted.
-func (s *Store) cachedCount(key string, gen uint64) (int, bool) {
-	e, ok := s.counts.Get(key)
-	if !ok || e.gen != gen {
-		return 0, false
-	}
-	return e.n, true
-}
-
-func (s *Store) count(ctx context.Context, q ListQuery, key string, gen uint64) (int, error) {
-	var n int
-	stmt, args := q.Select.Count().SQL()
-	err := s.do(ctx, "count", true, func(ctx context.Context) error {
-		return s.wrap(ctx, s.db.QueryRowxContext(ctx, stmt, args...).Scan(&n))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("count %s: %w", q.Select.From, err)
-	}
-	s.counts.Add(key, countEntry{n: n, gen: gen})
-	return n, nil
-}
-
-// ForgetCounts makes the cached totals of a partition (a tenant; "" when
-// the data has none) stale: the next page that needs one counts again.
-// Call it after every write to the partition, committed or not.
-func (s *Store) ForgetCounts(partition string) { s.countGens.bump(partition) }
-
-// generations numbers the writes seen per partition. Each bump takes a
-// value never used before, so a partition pushed out of the LRU and
-// bumped again cannot come back to a value a cached count holds; and a
-// partition pushed out reads as 0, which makes its counts stale too,
-// unless they were counted before its first write: so pushing one out
-// forgets every count.
-type generations struct {
-	last atomic.Uint64
-	gens *lru.Cache[string, uint64]
-}
-
-// maxPartitions bounds the partitions whose writes are numbered.
-const maxPartitions = 1 << 16
-
-func newGenerations(onEvict func()) *generations {
-	g := &generations{}
-	g.gens, _ = lru.NewWithEvict[string, uint64](maxPartitions, func(string, uint64) { onEvict() })
-	return g
-}
-
-func (g *generations) of(partition string) uint64 {
-	n, _ := g.gens.Get(partition)
-	return n
-}
-
-func (g *generations) bump(partition string) { g.gens.Add(partition, g.last.Add(1)) }
 
 // page reads the rows of one page, continuing from the nearest remembered
 // position at or before q.Offset; more says whether rows follow it.
@@ -221,12 +181,22 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 	}
 	sel.Limit, sel.Offset = q.Limit+1, q.Offset-from.pos
 
-	stmt, args := sel.SQL()
 	var rows [][]any
-	err := s.do(ctx, "list", true, func(ctx context.Context) (err error) {
-		rows, err = s.query(ctx, stmt, args, len(sel.Columns))
-		return err
-	})
+	read := func() error {
+		stmt, args := sel.SQL()
+		return s.do(ctx, "list", true, func(ctx context.Context) (err error) {
+			rows, err = s.query(ctx, stmt, args, len(sel.Columns))
+			return err
+		})
+	}
+	err := read()
+	if sel.Index != "" && indexGone(err) {
+		// The index the walk was bound to went away (dropped or renamed
+		// since startup): the page is read without the hint, slower but
+		// right, until a reload binds the schema again.
+		sel.Index = ""
+		err = read()
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("list %s: %w", list.From, err)
 	}
@@ -326,4 +296,12 @@ func (s *cursorSet) remember(c cursor) {
 		s.list = append(s.list[:0], s.list[1:]...)
 	}
 	s.list = append(s.list, c)
+}
+
+// indexGone reports whether err is the server's "Key ... doesn't exist in
+// table" (ER_KEY_DOES_NOT_EXITS, 1176), the answer to an index hint that
+// names no index of the table.
+func indexGone(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1176
 }

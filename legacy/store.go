@@ -47,7 +47,9 @@ type Options struct {
 	// grace later (a quarter of it, between 0.1 s and 1 s), and so it does
 	// for a connect, a free pooled connection, BEGIN and COMMIT.
 	QueryTimeout time.Duration
-	// CountTTL is how long a COUNT(*) for one predicate is reused; default 30s.
+	// CountTTL is how long a COUNT(*) for one predicate is reused as it is;
+	// default 30s. Until twice CountTTL it is still served while one
+	// background recount replaces it.
 	CountTTL time.Duration
 	// CursorTTL is how long a remembered page position is usable; default 10m.
 	CursorTTL time.Duration
@@ -145,6 +147,9 @@ type Store struct {
 	// stepTimeout is the client's deadline of one database step:
 	// query_timeout and the grace.
 	stepTimeout time.Duration
+	// now is the clock counts are aged by (tests move it).
+	now func() time.Time
+	recounts
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
@@ -237,11 +242,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		obs:         opts.Observer,
 		breaker:     newBreaker(opts, opts.Observer),
 		cursors:     expirable.NewLRU[string, *cursorSet](opts.CursorCacheSize, nil, opts.CursorTTL),
-		counts:      expirable.NewLRU[string, countEntry](opts.CursorCacheSize, nil, opts.CountTTL),
+		counts:      expirable.NewLRU[string, countEntry](opts.CursorCacheSize, nil, countEntryTTL(opts.CountTTL)),
 		lookups:     expirable.NewLRU[string, any](opts.LookupCacheSize, nil, opts.LookupTTL),
 		connector:   conn,
 		checked:     checked,
 		stepTimeout: step,
+		now:         time.Now,
 	}
 	s.countGens = newGenerations(s.counts.Purge)
 	s.breaker.probe = s.probeWhenHalfOpen
@@ -327,6 +333,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Close stops the breaker's probes and closes the connection pool.
 func (s *Store) Close() error {
+	s.background.Wait() // background recounts end by their deadline
 	s.breaker.stop()
 	return s.db.Close()
 }

@@ -43,6 +43,11 @@ type Server struct {
 	// AdminListen, when set, serves /healthz, /readyz and /metrics on this
 	// address instead of the API's.
 	AdminListen string `yaml:"admin_listen"`
+	// Pprof serves Go's profiler (net/http/pprof) under /debug/pprof/ on
+	// the admin listener, and nowhere else; it needs admin_listen. Off by
+	// default: a profile shows the process's insides to whoever can reach
+	// that address.
+	Pprof bool `yaml:"pprof"`
 	// MaxBodyBytes bounds request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// RateLimit bounds requests per token.
@@ -138,7 +143,8 @@ type Pagination struct {
 	// MaxCount caps the page size; larger counts are served as max_count.
 	MaxCount int `yaml:"max_count"`
 	// CountTTL is how long a totalResults count is reused for the same
-	// filter before it is counted again.
+	// filter before it is counted again (in the background while pages
+	// come, up to twice count_ttl; after that inside the request).
 	CountTTL time.Duration `yaml:"count_ttl"`
 	// CursorTTL is how long a remembered page position stays usable.
 	CursorTTL time.Duration `yaml:"cursor_ttl"`
@@ -270,6 +276,9 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	}
 	if c.Database.ConnMaxLifetime < 0 || c.Database.ConnMaxIdleTime < 0 {
 		p.add(lineOf(root, "database"), "database", "conn_max_lifetime and conn_max_idle_time must be positive")
+	}
+	if c.Server.Pprof && c.Server.AdminListen == "" {
+		p.add(lineOf(root, "server"), "server.pprof", "needs server.admin_listen: the profiler is served only on the admin listener, never on the API's")
 	}
 	if c.Pagination.CountTTL < 0 || c.Pagination.CursorTTL < 0 {
 		p.add(lineOf(root, "pagination"), "pagination", "count_ttl and cursor_ttl must be positive")

@@ -37,6 +37,9 @@ func (r *Resource) ListQuery(req ListRequest, tenant string) (sqlstmt.Select, er
 	}
 	q := r.selectWhere(where, req.Projection)
 	q.Order = order
+	if r.walksKeysetIndex(req.Filter, order) {
+		q.Index = r.keysetIndex
+	}
 	return q, nil
 }
 

@@ -81,6 +81,9 @@ type Resource struct {
 	// tableColumns has them for every table the mapping names.
 	columns      map[string]*Column
 	tableColumns map[string]map[string]*Column
+	// keysetIndex is the index unfiltered lists in id order read through
+	// (BindIndexes); "" leaves them to the optimizer.
+	keysetIndex string
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// members links users and groups; groupsExpr selects a user's groups

@@ -101,9 +101,7 @@ func check(ctx context.Context, o checkOptions, stdout io.Writer) error {
 			if err != nil {
 				return err
 			}
-			for _, ix := range idx {
-				facts.Indexes[t] = append(facts.Indexes[t], mapping.Index{Name: ix.Name, Unique: ix.Unique, Columns: ix.Columns})
-			}
+			facts.Indexes[t] = adapter.MappingIndexes(idx)
 		}
 		// Count rows in scope only when every column exists; otherwise the
 		// findings say what is missing.

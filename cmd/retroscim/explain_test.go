@@ -76,6 +76,8 @@ func TestExplainGolden(t *testing.T) {
 		keys                []string // the index each read uses, in order
 	}{
 		{"filter", `GET /Users?filter=userName eq "Alice@Acme.test"`, "", []string{"uq_users_org_login"}},
+		// An import's page walks (org_id, id) as a range: FORCE INDEX.
+		{"import-page", `GET /Users?startIndex=1&count=100`, "", []string{"ix_users_org_id"}},
 		{"patch-user", `PATCH /Users/2`, oktaDeactivate, []string{"PRIMARY", "PRIMARY"}},
 		{"patch-group", `PATCH /Groups/1`, oktaAddMember, nil},
 	}

@@ -131,8 +131,9 @@ users:
   attributes:
     userName: { column: email }
 `,
+		// KEY (org) is (org, id) in InnoDB: it serves the tenant's keyset
+		// walk, so no index for it is proposed.
 		want: []string{
-			"CREATE INDEX `ix_members_org_kind_id` ON `members` (`org`, `kind`, `id`);",
 			"CREATE INDEX `ix_members_org_kind_email_2` ON `members` (`org`, `kind`, `email`(191));",
 		},
 	},
