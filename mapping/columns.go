@@ -195,6 +195,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		r.checkEpochColumns(p)
 		r.checkCreatable(p)
 		r.bindRelated(p)
+		r.bindTenantThrough(p)
 	}
 }
 

@@ -47,6 +47,9 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 		r.checkIdent(spec.Tenant, n, "tenant", p, false)
 		r.ref(spec.Tenant, lineOf(n, "tenant"), key+".tenant")
 	}
+	if spec.TenantThrough != nil {
+		r.compileTenantThrough(n, spec.TenantThrough, p)
+	}
 	r.compilePolicies(spec, n, p)
 	if spec.Active != nil {
 		if core != coreUser {

@@ -70,6 +70,10 @@ type ResourceSpec struct {
 	Scope yaml.Node `yaml:"scope" jsonschema:"required"`
 	// Tenant is the column that scopes every statement to the token's tenant.
 	Tenant string `yaml:"tenant"`
+	// TenantThrough gives the tenants of a global user row as rows of a
+	// membership table (Grafana's and Gitea's org_user): the token's tenant
+	// sees the users with a row for it. Not with tenant.
+	TenantThrough *TenantThroughSpec `yaml:"tenant_through"`
 	// Create says whether POST may insert rows: deny (rows come from SSO
 	// login; the default) or allow.
 	Create string `yaml:"create"`
@@ -91,6 +95,31 @@ type ResourceSpec struct {
 	// Members says how memberships are recorded (groups only): a join
 	// table or a group column on the users table.
 	Members yaml.Node `yaml:"members"`
+}
+
+// TenantThroughSpec is the YAML shape of users.tenant_through: a user is in
+// the token's tenant when a row of table has the user's id in user and the
+// tenant in tenant (org_user: user_id, org_id).
+type TenantThroughSpec struct {
+	// Table is the membership table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is the membership table's column that holds the user's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Tenant is the membership table's column that holds the tenant.
+	Tenant string `yaml:"tenant" jsonschema:"required"`
+	// Defaults are column: value pairs that fill other columns of a new
+	// membership row: a constant (role: Viewer) or the time (now,
+	// epoch_seconds, epoch_ms).
+	Defaults yaml.Node `yaml:"defaults"`
+	// ExistingUsers is what a POST does with a userName held by a user of
+	// another tenant: refuse (409, naming nothing of the other tenant; the
+	// default) or join (add a membership for the token's tenant and answer
+	// with that user).
+	ExistingUsers string `yaml:"existing_users"`
+	// Deactivate is what active=false does: user (write the user row's
+	// active column, which every tenant sees; the default) or membership
+	// (remove the membership row, as DELETE does).
+	Deactivate string `yaml:"deactivate"`
 }
 
 // ActiveSpec is the YAML shape of users.active.

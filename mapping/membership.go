@@ -129,6 +129,10 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		p.add(n.Line, key, "needs join: { table, user, group } or column: <group column on %s>", users.Table)
 		return nil
 	}
+	if users.TenantThrough != nil {
+		p.add(groups.line, "groups", "users.tenant_through is set: groups and their members are not served with tenants through a membership table yet; leave the groups section out")
+		return nil
+	}
 	if (users.TenantColumn == "") != (groups.TenantColumn == "") {
 		p.add(groups.line, "groups.tenant", "users and groups must both have a tenant column or neither")
 		return nil

@@ -37,6 +37,9 @@ func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstm
 			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = ?", tenant))
 		}
 	}
+	if r.TenantThrough != nil && tenant != nil {
+		c = sqlstmt.And(c, r.throughCond(alias, tenant)) // tenant_through.go
+	}
 	return c
 }
 
@@ -45,6 +48,9 @@ func (r *Resource) scopeCond(alias string, tenant any, tenantExpr string) sqlstm
 func (r *Resource) TenantArg(tenant string) any { return r.tenantArg(tenant) }
 
 func (r *Resource) tenantArg(tenant string) any {
+	if r.TenantThrough != nil {
+		return r.throughArg(tenant)
+	}
 	if r.column(r.TenantColumn).kind() == kindInteger {
 		if n, err := strconv.ParseInt(tenant, 10, 64); err == nil {
 			return n
