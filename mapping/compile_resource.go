@@ -59,6 +59,14 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 			r.compileActive(spec.Active, valueOf(n, "active"), p)
 		}
 	}
+	if t := r.TenantThrough; t != nil && t.DeactivateLeaves {
+		// active=false removes the membership (the update's delete path
+		// runs LeaveTenant for tenant_through), never the shared user row.
+		if r.Active == nil {
+			r.Active = &Active{True: []any{int64(1)}}
+		}
+		r.Active.DeleteOnFalse = true
+	}
 	if spec.Members.Kind != 0 && core != coreGroup {
 		p.add(lineOf(n, "members"), key+".members", "members belongs in the groups section")
 	}

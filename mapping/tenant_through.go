@@ -33,9 +33,9 @@ type TenantThrough struct {
 
 // Values of tenant_through.existing_users and tenant_through.deactivate.
 const (
-	existingRefuse      = "refuse"
-	existingJoin        = "join"
-	deactivateUser      = "user"
+	existingRefuse       = "refuse"
+	existingJoin         = "join"
+	deactivateUser       = "user"
 	deactivateMembership = "membership"
 )
 
