@@ -260,3 +260,40 @@ func TestTenantThroughConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantThroughHostile: injections aimed at the tenant's EXISTS, and
+// the tenant URL of another organisation, as Globex: each is refused or
+// finds nothing of Acme, and no table changes.
+func TestTenantThroughHostile(t *testing.T) {
+	e := newGrafanaOrgs(t, "join", "membership")
+	before := orgSums(t, e)
+	for _, tt := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/Users?filter=" + q(`userName eq "x' OR '1'='1"`), "", 200},
+		{"GET", "/Users?filter=" + q(`userName eq "alice\") OR EXISTS (SELECT 1 FROM org_user) -- "`), "", 200},
+		{"GET", "/Users?filter=" + q(`userName eq "x") OR (1=1`), "", 400},
+		{"GET", "/Users?filter=" + q(`org_id eq "1"`), "", 400},
+		{"GET", "/Users?filter=" + q(`urn:x:org_user.org_id eq "1"`), "", 400},
+		{"GET", "/Users?sortBy=" + q("org_id"), "", 400},
+		{"GET", "/Users/" + q("2 OR 1=1"), "", 404},
+		{"GET", "/Users/" + q("2) OR (1=1"), "", 404},
+		{"GET", "/t/1/Users/2", "", 403},
+		{"GET", "/t/2/Users/2", "", 404},
+		{"PATCH", "/t/2/Users/2", `{"Operations":[{"op":"replace","path":"active","value":false}]}`, 404},
+		{"DELETE", "/t/2/Users/" + q("2 OR 1=1"), "", 404},
+	} {
+		r := e.do(tt.method, tt.path, tt.body, asGlobexOrg()...)
+		if r.Status != tt.want {
+			t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, r.Status, r.Body, tt.want)
+			continue
+		}
+		if tt.want == 200 && r.json(t)["totalResults"] != float64(0) {
+			t.Errorf("%s found %v users", tt.path, r.json(t)["totalResults"])
+		}
+	}
+	if orgSums(t, e) != before {
+		t.Error("a hostile request changed the tables")
+	}
+}
