@@ -201,3 +201,28 @@ func (r *Resource) bindTenantThrough(p *problems) {
 		p.add(t.line, r.key+".tenant_through.defaults", "%s has NOT NULL columns without a default that a new membership must fill: %s (add them to tenant_through.defaults, as role: Viewer or created: now)", t.Table, strings.Join(missing, ", "))
 	}
 }
+
+// checkThroughIndex proposes the index the tenant's EXISTS needs: every
+// statement on users probes the membership table by (user, tenant), and a
+// list driven by the tenant reads (tenant, user). An index leading with
+// both columns, in either order, serves the probe; (tenant, user) serves
+// both.
+func (r *Resource) checkThroughIndex(all map[string][]Index, add addFunc, fx *fixer) {
+	t := r.TenantThrough
+	if t == nil {
+		return
+	}
+	idx := all[t.Table]
+	if hasIndexPrefix(idx, []string{t.Tenant, t.User}) || hasIndexPrefix(idx, []string{t.User, t.Tenant}) {
+		return
+	}
+	cost := "scans " + t.Table
+	switch {
+	case hasIndexPrefix(idx, []string{t.User}):
+		cost = "reads every membership of each user"
+	case hasIndexPrefix(idx, []string{t.Tenant}):
+		cost = "reads every membership of the tenant for each user"
+	}
+	f := add(SevWarning, "index", t.line, r.key+".tenant_through", "no index on %s starts with (%s, %s) or (%s, %s): every read, list and write of a user checks the tenant's membership row, and without it %s", t.Table, t.Tenant, t.User, t.User, t.Tenant, cost)
+	fx.indexFix(f, t.Table, t.Tenant, t.User)
+}
