@@ -245,6 +245,41 @@ type MembersSpec struct {
 	// from her group writes instead of NULL (on_remove: 1, the app's
 	// default role).
 	OnRemove yaml.Node `yaml:"on_remove"`
+	// WhenAdded are what the app keeps in step when members are added, run
+	// in the same transaction: increment: <counter column of the group's
+	// row> (Gitea team.num_members), or insert: a companion row (Gitea's
+	// org_user).
+	WhenAdded []StepSpec `yaml:"when_added"`
+	// WhenRemoved are what the app keeps in step when members are removed:
+	// decrement: <counter column of the group's row>.
+	WhenRemoved []StepSpec `yaml:"when_removed"`
+}
+
+// StepSpec is one entry of groups.members.when_added or when_removed:
+// exactly one of its keys.
+type StepSpec struct {
+	// Increment is a counter column of the group's row, raised by the
+	// number of memberships added.
+	Increment string `yaml:"increment"`
+	// Decrement is a counter column of the group's row, lowered by the
+	// number of memberships removed (never below 0).
+	Decrement string `yaml:"decrement"`
+	// Insert adds a companion row per added member unless the member
+	// already has one (Gitea inserts org_user on a team add).
+	Insert *CompanionSpec `yaml:"insert"`
+}
+
+// CompanionSpec is the YAML shape of a when_added insert.
+type CompanionSpec struct {
+	// Table is the companion table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is its column that holds the member's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Values are its other columns: a constant, the time (now,
+	// epoch_seconds, epoch_ms) or { group: column } copied from the group's
+	// row. The member has a companion row already when one has the same
+	// user and the same values copied from the group.
+	Values yaml.Node `yaml:"values"`
 }
 
 // JoinSpec is the YAML shape of groups.members.join.

@@ -39,7 +39,10 @@ type Membership struct {
 	// (on_remove: 1, Zabbix's default role); nil writes NULL, or the
 	// column's DEFAULT when it takes no NULL.
 	Fallback *ColumnValue
-	line     int
+	// WhenAdded and WhenRemoved keep the app's counters and companion
+	// rows in step with member writes (membership_steps.go).
+	WhenAdded, WhenRemoved []MemberStep
+	line                   int
 }
 
 // JoinTable is a table of (user, group) pairs.
@@ -129,6 +132,7 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		p.add(n.Line, key, "needs join: { table, user, group } or column: <group column on %s>", users.Table)
 		return nil
 	}
+	m.compileSteps(n, &spec, p)
 	if users.TenantThrough != nil {
 		p.add(groups.line, "groups", "users.tenant_through is set: groups and their members are not served with tenants through a membership table yet; leave the groups section out")
 		return nil
