@@ -46,7 +46,9 @@ func TestGiteaMemberSteps(t *testing.T) {
 		t.Fatal("the mapping has no when_added steps: the replacement did not apply")
 	}
 	e := newEnvWith(t, cfg, string(mustReadFile(t, "../examples/gitea/schema.sql")), giteaOrgUser)
-	counts := func() string { return e.query("SELECT GROUP_CONCAT(CONCAT(id, ':', num_members) ORDER BY id) FROM team")[0] }
+	counts := func() string {
+		return e.query("SELECT GROUP_CONCAT(CONCAT(id, ':', num_members) ORDER BY id) FROM team")[0]
+	}
 	orgUsers := func() string {
 		return e.query("SELECT GROUP_CONCAT(CONCAT(uid, '@', org_id, IF(is_public, ' public', '')) ORDER BY uid) FROM org_user")[0]
 	}
