@@ -151,3 +151,18 @@ func (m *Membership) companionInsert(c *Companion, groupID any, keys []any) sqls
 	from := sqlstmt.Table(g.Table, aliasGroup) + " CROSS JOIN " + sqlstmt.Table(u.Table, aliasUser)
 	return sqlstmt.InsertSelect{Table: c.Table, Columns: cols, Select: sqlstmt.Select{Columns: exprs, ColumnArgs: args, From: from, Where: where}}
 }
+
+// stepPrivilegeNeeds adds UPDATE on the counters and INSERT on the
+// companion rows' columns.
+func (m *Membership) stepPrivilegeNeeds(add func(priv, table, column string, line int, key, why string)) {
+	for _, s := range append(append([]MemberStep{}, m.WhenAdded...), m.WhenRemoved...) {
+		if s.Counter != "" {
+			add("UPDATE", m.Groups.Table, s.Counter, m.line, "groups.members", "the counter kept in step with member writes")
+			continue
+		}
+		add("INSERT", s.Companion.Table, s.Companion.User, m.line, "groups.members.when_added", "a companion row per added member")
+		for _, v := range s.Companion.Values {
+			add("INSERT", s.Companion.Table, v.Column, m.line, "groups.members.when_added", "a companion row per added member")
+		}
+	}
+}

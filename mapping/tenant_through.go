@@ -226,3 +226,21 @@ func (r *Resource) checkThroughIndex(all map[string][]Index, add addFunc, fx *fi
 	f := add(SevWarning, "index", t.line, r.key+".tenant_through", "no index on %s starts with (%s, %s) or (%s, %s): every read, list and write of a user checks the tenant's membership row, and without it %s", t.Table, t.Tenant, t.User, t.User, t.Tenant, cost)
 	fx.indexFix(f, t.Table, t.Tenant, t.User)
 }
+
+// throughPrivilegeNeeds adds what the membership table needs: INSERT of a
+// new membership (create, existing_users: join) and DELETE of one (DELETE,
+// deactivate: membership). SELECT comes with the columns the mapping names.
+func (r *Resource) throughPrivilegeNeeds(add func(priv, table, column string, line int, key, why string)) {
+	t := r.TenantThrough
+	key := r.key + ".tenant_through"
+	if r.Create == CreateAllow {
+		cols := []string{t.User, t.Tenant}
+		for _, d := range t.Defaults {
+			cols = append(cols, d.Column)
+		}
+		for _, c := range cols {
+			add("INSERT", t.Table, c, t.line, key, "a created (or, with existing_users: join, matched) user joins the token's tenant")
+		}
+	}
+	add("DELETE", t.Table, "", t.line, key, "DELETE (and deactivate: membership) removes the user from the token's tenant")
+}

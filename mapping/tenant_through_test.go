@@ -113,3 +113,24 @@ func TestTenantThroughCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestTenantThroughPrivileges: the account needs INSERT and DELETE on
+// org_user, and no DELETE on the shared user table.
+func TestTenantThroughPrivileges(t *testing.T) {
+	cfg, err := Parse("through.yaml", []byte(strings.Replace(throughYAML, "  create: allow\n", "  create: allow\n  delete: delete\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, n := range cfg.privilegeNeeds(OwnTableFacts{}) {
+		got[n.priv+" "+n.table+"."+n.column] = true
+	}
+	for _, want := range []string{"INSERT org_user.user_id", "INSERT org_user.org_id", "INSERT org_user.created", "DELETE org_user.", "SELECT org_user.org_id"} {
+		if !got[want] {
+			t.Errorf("no %s among %v", want, got)
+		}
+	}
+	if got["DELETE user."] {
+		t.Error("DELETE on user is asked for: tenant_through never deletes the shared user row")
+	}
+}
