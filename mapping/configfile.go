@@ -114,7 +114,8 @@ type TenantThroughSpec struct {
 	// ExistingUsers is what a POST does with a userName held by a user of
 	// another tenant: refuse (409, naming nothing of the other tenant; the
 	// default) or join (add a membership for the token's tenant and answer
-	// with that user).
+	// with that user). join trusts every tenant with every userName: a
+	// tenant that POSTs one gains that user.
 	ExistingUsers string `yaml:"existing_users"`
 	// Deactivate is what active=false does: user (write the user row's
 	// active column, which every tenant sees; the default) or membership
