@@ -281,6 +281,7 @@ func (r *Resource) renderGroups(raw any, baseURL string) ([]Object, bool) {
 // must be able to leave a group, and new join rows must be insertable.
 func (m *Membership) check(p *problems) {
 	u := m.Users
+	m.checkSteps(p) // membership_steps.go
 	if m.Join == nil {
 		if c := u.column(m.Column); !c.Nullable && c.Default == nil && m.Fallback == nil {
 			p.add(m.line, "groups.members.column", "%s.%s is NOT NULL without a default, so a user could not leave a group; make it nullable, give it a default, or name the group removal writes (on_remove: <group id>)", u.Table, m.Column)

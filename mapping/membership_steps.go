@@ -166,3 +166,16 @@ func (m *Membership) stepPrivilegeNeeds(add func(priv, table, column string, lin
 		}
 	}
 }
+
+// checkSteps verifies, against the live schema, that each counter is an
+// integer column of the group's row.
+func (m *Membership) checkSteps(p *problems) {
+	for _, s := range append(append([]MemberStep{}, m.WhenAdded...), m.WhenRemoved...) {
+		if s.Counter == "" {
+			continue
+		}
+		if c := m.Groups.column(s.Counter); c.kind() != kindInteger {
+			p.add(m.line, "groups.members", "%s.%s is %s, not an integer: it cannot count members", m.Groups.Table, s.Counter, c.ColumnType)
+		}
+	}
+}

@@ -134,3 +134,40 @@ func TestTenantThroughPrivileges(t *testing.T) {
 		t.Error("DELETE on user is asked for: tenant_through never deletes the shared user row")
 	}
 }
+
+// TestMemberStepCounterType: Bind refuses a counter that is not an
+// integer column of the group's row.
+func TestMemberStepCounterType(t *testing.T) {
+	src := `server: { base_path: /scim/v2 }
+database: { dsn: x }
+auth: { bearer_tokens: [ { name: okta, token: "0123456789abcdef0123" } ] }
+users:
+  table: user
+  scope: all
+  attributes:
+    userName: { column: login }
+groups:
+  table: team
+  scope: all
+  attributes:
+    displayName: { column: name }
+  members:
+    join: { table: team_user, user: uid, group: team_id }
+    when_added: [ { increment: name } ]
+`
+	cfg, err := Parse("steps.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigint := func(name string) Column {
+		return Column{Name: name, DataType: "bigint", ColumnType: "bigint(20)", Nullable: true}
+	}
+	err = cfg.Bind(map[string][]Column{
+		"user":      {{Name: "id", DataType: "bigint", ColumnType: "bigint(20)", AutoIncrement: true}, ci("login", 190, false)},
+		"team":      {{Name: "id", DataType: "bigint", ColumnType: "bigint(20)", AutoIncrement: true}, ci("name", 255, true), bigint("num_members")},
+		"team_user": {{Name: "id", DataType: "bigint", ColumnType: "bigint(20)", AutoIncrement: true}, bigint("team_id"), bigint("uid")},
+	})
+	if err == nil || !strings.Contains(err.Error(), "team.name is varchar(255), not an integer") {
+		t.Errorf("bind error = %v, want the counter refused", err)
+	}
+}
