@@ -260,7 +260,7 @@ func errUnsupportedScheme(scheme string) *Error {
 // segment must name the token's own tenant.
 func (s *Server) matchTenant(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.conf(c).Users.TenantColumn == "" {
+		if !s.conf(c).Users.HasTenant() {
 			return errorf(http.StatusNotFound, "", "this server has no tenants: use %s without /t/{tenant}", s.conf(c).Server.BasePath)
 		}
 		if pathParam(c, "tenant") != principal(c).Tenant {

@@ -168,16 +168,32 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		reviveKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return !removed[id] }))
 		addKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return removed[id] }))
 	}
-	writes := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
-	writes = append(writes, m.ReviveMembers(groupKey, reviveKeys)...)
+	removals := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
+	adds := m.ReviveMembers(groupKey, reviveKeys)
 	inserts, err := s.newMemberRows(rq, tx, groupKey, addKeys)
 	if err != nil {
 		return false, err
 	}
-	for _, st := range append(writes, inserts...) {
-		if _, err := tx.Write(rq.ctx, st); err != nil {
+	// The rows each statement wrote feed the counters the app keeps in
+	// step (members.when_added / when_removed).
+	var added, removed int64
+	for i, st := range append(append(removals, adds...), inserts...) {
+		n, err := tx.Write(rq.ctx, st)
+		if err != nil {
 			return false, err
 		}
+		switch {
+		case i < len(removals):
+			removed += n
+		case i < len(removals)+len(adds) || m.Join == nil:
+			added += n // revived rows; the column model's UPDATE
+		}
+	}
+	if m.Join != nil {
+		added += int64(len(addKeys)) // a plain INSERT writes every row or fails (its statements may advance an id counter too)
+	}
+	if err := runAll(rq, tx, m.StepsAfter(groupKey, append(addKeys, reviveKeys...), added, removed)); err != nil {
+		return false, err
 	}
 	if len(add)+len(remove) == 0 {
 		return false, nil

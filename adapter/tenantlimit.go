@@ -38,7 +38,7 @@ func newTenantSlots(cfg *mapping.Config) *tenantSlots {
 // hasTenants tells whether a mapping scopes rows by tenant; without
 // tenants there is no one else to share the pool with.
 func hasTenants(cfg *mapping.Config) bool {
-	return cfg.Users.TenantColumn != "" || (cfg.Groups != nil && cfg.Groups.TenantColumn != "")
+	return cfg.Users.HasTenant() || (cfg.Groups != nil && cfg.Groups.TenantColumn != "")
 }
 
 // of is the tenant's semaphore. Tenants come from authenticated tokens,

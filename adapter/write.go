@@ -114,7 +114,11 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 		}
 		redactSecrets(rq.ctx, ch)
 		if ch.Delete {
-			if err := runAll(rq, tx, t.Deletes(row)); err != nil {
+			deletes := t.Deletes(row)
+			if r.TenantThrough != nil { // the user leaves the tenant; other tenants keep the row
+				deletes = []sqlstmt.Statement{r.LeaveTenant(keyArg(row[0]), rq.tenant)}
+			}
+			if err := runAll(rq, tx, deletes); err != nil {
 				return err
 			}
 			out, deleted = row, true
@@ -176,6 +180,13 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 	var out mapping.Row
 	err = s.writeTx(rq, func(tx *legacy.Tx) error {
 		ch := ch.Clone()
+		if r.TenantThrough != nil && r.TenantThrough.JoinExisting {
+			joined, ok, err := s.joinExisting(rq, tx, r, ch)
+			if ok || err != nil {
+				out = joined
+				return err
+			}
+		}
 		if err := s.prepare(rq, tx, r, ch, ""); err != nil {
 			return err
 		}
@@ -185,6 +196,9 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 		in, id := r.InsertStmt(ch, rq.tenant)
 		lastID, err := tx.Insert(rq.ctx, in)
 		if err != nil {
+			return err
+		}
+		if err := joinCreated(rq, tx, r, id, lastID); err != nil {
 			return err
 		}
 		if legacy.DryRunOf(rq.ctx) != nil {
@@ -238,6 +252,9 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 // remove deletes one row in one transaction; a group's memberships go
 // first, and a group still held by accounts outside the scope stays.
 func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
+	if r.TenantThrough != nil {
+		return s.leaveTenant(rq, r, id) // other tenants may hold the user row
+	}
 	t, ok := r.Target(id, rq.tenant)
 	if !ok {
 		return notFound(r, id)

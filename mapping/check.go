@@ -126,6 +126,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkEquality(facts.Indexes, add)
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
+		r.checkThroughIndex(facts.Indexes, add, fx) // tenant_through.go
 		r.checkRelated(facts.Indexes, add, fx)
 		r.checkScopeExists(facts.Indexes, add, fx)
 	}

@@ -196,6 +196,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		r.checkCreatable(p)
 		r.checkScopeExistsInsert(p)
 		r.bindRelated(p)
+		r.bindTenantThrough(p)
 	}
 }
 

@@ -47,6 +47,9 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 		r.checkIdent(spec.Tenant, n, "tenant", p, false)
 		r.ref(spec.Tenant, lineOf(n, "tenant"), key+".tenant")
 	}
+	if spec.TenantThrough != nil {
+		r.compileTenantThrough(n, spec.TenantThrough, p)
+	}
 	r.compilePolicies(spec, n, p)
 	if spec.Active != nil {
 		if core != coreUser {
@@ -55,6 +58,14 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 			r.activeLine = lineOf(n, "active")
 			r.compileActive(spec.Active, valueOf(n, "active"), p)
 		}
+	}
+	if t := r.TenantThrough; t != nil && t.DeactivateLeaves {
+		// active=false removes the membership (the update's delete path
+		// runs LeaveTenant for tenant_through), never the shared user row.
+		if r.Active == nil {
+			r.Active = &Active{True: []any{int64(1)}}
+		}
+		r.Active.DeleteOnFalse = true
 	}
 	if spec.Members.Kind != 0 && core != coreGroup {
 		p.add(lineOf(n, "members"), key+".members", "members belongs in the groups section")

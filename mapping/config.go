@@ -369,11 +369,11 @@ func compileAuth(spec AuthSpec, root *yaml.Node, users *Resource, p *problems) A
 			continue
 		}
 		seen[tok.SHA256] = tok.Name
-		if users != nil && users.TenantColumn != "" && tok.Tenant == "" {
+		if users != nil && users.HasTenant() && tok.Tenant == "" {
 			p.add(line, key+".tenant", "users.tenant is set, so every token must name the tenant it acts for")
 			continue
 		}
-		if users != nil && users.TenantColumn == "" && tok.Tenant != "" {
+		if users != nil && !users.HasTenant() && tok.Tenant != "" {
 			p.add(line, key+".tenant", "has a tenant but users.tenant names no tenant column")
 			continue
 		}

@@ -70,6 +70,10 @@ type ResourceSpec struct {
 	Scope yaml.Node `yaml:"scope" jsonschema:"required"`
 	// Tenant is the column that scopes every statement to the token's tenant.
 	Tenant string `yaml:"tenant"`
+	// TenantThrough gives the tenants of a global user row as rows of a
+	// membership table (Grafana's and Gitea's org_user): the token's tenant
+	// sees the users with a row for it. Not with tenant.
+	TenantThrough *TenantThroughSpec `yaml:"tenant_through"`
 	// Create says whether POST may insert rows: deny (rows come from SSO
 	// login; the default) or allow.
 	Create string `yaml:"create"`
@@ -92,6 +96,32 @@ type ResourceSpec struct {
 	// Members says how memberships are recorded (groups only): a join
 	// table or a group column on the users table.
 	Members yaml.Node `yaml:"members"`
+}
+
+// TenantThroughSpec is the YAML shape of users.tenant_through: a user is in
+// the token's tenant when a row of table has the user's id in user and the
+// tenant in tenant (org_user: user_id, org_id).
+type TenantThroughSpec struct {
+	// Table is the membership table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is the membership table's column that holds the user's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Tenant is the membership table's column that holds the tenant.
+	Tenant string `yaml:"tenant" jsonschema:"required"`
+	// Defaults are column: value pairs that fill other columns of a new
+	// membership row: a constant (role: Viewer) or the time (now,
+	// epoch_seconds, epoch_ms).
+	Defaults yaml.Node `yaml:"defaults"`
+	// ExistingUsers is what a POST does with a userName held by a user of
+	// another tenant: refuse (409, naming nothing of the other tenant; the
+	// default) or join (add a membership for the token's tenant and answer
+	// with that user). join trusts every tenant with every userName: a
+	// tenant that POSTs one gains that user.
+	ExistingUsers string `yaml:"existing_users"`
+	// Deactivate is what active=false does: user (write the user row's
+	// active column, which every tenant sees; the default) or membership
+	// (remove the membership row, as DELETE does).
+	Deactivate string `yaml:"deactivate"`
 }
 
 // ActiveSpec is the YAML shape of users.active.
@@ -294,6 +324,41 @@ type MembersSpec struct {
 	// from her group writes instead of NULL (on_remove: 1, the app's
 	// default role).
 	OnRemove yaml.Node `yaml:"on_remove"`
+	// WhenAdded are what the app keeps in step when members are added, run
+	// in the same transaction: increment: <counter column of the group's
+	// row> (Gitea team.num_members), or insert: a companion row (Gitea's
+	// org_user).
+	WhenAdded []StepSpec `yaml:"when_added"`
+	// WhenRemoved are what the app keeps in step when members are removed:
+	// decrement: <counter column of the group's row>.
+	WhenRemoved []StepSpec `yaml:"when_removed"`
+}
+
+// StepSpec is one entry of groups.members.when_added or when_removed:
+// exactly one of its keys.
+type StepSpec struct {
+	// Increment is a counter column of the group's row, raised by the
+	// number of memberships added.
+	Increment string `yaml:"increment"`
+	// Decrement is a counter column of the group's row, lowered by the
+	// number of memberships removed (never below 0).
+	Decrement string `yaml:"decrement"`
+	// Insert adds a companion row per added member unless the member
+	// already has one (Gitea inserts org_user on a team add).
+	Insert *CompanionSpec `yaml:"insert"`
+}
+
+// CompanionSpec is the YAML shape of a when_added insert.
+type CompanionSpec struct {
+	// Table is the companion table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is its column that holds the member's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Values are its other columns: a constant, the time (now,
+	// epoch_seconds, epoch_ms) or { group: column } copied from the group's
+	// row. The member has a companion row already when one has the same
+	// user and the same values copied from the group.
+	Values yaml.Node `yaml:"values"`
 }
 
 // JoinSpec is the YAML shape of groups.members.join.

@@ -39,7 +39,10 @@ type Membership struct {
 	// (on_remove: 1, Zabbix's default role); nil writes NULL, or the
 	// column's DEFAULT when it takes no NULL.
 	Fallback *ColumnValue
-	line     int
+	// WhenAdded and WhenRemoved keep the app's counters and companion
+	// rows in step with member writes (membership_steps.go).
+	WhenAdded, WhenRemoved []MemberStep
+	line                   int
 }
 
 // JoinTable is a table of (user, group) pairs.
@@ -127,6 +130,11 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		}
 	default:
 		p.add(n.Line, key, "needs join: { table, user, group } or column: <group column on %s>", users.Table)
+		return nil
+	}
+	m.compileSteps(n, &spec, p)
+	if users.TenantThrough != nil {
+		p.add(groups.line, "groups", "users.tenant_through is set: groups and their members are not served with tenants through a membership table yet; leave the groups section out")
 		return nil
 	}
 	if (users.TenantColumn == "") != (groups.TenantColumn == "") {
@@ -273,6 +281,7 @@ func (r *Resource) renderGroups(raw any, baseURL string) ([]Object, bool) {
 // must be able to leave a group, and new join rows must be insertable.
 func (m *Membership) check(p *problems) {
 	u := m.Users
+	m.checkSteps(p) // membership_steps.go
 	if m.Join == nil {
 		if c := u.column(m.Column); !c.Nullable && c.Default == nil && m.Fallback == nil {
 			p.add(m.line, "groups.members.column", "%s.%s is NOT NULL without a default, so a user could not leave a group; make it nullable, give it a default, or name the group removal writes (on_remove: <group id>)", u.Table, m.Column)

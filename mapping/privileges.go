@@ -83,7 +83,9 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 		if updated {
 			r.bumpNeeds(add, fmt.Sprintf("set by every write of %s", plural))
 		}
-		if a := r.Active; a != nil && a.DeleteOnFalse {
+		if r.TenantThrough != nil {
+			r.throughPrivilegeNeeds(add) // tenant_through.go: DELETE acts on the membership
+		} else if a := r.Active; a != nil && a.DeleteOnFalse {
 			add("DELETE", r.Table, "", r.activeLine, r.key+".active.deactivate", "deactivation deletes the row (deactivate: delete)")
 		}
 		if r.Create == CreateAllow {
@@ -91,7 +93,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 				add("INSERT", r.Table, col, r.createLine, r.key+".create", fmt.Sprintf("written by POST /%s (create: allow)", r.Type+"s"))
 			}
 		}
-		if r.Delete == DeleteRow {
+		if r.Delete == DeleteRow && r.TenantThrough == nil {
 			add("DELETE", r.Table, "", r.deleteLine, r.key+".delete", fmt.Sprintf("DELETE /%s/{id} deletes the row (delete: delete)", r.Type+"s"))
 		}
 	}
@@ -109,6 +111,7 @@ func (c *Config) privilegeNeeds(own OwnTableFacts) []privNeed {
 				add("UPDATE", j.Table, v.Column, m.line, key+".on_remove", "removing a member marks the row; adding her again revives it")
 			}
 			add("DELETE", j.Table, "", m.line, key, "removing group members deletes rows")
+			m.stepPrivilegeNeeds(add) // membership_steps.go
 		} else if m.Column != "" {
 			add("UPDATE", m.Users.Table, m.Column, m.line, "groups.members.column", why)
 			m.Users.bumpNeeds(add, "set by every write of users")

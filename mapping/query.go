@@ -43,6 +43,9 @@ func (r *Resource) scopeColumnsCond(alias string, tenant any, tenantExpr string)
 			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = ?", tenant))
 		}
 	}
+	if r.TenantThrough != nil && tenant != nil {
+		c = sqlstmt.And(c, r.throughCond(alias, tenant)) // tenant_through.go
+	}
 	return c
 }
 
@@ -51,6 +54,9 @@ func (r *Resource) scopeColumnsCond(alias string, tenant any, tenantExpr string)
 func (r *Resource) TenantArg(tenant string) any { return r.tenantArg(tenant) }
 
 func (r *Resource) tenantArg(tenant string) any {
+	if r.TenantThrough != nil {
+		return r.throughArg(tenant)
+	}
 	if r.column(r.TenantColumn).kind() == kindInteger {
 		if n, err := strconv.ParseInt(tenant, 10, 64); err == nil {
 			return n

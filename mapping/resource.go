@@ -54,7 +54,10 @@ type Resource struct {
 	ScopeExists []ScopeExists
 	// TenantColumn, when set, scopes every statement to the caller's tenant.
 	TenantColumn string
-	Active       *Active
+	// TenantThrough, when set, gives a user's tenants as rows of a
+	// membership table; every statement requires a row for the caller's.
+	TenantThrough *TenantThrough
+	Active        *Active
 	// CreatedColumn, LastModifiedColumn and VersionColumn feed meta.created,
 	// meta.lastModified and meta.version; empty when not mapped.
 	CreatedColumn      string

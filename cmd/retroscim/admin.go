@@ -121,9 +121,9 @@ func cliActor() legacy.Actor {
 // checkTenant requires a tenant exactly when the mapping has tenants.
 func checkTenant(cfg *mapping.Config, tenant string) error {
 	switch {
-	case cfg.Users.TenantColumn != "" && tenant == "":
-		return usageError{msg: fmt.Sprintf("--tenant is required: users.tenant is %s, so every token acts for one tenant", cfg.Users.TenantColumn)}
-	case cfg.Users.TenantColumn == "" && tenant != "":
+	case cfg.Users.HasTenant() && tenant == "":
+		return usageError{msg: "--tenant is required: the mapping has tenants (users.tenant or users.tenant_through), so every token acts for one tenant"}
+	case !cfg.Users.HasTenant() && tenant != "":
 		return usageError{msg: "--tenant given, but the mapping has no tenants (users.tenant is not set)"}
 	case len(tenant) > 64:
 		return usageError{msg: "--tenant is longer than 64 characters"}
