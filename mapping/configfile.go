@@ -240,3 +240,29 @@ type JoinSpec struct {
 	// add revives such a row.
 	OnRemove yaml.Node `yaml:"on_remove"`
 }
+
+// DeclaredGroupsSpec is the YAML shape of a groups section whose groups are
+// not rows of a table but names the mapping declares, kept as a list in a
+// column of the user's row: "groups named system_admin and
+// system_user_manager, listed in the Roles column, space separated"
+// (Mattermost Users.Roles = 'system_user system_admin'). Each group's id is
+// its name; entries the mapping does not name stay as they are.
+type DeclaredGroupsSpec struct {
+	// Names are the groups SCIM manages, which are also their ids; other
+	// entries of the list (Mattermost's system_user) are never changed.
+	Names []string `yaml:"names" jsonschema:"required"`
+	// List is where a user's groups are kept: a column of the users table
+	// and its format.
+	List ListSpec `yaml:"list" jsonschema:"required"`
+}
+
+// ListSpec is the YAML shape of groups.list.
+type ListSpec struct {
+	// Column is the users table's column that holds the list.
+	Column string `yaml:"column" jsonschema:"required"`
+	// Format is how the list is written: space_separated
+	// ('system_user system_admin'), comma_separated, json_array
+	// ('["admin","dev"]') or php_array_keys (WordPress wp_capabilities,
+	// 'a:1:{s:13:"administrator";b:1;}').
+	Format string `yaml:"format" jsonschema:"required"`
+}

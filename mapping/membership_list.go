@@ -1,0 +1,212 @@
+package mapping
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
+	"github.com/retroscim/retroscim/mapping/listcodec"
+	"gopkg.in/yaml.v3"
+)
+
+// RoleList is groups that are not rows of a table: the mapping declares
+// their names, and a user is in a group when its name is an entry of the
+// list kept in a column of her row (Mattermost's Users.Roles =
+// 'system_user system_admin', a JSON array, a PHP-serialized array).
+// A group's id is its name. Entries the mapping does not declare
+// (Mattermost's system_user) are never listed, added or removed.
+type RoleList struct {
+	Users *Resource
+	// Names are the declared groups, in the mapping's order.
+	Names []string
+	// Column is the users' column that holds the list, and Codec its format.
+	Column string
+	Codec  listcodec.Codec
+	line   int
+}
+
+// List formats of groups.list.format.
+var listFormats = map[string]listcodec.Codec{
+	"space_separated": listcodec.Delimited{Sep: " "},
+	"comma_separated": listcodec.Delimited{Sep: ","},
+	"json_array":      listcodec.JSONArray{},
+	"php_array_keys":  listcodec.PHPArrayKeys{},
+}
+
+// declaresGroups reports whether the groups section declares its groups
+// by name (names:) instead of naming a table.
+func declaresGroups(n *yaml.Node) bool {
+	return valueOf(n, "names") != nil
+}
+
+// compileRoleList validates a groups section of declared names.
+func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
+	before := len(p.list)
+	var spec DeclaredGroupsSpec
+	decodeStrict(n, "groups", &spec, p)
+	if len(p.list) > before {
+		return nil
+	}
+	l := &RoleList{Users: users, Column: spec.List.Column, line: n.Line}
+	codec, ok := listFormats[spec.List.Format]
+	if !ok {
+		p.add(lineOf(valueOf(n, "list"), "format"), "groups.list.format", "%q is not a list format: use space_separated (Mattermost Users.Roles), comma_separated, json_array or php_array_keys (WordPress wp_capabilities)", spec.List.Format)
+		return nil
+	}
+	l.Codec = codec
+	if !isIdent(spec.List.Column) {
+		p.add(lineOf(n, "list"), "groups.list.column", "%q is not a valid column name: name the users column that holds the list", spec.List.Column)
+		return nil
+	}
+	if len(spec.Names) == 0 {
+		p.add(lineOf(n, "names"), "groups.names", "list the groups SCIM manages, as names: [system_admin, system_user_manager]")
+		return nil
+	}
+	for _, name := range spec.Names {
+		if err := codec.CheckName(name); err != nil {
+			p.add(lineOf(n, "names"), "groups.names", "%q cannot be stored in a %s list: %v", name, spec.List.Format, err)
+			return nil
+		}
+		if slices.Contains(l.Names, name) {
+			p.add(lineOf(n, "names"), "groups.names", "%q is listed twice", name)
+			return nil
+		}
+		l.Names = append(l.Names, name)
+	}
+	users.ref(l.Column, lineOf(n, "list"), "groups.list.column")
+	for _, a := range users.Attributes {
+		if strings.EqualFold(a.Column, l.Column) && a.Mutability != ReadOnly {
+			p.add(a.Line, "users.attributes."+a.Key, "column %q holds the group list; map it with mutability: readOnly or change it through /Groups", a.Column)
+		}
+	}
+	return l
+}
+
+// Declared reports whether name is one of the declared groups.
+func (l *RoleList) Declared(name string) bool { return slices.Contains(l.Names, name) }
+
+// contains is the SQL test that the list column of alias's row may hold
+// name: a superset of what the codec finds (the column's collation may
+// fold case), so callers confirm each row with Holds.
+func (l *RoleList) contains(alias, name string) sqlstmt.Pred {
+	col := sqlstmt.Col(alias, l.Column)
+	switch c := l.Codec.(type) {
+	case listcodec.Delimited:
+		esc := " ESCAPE '" + string(listcodec.LikeEscape) + "'"
+		if c.Sep == " " {
+			return sqlstmt.Cond("CONCAT(' ', "+col+", ' ') LIKE ?"+esc, c.LikePattern(name))
+		}
+		sep, _ := sqlstmt.Literal(c.Sep)
+		return sqlstmt.Cond("CONCAT("+sep+", REPLACE("+col+", ' ', ''), "+sep+") LIKE ?"+esc, c.LikePattern(name))
+	case listcodec.JSONArray:
+		// JSON_CONTAINS fails on text that is not JSON; such a value holds
+		// no group (and is never rewritten).
+		return sqlstmt.Cond("JSON_CONTAINS(IF(JSON_VALID("+col+"), "+col+", '[]'), ?)", c.Needle(name))
+	case listcodec.PHPArrayKeys:
+		return sqlstmt.Cond("LOCATE(?, "+col+") > 0", c.Needle(name))
+	}
+	panic(fmt.Sprintf("mapping: list format %T has no SQL test", l.Codec))
+}
+
+// Holds reports whether a list value read from the column holds name, as
+// the codec reads it; an unreadable value holds nothing.
+func (l *RoleList) Holds(raw any, name string) bool {
+	s, _ := textOf(raw)
+	ok, err := l.Codec.Contains(s, name)
+	return err == nil && ok
+}
+
+// MembersQuery selects the in-scope users whose list may hold name, by
+// id: each row is (user id, display, list value); keep the rows Holds
+// confirms. With keys it looks only at those users (Entra's membership
+// check, a PATCH's current members), without loading the whole group.
+func (l *RoleList) MembersQuery(name string, keys []any, tenant string) sqlstmt.Select {
+	u := l.Users
+	id := sqlstmt.Col(aliasUser, u.IDColumn)
+	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.contains(aliasUser, name))
+	if keys != nil {
+		c = sqlstmt.And(c, keysIn(id, keys))
+	}
+	display := (&Membership{Users: u}).userDisplayExpr(aliasUser)
+	return sqlstmt.Select{Columns: []string{id, display, sqlstmt.Col(aliasUser, l.Column)}, From: sqlstmt.Table(u.Table, aliasUser), Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}}
+}
+
+// LockLists selects, with the row lock, the list values of the given
+// in-scope users (rows of (id, list value)), or of every in-scope user
+// whose list may hold name when keys is nil (PUT replacing all members).
+func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Select {
+	u := l.Users
+	id := sqlstmt.Ident(u.IDColumn)
+	c := u.scopeCond("", u.tenantArg(tenant), "")
+	if keys == nil {
+		c = sqlstmt.And(c, l.contains("", name))
+	} else {
+		c = sqlstmt.And(c, keysIn(id, keys))
+	}
+	return sqlstmt.Select{Columns: []string{id, sqlstmt.Ident(l.Column)}, From: sqlstmt.Ident(u.Table), Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
+}
+
+// UserKeys parses member ids into key values of the users' id column.
+// Ids that cannot be keys are returned as invalid.
+func (l *RoleList) UserKeys(ids []string) (keys []any, invalid []string) {
+	return (&Membership{Users: l.Users}).UserKeys(ids)
+}
+
+// ListEdit is a user's new list value.
+type ListEdit struct {
+	Key   any
+	Value string
+}
+
+// WriteLists returns the one statement that writes the edited lists
+// back, or nil when there are none (a no-op writes nothing):
+//
+//	UPDATE users SET Roles = CASE id WHEN ? THEN ? ... END WHERE scope AND id IN (...)
+func (l *RoleList) WriteLists(edits []ListEdit, tenant string) sqlstmt.Statement {
+	if len(edits) == 0 {
+		return nil
+	}
+	u := l.Users
+	id := sqlstmt.Ident(u.IDColumn)
+	var b strings.Builder
+	b.WriteString("CASE " + id)
+	var args, keys []any
+	for _, e := range edits {
+		b.WriteString(" WHEN ? THEN ?")
+		args = append(args, e.Key, e.Value)
+		keys = append(keys, e.Key)
+	}
+	b.WriteString(" END")
+	where := sqlstmt.And(u.scopeCond("", u.tenantArg(tenant), ""), keysIn(id, keys))
+	return listWrite{table: u.Table, column: l.Column, expr: b.String(), args: args, where: where}
+}
+
+// listWrite is an UPDATE whose one assignment is an expression with
+// arguments (a CASE over the users written).
+type listWrite struct {
+	table, column, expr string
+	args                []any
+	where               sqlstmt.Pred
+}
+
+// SQL implements sqlstmt.Statement.
+func (w listWrite) SQL() (string, []any) {
+	return "UPDATE " + sqlstmt.Ident(w.table) + " SET " + sqlstmt.Ident(w.column) + " = " + w.expr + " WHERE " + w.where.SQL(), append(slices.Clone(w.args), w.where.Args()...)
+}
+
+// EditList returns raw with name added or removed; changed is false when
+// the list already says so. An unreadable value is an error, never
+// rewritten.
+func (l *RoleList) EditList(raw any, name string, add bool) (out string, changed bool, err error) {
+	s, _ := textOf(raw)
+	if add {
+		out, err = l.Codec.Add(s, []string{name})
+	} else {
+		out, err = l.Codec.Remove(s, []string{name})
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("the %s column holds a value this server cannot read, and leaves it as it is: %w", l.Column, err)
+	}
+	return out, out != s, nil
+}

@@ -1,0 +1,123 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+)
+
+// mattermostRolesYAML declares Mattermost's system roles as groups, kept
+// in the space-separated Users.Roles column (server/channels/db/migrations/mysql).
+const mattermostRolesYAML = `database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: Users
+  id: Id
+  scope: { AuthService: saml }
+  attributes:
+    userName: { column: Username }
+groups:
+  names: [system_admin, system_user_manager]
+  list: { column: Roles, format: %s }
+`
+
+func roleListConfig(t *testing.T, format string) *RoleList {
+	t.Helper()
+	cfg, err := Parse("mm.yaml", []byte(strings.Replace(mattermostRolesYAML, "%s", format, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(map[string][]Column{
+		"Users": {ci("Id", 26, false), ci("Username", 64, false), ci("AuthService", 32, true), {Name: "Roles", DataType: "text", Nullable: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RoleList == nil || cfg.Groups != nil {
+		t.Fatalf("declared groups compiled as %+v / %+v", cfg.RoleList, cfg.Groups)
+	}
+	return cfg.RoleList
+}
+
+// TestRoleListSQL: each list format finds a name with one condition in
+// SQL, confirmed by the codec in Go; the write back is one UPDATE.
+func TestRoleListSQL(t *testing.T) {
+	tests := []struct {
+		format, wantCond string
+		wantArg          any
+	}{
+		{"space_separated", "CONCAT(' ', `rs_u`.`Roles`, ' ') LIKE ? ESCAPE '!'", "% system!_admin %"},
+		{"comma_separated", "CONCAT(',', REPLACE(`rs_u`.`Roles`, ' ', ''), ',') LIKE ? ESCAPE '!'", "%,system!_admin,%"},
+		{"json_array", "JSON_CONTAINS(IF(JSON_VALID(`rs_u`.`Roles`), `rs_u`.`Roles`, '[]'), ?)", `"system_admin"`},
+		{"php_array_keys", "LOCATE(?, `rs_u`.`Roles`) > 0", `s:12:"system_admin";`},
+	}
+	for _, tt := range tests {
+		l := roleListConfig(t, tt.format)
+		q := l.MembersQuery("system_admin", []any{"u1"}, "")
+		got, a := q.SQL()
+		want := "SELECT `rs_u`.`Id`, `rs_u`.`Username`, `rs_u`.`Roles` FROM `Users` `rs_u` WHERE `rs_u`.`AuthService` = ? AND " + tt.wantCond + " AND `rs_u`.`Id` IN (?) ORDER BY `rs_u`.`Id`"
+		if got != want {
+			t.Errorf("%s MembersQuery:\n got %s\nwant %s", tt.format, got, want)
+		}
+		if len(a) != 3 || a[1] != tt.wantArg {
+			t.Errorf("%s MembersQuery args = %q, want pattern %q", tt.format, a, tt.wantArg)
+		}
+	}
+	l := roleListConfig(t, "space_separated")
+	if got := sqlOf(l.LockLists("system_admin", []any{"u1", "u2"}, "")); got[0] != "SELECT `Id`, `Roles` FROM `Users` WHERE `AuthService` = ? AND `Id` IN (?,?) ORDER BY `Id` FOR UPDATE" {
+		t.Errorf("LockLists(keys) = %s", got[0])
+	}
+	if got := sqlOf(l.LockLists("system_admin", nil, "")); got[0] != "SELECT `Id`, `Roles` FROM `Users` WHERE `AuthService` = ? AND CONCAT(' ', `Roles`, ' ') LIKE ? ESCAPE '!' ORDER BY `Id` FOR UPDATE" {
+		t.Errorf("LockLists(all) = %s", got[0])
+	}
+	w := l.WriteLists([]ListEdit{{"u1", "system_user system_admin"}, {"u2", "system_user"}}, "")
+	got, a := w.SQL()
+	if want := "UPDATE `Users` SET `Roles` = CASE `Id` WHEN ? THEN ? WHEN ? THEN ? END WHERE `AuthService` = ? AND `Id` IN (?,?)"; got != want {
+		t.Errorf("WriteLists:\n got %s\nwant %s", got, want)
+	}
+	if len(a) != 7 || a[1] != "system_user system_admin" || a[4] != "saml" {
+		t.Errorf("WriteLists args = %q", a)
+	}
+	if l.WriteLists(nil, "") != nil {
+		t.Error("WriteLists(nil) is a statement; a no-op must write nothing")
+	}
+}
+
+// TestRoleListEdit: adding and removing keeps the entries SCIM does not
+// manage; a no-op reports no change; an unreadable value is refused.
+func TestRoleListEdit(t *testing.T) {
+	l := roleListConfig(t, "space_separated")
+	if out, changed, err := l.EditList([]byte("system_user"), "system_admin", true); err != nil || !changed || out != "system_user system_admin" {
+		t.Errorf("add = %q %v %v", out, changed, err)
+	}
+	if out, changed, err := l.EditList("system_user system_admin", "system_admin", false); err != nil || !changed || out != "system_user" {
+		t.Errorf("remove = %q %v %v", out, changed, err)
+	}
+	if _, changed, _ := l.EditList("system_user system_admin", "system_admin", true); changed {
+		t.Error("adding a held role reports a change")
+	}
+	if !l.Holds("system_user system_admin", "system_admin") || l.Holds("system_user system_admin_x", "system_admin") {
+		t.Error("Holds")
+	}
+	p := roleListConfig(t, "php_array_keys")
+	if _, _, err := p.EditList(`a:1:{s:13:"administrator";b:1;`, "system_admin", true); err == nil || !strings.Contains(err.Error(), "leaves it as it is") {
+		t.Errorf("unreadable value: %v", err)
+	}
+}
+
+// TestRoleListConfigErrors: the declared groups are validated when the
+// file is read.
+func TestRoleListConfigErrors(t *testing.T) {
+	base := strings.Replace(mattermostRolesYAML, "%s", "space_separated", 1)
+	for name, tt := range map[string]struct{ from, to, want string }{
+		"format":    {"format: space_separated", "format: yaml", `"yaml" is not a list format`},
+		"column":    {"column: Roles", "column: \"Ro les\"", "is not a valid column name"},
+		"name":      {"system_user_manager]", "\"system admin\"]", "cannot be stored in a space_separated list"},
+		"twice":     {"system_user_manager]", "system_admin]", `"system_admin" is listed twice`},
+		"no names":  {"[system_admin, system_user_manager]", "[]", "list the groups SCIM manages"},
+		"table key": {"  names:", "  table: Roles\n  names:", "table"},
+	} {
+		_, err := Parse("mm.yaml", []byte(strings.Replace(base, tt.from, tt.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", name, err, tt.want)
+		}
+	}
+}
