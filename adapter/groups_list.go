@@ -147,11 +147,13 @@ func (s *Server) declaredMembers(rq *scimRequest, l *mapping.RoleList, name stri
 		}
 		n := 0
 		buf := make([]byte, 0, 256)
+		last := ""
 		err := s.store.Each(rq.ctx, q, func(row []any) error {
-			if !l.Holds(row[2], name) {
-				return nil
-			}
 			id := mapping.KeyString(row[0])
+			if !l.Holds(row[2], name) || (n > 0 && id == last) {
+				return nil // not held, or a second related row of the same user
+			}
+			last = id
 			var o mapping.Object
 			o.Set("value", id)
 			o.Set("$ref", base+url.PathEscape(id))
@@ -273,6 +275,7 @@ func (s *Server) editDeclared(rq *scimRequest, l *mapping.RoleList, name string,
 	keys, invalid := l.UserKeys(named)
 	return s.writeTx(rq, func(tx *legacy.Tx) error {
 		lists := map[string]any{}
+		missingRow := map[string]bool{}
 		var order []string
 		read := func(keys []any) error {
 			rows, err := tx.Query(rq.ctx, l.LockLists(name, keys, rq.tenant))
@@ -285,6 +288,7 @@ func (s *Server) editDeclared(rq *scimRequest, l *mapping.RoleList, name string,
 					order = append(order, id)
 				}
 				lists[id] = r[1]
+				missingRow[id] = mapping.KeyString(r[2]) != "1"
 			}
 			return nil
 		}
@@ -323,19 +327,21 @@ func (s *Server) editDeclared(rq *scimRequest, l *mapping.RoleList, name string,
 				continue
 			}
 			key, _ := l.UserKeys([]string{id})
-			edits = append(edits, mapping.ListEdit{Key: key[0], Value: out})
+			edits = append(edits, mapping.ListEdit{Key: key[0], Value: out, Insert: missingRow[id]})
 			if want {
 				added = append(added, id)
 			} else {
 				removed = append(removed, id)
 			}
 		}
-		st := l.WriteLists(edits, rq.tenant)
-		if st == nil {
+		writes := l.WriteLists(edits, rq.tenant)
+		if len(writes) == 0 {
 			return nil // the lists already say so: nothing is written
 		}
-		if _, err := tx.Write(rq.ctx, st); err != nil {
-			return err
+		for _, st := range writes {
+			if _, err := tx.Write(rq.ctx, st); err != nil {
+				return err
+			}
 		}
 		return s.auditDeclared(rq, tx, name, map[string][]string{"added": added, "removed": removed})
 	})

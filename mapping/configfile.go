@@ -265,4 +265,21 @@ type ListSpec struct {
 	// ('["admin","dev"]') or php_array_keys (WordPress wp_capabilities,
 	// 'a:1:{s:13:"administrator";b:1;}').
 	Format string `yaml:"format" jsonschema:"required"`
+	// Related keeps the list in a row of another table that belongs to the
+	// user (WordPress: the wp_usermeta row whose meta_key is
+	// wp_capabilities); column is then that table's column.
+	Related *ListRelatedSpec `yaml:"related"`
+}
+
+// ListRelatedSpec is the YAML shape of groups.list.related: the row of
+// table whose key is the user's id and whose where columns hold their
+// values. Adding a user's first group inserts that row.
+type ListRelatedSpec struct {
+	// Table is the related table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is the related table's column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs that pick the row among the user's
+	// (meta_key: wp_capabilities); a row SCIM inserts gets them.
+	Where yaml.Node `yaml:"where"`
 }

@@ -23,7 +23,11 @@ type RoleList struct {
 	// Column is the users' column that holds the list, and Codec its format.
 	Column string
 	Codec  listcodec.Codec
-	line   int
+	// Related, when set, keeps the list in a row of another table that
+	// belongs to the user (WordPress's wp_usermeta row of meta_key
+	// wp_capabilities); Column is then that table's column.
+	Related *Related
+	line    int
 }
 
 // List formats of groups.list.format.
@@ -74,6 +78,15 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 		}
 		l.Names = append(l.Names, name)
 	}
+	if rs := spec.List.Related; rs != nil {
+		ln := valueOf(valueOf(n, "list"), "related")
+		if !validTableName(rs.Table) || !isIdent(rs.Key) {
+			p.add(ln.Line, "groups.list.related", "table %q and key %q must be a table and its column that holds the user's id", rs.Table, rs.Key)
+			return nil
+		}
+		l.Related = &Related{Table: rs.Table, Key: rs.Key, Column: l.Column, Where: compileRelatedWhere(&rs.Where, "groups.list.related.where", p), line: ln.Line}
+		return l
+	}
 	users.ref(l.Column, lineOf(n, "list"), "groups.list.column")
 	for _, a := range users.Attributes {
 		if strings.EqualFold(a.Column, l.Column) && a.Mutability != ReadOnly {
@@ -86,11 +99,10 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 // Declared reports whether name is one of the declared groups.
 func (l *RoleList) Declared(name string) bool { return slices.Contains(l.Names, name) }
 
-// contains is the SQL test that the list column of alias's row may hold
+// contains is the SQL test that the list column col (qualified) may hold
 // name: a superset of what the codec finds (the column's collation may
 // fold case), so callers confirm each row with Holds.
-func (l *RoleList) contains(alias, name string) sqlstmt.Pred {
-	col := sqlstmt.Col(alias, l.Column)
+func (l *RoleList) contains(col, name string) sqlstmt.Pred {
 	switch c := l.Codec.(type) {
 	case listcodec.Delimited:
 		esc := " ESCAPE '" + string(listcodec.LikeEscape) + "'"
@@ -124,27 +136,56 @@ func (l *RoleList) Holds(raw any, name string) bool {
 func (l *RoleList) MembersQuery(name string, keys []any, tenant string) sqlstmt.Select {
 	u := l.Users
 	id := sqlstmt.Col(aliasUser, u.IDColumn)
-	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.contains(aliasUser, name))
+	from, list := l.listFrom(false)
+	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.contains(list, name))
 	if keys != nil {
 		c = sqlstmt.And(c, keysIn(id, keys))
 	}
 	display := (&Membership{Users: u}).userDisplayExpr(aliasUser)
-	return sqlstmt.Select{Columns: []string{id, display, sqlstmt.Col(aliasUser, l.Column)}, From: sqlstmt.Table(u.Table, aliasUser), Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}}
+	return sqlstmt.Select{Columns: []string{id, display, list}, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}}
+}
+
+// listFrom is the users table, joined with the related rows that hold the
+// lists when there are any (a LEFT JOIN when outer, to see users without
+// one), and the list column's qualified name.
+func (l *RoleList) listFrom(outer bool) (from, list string) {
+	users := sqlstmt.Table(l.Users.Table, aliasUser)
+	rel := l.Related
+	if rel == nil {
+		return users, sqlstmt.Col(aliasUser, l.Column)
+	}
+	on := sqlstmt.Col(aliasMember, rel.Key) + " = " + sqlstmt.Col(aliasUser, l.Users.IDColumn)
+	for _, w := range rel.Where {
+		lit, _ := sqlstmt.Literal(w.Value)
+		on += " AND " + sqlstmt.Col(aliasMember, w.Column) + " = " + lit
+	}
+	join := sqlstmt.Join
+	if outer {
+		join = sqlstmt.LeftJoin
+	}
+	return join(users, rel.Table, aliasMember, on), sqlstmt.Col(aliasMember, rel.Column)
 }
 
 // LockLists selects, with the row lock, the list values of the given
-// in-scope users (rows of (id, list value)), or of every in-scope user
-// whose list may hold name when keys is nil (PUT replacing all members).
+// in-scope users, or of every in-scope user whose list may hold name when
+// keys is nil (PUT replacing all members). Each row is (id, list value,
+// whether the list's row exists): with a related table, a user without
+// the row has NULL and false.
 func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Select {
 	u := l.Users
-	id := sqlstmt.Ident(u.IDColumn)
-	c := u.scopeCond("", u.tenantArg(tenant), "")
+	id := sqlstmt.Col(aliasUser, u.IDColumn)
+	from, list := l.listFrom(keys != nil)
+	exists := "1"
+	if l.Related != nil {
+		exists = sqlstmt.Col(aliasMember, l.Related.Key) + " IS NOT NULL"
+	}
+	c := u.scopeCond(aliasUser, u.tenantArg(tenant), "")
 	if keys == nil {
-		c = sqlstmt.And(c, l.contains("", name))
+		c = sqlstmt.And(c, l.contains(list, name))
 	} else {
 		c = sqlstmt.And(c, keysIn(id, keys))
 	}
-	return sqlstmt.Select{Columns: []string{id, sqlstmt.Ident(l.Column)}, From: sqlstmt.Ident(u.Table), Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
+	return sqlstmt.Select{Columns: []string{id, list, exists}, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
 }
 
 // UserKeys parses member ids into key values of the users' id column.
@@ -153,33 +194,61 @@ func (l *RoleList) UserKeys(ids []string) (keys []any, invalid []string) {
 	return (&Membership{Users: l.Users}).UserKeys(ids)
 }
 
-// ListEdit is a user's new list value.
+// ListEdit is a user's new list value; Insert says the user has no row
+// of the related table yet.
 type ListEdit struct {
-	Key   any
-	Value string
+	Key    any
+	Value  string
+	Insert bool
 }
 
-// WriteLists returns the one statement that writes the edited lists
-// back, or nil when there are none (a no-op writes nothing):
+// WriteLists returns the statements that write the edited lists back,
+// none when there are none (a no-op writes nothing): one UPDATE of the
+// lists that exist,
 //
 //	UPDATE users SET Roles = CASE id WHEN ? THEN ? ... END WHERE scope AND id IN (...)
-func (l *RoleList) WriteLists(edits []ListEdit, tenant string) sqlstmt.Statement {
-	if len(edits) == 0 {
-		return nil
-	}
-	u := l.Users
-	id := sqlstmt.Ident(u.IDColumn)
+//
+// and, with a related table, one INSERT of the rows users lack.
+func (l *RoleList) WriteLists(edits []ListEdit, tenant string) []sqlstmt.Statement {
+	var out []sqlstmt.Statement
 	var b strings.Builder
-	b.WriteString("CASE " + id)
 	var args, keys []any
+	var inserts [][]any
 	for _, e := range edits {
+		if e.Insert {
+			inserts = append(inserts, []any{e.Key, e.Value})
+			continue
+		}
 		b.WriteString(" WHEN ? THEN ?")
 		args = append(args, e.Key, e.Value)
 		keys = append(keys, e.Key)
 	}
-	b.WriteString(" END")
-	where := sqlstmt.And(u.scopeCond("", u.tenantArg(tenant), ""), keysIn(id, keys))
-	return listWrite{table: u.Table, column: l.Column, expr: b.String(), args: args, where: where}
+	u := l.Users
+	if len(keys) > 0 {
+		table, id, where := u.Table, sqlstmt.Ident(u.IDColumn), u.scopeCond("", u.tenantArg(tenant), "")
+		if rel := l.Related; rel != nil {
+			// The users were read in scope, with the lock, in this transaction.
+			table, id, where = rel.Table, sqlstmt.Ident(rel.Key), rel.selector("")
+		}
+		where = sqlstmt.And(where, keysIn(id, keys))
+		out = append(out, listWrite{table: table, column: l.Column, expr: "CASE " + id + b.String() + " END", args: args, where: where})
+	}
+	if len(inserts) > 0 {
+		rel := l.Related
+		cols := []string{rel.Key}
+		var fixed []any
+		for _, w := range rel.Where {
+			cols = append(cols, w.Column)
+			fixed = append(fixed, w.Value)
+		}
+		cols = append(cols, rel.Column)
+		var rows [][]any
+		for _, in := range inserts {
+			rows = append(rows, slices.Concat([]any{in[0]}, fixed, []any{in[1]}))
+		}
+		out = append(out, sqlstmt.InsertRows{Table: rel.Table, Columns: cols, Rows: rows})
+	}
+	return out
 }
 
 // listWrite is an UPDATE whose one assignment is an expression with

@@ -62,21 +62,24 @@ func TestRoleListSQL(t *testing.T) {
 		}
 	}
 	l := roleListConfig(t, "space_separated")
-	if got := sqlOf(l.LockLists("system_admin", []any{"u1", "u2"}, "")); got[0] != "SELECT `Id`, `Roles` FROM `Users` WHERE `AuthService` = ? AND `Id` IN (?,?) ORDER BY `Id` FOR UPDATE" {
+	if got := sqlOf(l.LockLists("system_admin", []any{"u1", "u2"}, "")); got[0] != "SELECT `rs_u`.`Id`, `rs_u`.`Roles`, 1 FROM `Users` `rs_u` WHERE `rs_u`.`AuthService` = ? AND `rs_u`.`Id` IN (?,?) ORDER BY `rs_u`.`Id` FOR UPDATE" {
 		t.Errorf("LockLists(keys) = %s", got[0])
 	}
-	if got := sqlOf(l.LockLists("system_admin", nil, "")); got[0] != "SELECT `Id`, `Roles` FROM `Users` WHERE `AuthService` = ? AND CONCAT(' ', `Roles`, ' ') LIKE ? ESCAPE '!' ORDER BY `Id` FOR UPDATE" {
+	if got := sqlOf(l.LockLists("system_admin", nil, "")); got[0] != "SELECT `rs_u`.`Id`, `rs_u`.`Roles`, 1 FROM `Users` `rs_u` WHERE `rs_u`.`AuthService` = ? AND CONCAT(' ', `rs_u`.`Roles`, ' ') LIKE ? ESCAPE '!' ORDER BY `rs_u`.`Id` FOR UPDATE" {
 		t.Errorf("LockLists(all) = %s", got[0])
 	}
-	w := l.WriteLists([]ListEdit{{"u1", "system_user system_admin"}, {"u2", "system_user"}}, "")
-	got, a := w.SQL()
+	ws := l.WriteLists([]ListEdit{{Key: "u1", Value: "system_user system_admin"}, {Key: "u2", Value: "system_user"}}, "")
+	if len(ws) != 1 {
+		t.Fatalf("WriteLists = %d statements, want 1", len(ws))
+	}
+	got, a := ws[0].SQL()
 	if want := "UPDATE `Users` SET `Roles` = CASE `Id` WHEN ? THEN ? WHEN ? THEN ? END WHERE `AuthService` = ? AND `Id` IN (?,?)"; got != want {
 		t.Errorf("WriteLists:\n got %s\nwant %s", got, want)
 	}
 	if len(a) != 7 || a[1] != "system_user system_admin" || a[4] != "saml" {
 		t.Errorf("WriteLists args = %q", a)
 	}
-	if l.WriteLists(nil, "") != nil {
+	if len(l.WriteLists(nil, "")) != 0 {
 		t.Error("WriteLists(nil) is a statement; a no-op must write nothing")
 	}
 }
@@ -118,6 +121,47 @@ func TestRoleListConfigErrors(t *testing.T) {
 		_, err := Parse("mm.yaml", []byte(strings.Replace(base, tt.from, tt.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", name, err, tt.want)
+		}
+	}
+}
+
+// TestRoleListRelatedSQL: WordPress keeps the list in the wp_usermeta row
+// whose meta_key is wp_capabilities; the locked read sees users without
+// the row, and the write updates existing rows and inserts missing ones.
+func TestRoleListRelatedSQL(t *testing.T) {
+	cfg, err := Parse("wp.yaml", []byte(`database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: wp_users
+  id: ID
+  scope: all
+  attributes:
+    userName: { column: user_login }
+groups:
+  names: [administrator, editor]
+  list:
+    column: meta_value
+    format: php_array_keys
+    related: { table: wp_usermeta, key: user_id, where: { meta_key: wp_capabilities } }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(map[string][]Column{"wp_users": {{Name: "ID", DataType: "bigint"}, ci("user_login", 60, false)}}); err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.RoleList
+	tests := []struct{ name, got, want string }{
+		{"members", sqlOf(l.MembersQuery("editor", nil, ""))[0],
+			"SELECT `rs_u`.`ID`, `rs_u`.`user_login`, `rs_m`.`meta_value` FROM `wp_users` `rs_u` JOIN `wp_usermeta` `rs_m` ON `rs_m`.`user_id` = `rs_u`.`ID` AND `rs_m`.`meta_key` = 'wp_capabilities' WHERE LOCATE(?, `rs_m`.`meta_value`) > 0 ORDER BY `rs_u`.`ID`"},
+		{"lock", sqlOf(l.LockLists("editor", []any{int64(2)}, ""))[0],
+			"SELECT `rs_u`.`ID`, `rs_m`.`meta_value`, `rs_m`.`user_id` IS NOT NULL FROM `wp_users` `rs_u` LEFT JOIN `wp_usermeta` `rs_m` ON `rs_m`.`user_id` = `rs_u`.`ID` AND `rs_m`.`meta_key` = 'wp_capabilities' WHERE `rs_u`.`ID` IN (?) ORDER BY `rs_u`.`ID` FOR UPDATE"},
+		{"write", sqlOf(l.WriteLists([]ListEdit{{Key: int64(2), Value: "a:0:{}"}, {Key: int64(4), Value: `a:1:{s:6:"editor";b:1;}`, Insert: true}}, "")...)[0],
+			"UPDATE `wp_usermeta` SET `meta_value` = CASE `user_id` WHEN ? THEN ? END WHERE `meta_key` = ? AND `user_id` IN (?); INSERT INTO `wp_usermeta` (`user_id`, `meta_key`, `meta_value`) VALUES (?,?,?)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
 		}
 	}
 }
