@@ -63,7 +63,6 @@ func TestDeclaredGroupsMattermost(t *testing.T) {
 	if got := e.mmRoles(); got != seed {
 		t.Fatalf("seed = %s", got)
 	}
-	users := legacytest.Checksum(t, e.dsn, "Users")
 
 	// Create and delete are refused, naming why; nothing changes.
 	r := e.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"new_role"}`)
@@ -149,7 +148,7 @@ func TestDeclaredGroupsMattermost(t *testing.T) {
 
 	// Refused requests change nothing.
 	before := e.mmRoles()
-	users = legacytest.Checksum(t, e.dsn, "Users")
+	users := legacytest.Checksum(t, e.dsn, "Users")
 	for name, body := range map[string]string{
 		"outside the scope": memberPatch(`{"op":"add","path":"members","value":[{"value":"` + mmCarol + `"},{"value":"` + mmAdmin + `"}]}`),
 		"unknown user":      memberPatch(`{"op":"add","path":"members","value":[{"value":"` + mmCarol + `"},{"value":"nosuchuser000000000000000"}]}`),
