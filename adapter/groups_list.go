@@ -183,7 +183,7 @@ func (s *Server) declaredMembers(rq *scimRequest, l *mapping.RoleList, name stri
 
 // refuseDeclaredCreate answers POST /Groups: the groups are the mapping's.
 func refuseDeclaredCreate(l *mapping.RoleList) error {
-	return errorf(http.StatusForbidden, "", "this server does not create groups: they are the names declared in groups.names (%s), kept as entries of %s.%s. Link the identity provider's group to one of them instead (Okta: Push Groups, Link Group)", strings.Join(l.Names, ", "), l.Users.Table, l.Column)
+	return errorf(http.StatusForbidden, "", "this server does not create groups: they are the names declared in groups.names (%s), kept in %s. Link the identity provider's group to one of them instead (Okta: Push Groups, Link Group)", strings.Join(l.Names, ", "), l.Storage())
 }
 
 // refuseDeclaredDelete answers DELETE /Groups/{id}.
@@ -334,7 +334,7 @@ func (s *Server) editDeclared(rq *scimRequest, l *mapping.RoleList, name string,
 				removed = append(removed, id)
 			}
 		}
-		writes := l.WriteLists(edits, rq.tenant)
+		writes := l.WriteLists(name, edits, rq.tenant)
 		if len(writes) == 0 {
 			return nil // the lists already say so: nothing is written
 		}

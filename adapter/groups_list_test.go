@@ -66,7 +66,7 @@ func TestDeclaredGroupsMattermost(t *testing.T) {
 
 	// Create and delete are refused, naming why; nothing changes.
 	r := e.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"new_role"}`)
-	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "groups.names (system_admin, system_user_manager)") || !strings.Contains(string(r.Body), "Users.Roles") {
+	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "groups.names (system_admin, system_user_manager)") || !strings.Contains(string(r.Body), "kept in Users.Roles") {
 		t.Errorf("POST /Groups = %d %s", r.Status, r.Body)
 	}
 	if r := e.do(http.MethodDelete, "/Groups/system_admin", ""); r.Status != http.StatusForbidden {

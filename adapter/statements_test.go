@@ -74,6 +74,10 @@ func TestEntraGroupCallStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mw, err := os.ReadFile("testdata/apps/mediawiki.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
 	kinds := []struct {
 		name, src, script, group, member, other, third string
 		// bounds for: check, check without .value, excludedAttributes, PATCH
@@ -84,6 +88,8 @@ func TestEntraGroupCallStatements(t *testing.T) {
 		{"declared list", mattermostRolesYAML, string(mm), "system_admin", mmAlice, mmBob, mmCarol, [4]int{1, 1, 0, 2}},
 		// Carol has no wp_capabilities row: the add inserts it, a third statement.
 		{"declared list in a related row", wordpressRolesYAML, string(wp), "editor", "3", "2", "4", [4]int{1, 1, 0, 3}},
+		// Rows of group names: one read, one DELETE, one INSERT.
+		{"declared names as rows", mediawikiGroupsYAML, string(mw), "sysop", "3", "2", "4", [4]int{1, 1, 0, 3}},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {

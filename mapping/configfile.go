@@ -242,18 +242,31 @@ type JoinSpec struct {
 }
 
 // DeclaredGroupsSpec is the YAML shape of a groups section whose groups are
-// not rows of a table but names the mapping declares, kept as a list in a
-// column of the user's row: "groups named system_admin and
-// system_user_manager, listed in the Roles column, space separated"
-// (Mattermost Users.Roles = 'system_user system_admin'). Each group's id is
-// its name; entries the mapping does not name stay as they are.
+// not rows of a table but names the mapping declares, each its own id: "groups
+// named system_admin and system_user_manager, listed in the Roles column,
+// space separated" (Mattermost Users.Roles), or kept as rows of user and
+// group name (MediaWiki user_groups). Entries it does not name stay as they are.
 type DeclaredGroupsSpec struct {
 	// Names are the groups SCIM manages, which are also their ids; other
 	// entries of the list (Mattermost's system_user) are never changed.
 	Names []string `yaml:"names" jsonschema:"required"`
 	// List is where a user's groups are kept: a column of the users table
-	// and its format.
-	List ListSpec `yaml:"list" jsonschema:"required"`
+	// (or of a related row) and its format. Give list or rows.
+	List *ListSpec `yaml:"list"`
+	// Rows keeps each membership as a row (user, group name) of a table
+	// with no table of groups (MediaWiki's user_groups).
+	Rows *NameRowsSpec `yaml:"rows"`
+}
+
+// NameRowsSpec is the YAML shape of groups.rows: a table of (user, group
+// name) pairs, as MediaWiki's user_groups(ug_user, ug_group).
+type NameRowsSpec struct {
+	// Table is the membership table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is its column that holds the user's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Name is its column that holds the group's name.
+	Name string `yaml:"name" jsonschema:"required"`
 }
 
 // ListSpec is the YAML shape of groups.list.

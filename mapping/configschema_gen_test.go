@@ -317,6 +317,7 @@ func refine(root obj) {
 	setProp(defs, "FileSpec", "groups", schemaAnyOf(defRef("groups"), defRef("DeclaredGroupsSpec")))
 	setProp(defs, "DeclaredGroupsSpec", "names", obj{"type": "array", "minItems": 1, "uniqueItems": true, "items": obj{"type": "string", "minLength": 1}})
 	setProp(defs, "ListSpec", "column", patternOrEnv(identPattern))
+	defs["DeclaredGroupsSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"list"}}, obj{"required": []any{"rows"}}}
 	setProp(defs, "ListSpec", "format", enumOrEnv("space_separated", "comma_separated", "json_array", "php_array_keys"))
 
 	nullable(defs, map[string]bool{"scope": true, "defaults": true, "attributes": true,

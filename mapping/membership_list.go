@@ -27,7 +27,11 @@ type RoleList struct {
 	// belongs to the user (WordPress's wp_usermeta row of meta_key
 	// wp_capabilities); Column is then that table's column.
 	Related *Related
-	line    int
+	// Rows, instead of a list, keeps each membership as a row of a table
+	// of user and group name (MediaWiki's user_groups); Column and Codec
+	// are then unset.
+	Rows *NameRows
+	line int
 }
 
 // List formats of groups.list.format.
@@ -52,25 +56,34 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 	if len(p.list) > before {
 		return nil
 	}
-	l := &RoleList{Users: users, Column: spec.List.Column, line: n.Line}
-	codec, ok := listFormats[spec.List.Format]
-	if !ok {
-		p.add(lineOf(valueOf(n, "list"), "format"), "groups.list.format", "%q is not a list format: use space_separated (Mattermost Users.Roles), comma_separated, json_array or php_array_keys (WordPress wp_capabilities)", spec.List.Format)
+	l := &RoleList{Users: users, line: n.Line}
+	switch {
+	case (spec.List == nil) == (spec.Rows == nil):
+		p.add(n.Line, "groups", "say where a user's groups are kept: list: { column, format } (a list in a column) or rows: { table, user, name } (a table of user and group name), one of them")
 		return nil
-	}
-	l.Codec = codec
-	if !isIdent(spec.List.Column) {
-		p.add(lineOf(n, "list"), "groups.list.column", "%q is not a valid column name: name the users column that holds the list", spec.List.Column)
-		return nil
+	case spec.Rows != nil:
+		if l.Rows = compileNameRows(spec.Rows, valueOf(n, "rows"), p); l.Rows == nil {
+			return nil
+		}
+	default:
+		if !compileListFormat(l, spec.List, valueOf(n, "list"), p) {
+			return nil
+		}
 	}
 	if len(spec.Names) == 0 {
 		p.add(lineOf(n, "names"), "groups.names", "list the groups SCIM manages, as names: [system_admin, system_user_manager]")
 		return nil
 	}
 	for _, name := range spec.Names {
-		if err := codec.CheckName(name); err != nil {
-			p.add(lineOf(n, "names"), "groups.names", "%q cannot be stored in a %s list: %v", name, spec.List.Format, err)
+		if name == "" {
+			p.add(lineOf(n, "names"), "groups.names", "a group name is empty")
 			return nil
+		}
+		if l.Codec != nil {
+			if err := l.Codec.CheckName(name); err != nil {
+				p.add(lineOf(n, "names"), "groups.names", "%q cannot be stored in a %s list: %v", name, spec.List.Format, err)
+				return nil
+			}
 		}
 		if slices.Contains(l.Names, name) {
 			p.add(lineOf(n, "names"), "groups.names", "%q is listed twice", name)
@@ -78,13 +91,7 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 		}
 		l.Names = append(l.Names, name)
 	}
-	if rs := spec.List.Related; rs != nil {
-		ln := valueOf(valueOf(n, "list"), "related")
-		if !validTableName(rs.Table) || !isIdent(rs.Key) {
-			p.add(ln.Line, "groups.list.related", "table %q and key %q must be a table and its column that holds the user's id", rs.Table, rs.Key)
-			return nil
-		}
-		l.Related = &Related{Table: rs.Table, Key: rs.Key, Column: l.Column, Where: compileRelatedWhere(&rs.Where, "groups.list.related.where", p), line: ln.Line}
+	if l.Rows != nil || l.Related != nil {
 		return l
 	}
 	users.ref(l.Column, lineOf(n, "list"), "groups.list.column")
@@ -96,6 +103,41 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 	return l
 }
 
+// compileListFormat reads groups.list into l.
+func compileListFormat(l *RoleList, spec *ListSpec, n *yaml.Node, p *problems) bool {
+	codec, ok := listFormats[spec.Format]
+	if !ok {
+		p.add(lineOf(n, "format"), "groups.list.format", "%q is not a list format: use space_separated (Mattermost Users.Roles), comma_separated, json_array or php_array_keys (WordPress wp_capabilities)", spec.Format)
+		return false
+	}
+	if !isIdent(spec.Column) {
+		p.add(lineOf(n, "column"), "groups.list.column", "%q is not a valid column name: name the column that holds the list", spec.Column)
+		return false
+	}
+	l.Codec, l.Column = codec, spec.Column
+	if rs := spec.Related; rs != nil {
+		ln := valueOf(n, "related")
+		if !validTableName(rs.Table) || !isIdent(rs.Key) {
+			p.add(ln.Line, "groups.list.related", "table %q and key %q must be a table and its column that holds the user's id", rs.Table, rs.Key)
+			return false
+		}
+		l.Related = &Related{Table: rs.Table, Key: rs.Key, Column: l.Column, Where: compileRelatedWhere(&rs.Where, "groups.list.related.where", p), line: ln.Line}
+	}
+	return true
+}
+
+// Storage names where memberships are kept, for messages:
+// Users.Roles, wp_usermeta.meta_value, user_groups.ug_group.
+func (l *RoleList) Storage() string {
+	switch {
+	case l.Rows != nil:
+		return l.Rows.Table + "." + l.Rows.Name
+	case l.Related != nil:
+		return l.Related.Table + "." + l.Column
+	}
+	return l.Users.Table + "." + l.Column
+}
+
 // Declared reports whether name is one of the declared groups.
 func (l *RoleList) Declared(name string) bool { return slices.Contains(l.Names, name) }
 
@@ -103,6 +145,9 @@ func (l *RoleList) Declared(name string) bool { return slices.Contains(l.Names, 
 // name: a superset of what the codec finds (the column's collation may
 // fold case), so callers confirm each row with Holds.
 func (l *RoleList) contains(col, name string) sqlstmt.Pred {
+	if l.Rows != nil {
+		return l.Rows.exists(l.Users, name)
+	}
 	switch c := l.Codec.(type) {
 	case listcodec.Delimited:
 		esc := " ESCAPE '" + string(listcodec.LikeEscape) + "'"
@@ -124,6 +169,9 @@ func (l *RoleList) contains(col, name string) sqlstmt.Pred {
 // Holds reports whether a list value read from the column holds name, as
 // the codec reads it; an unreadable value holds nothing.
 func (l *RoleList) Holds(raw any, name string) bool {
+	if l.Rows != nil {
+		return KeyString(raw) == "1" // the SQL test is exact
+	}
 	s, _ := textOf(raw)
 	ok, err := l.Codec.Contains(s, name)
 	return err == nil && ok
@@ -151,6 +199,9 @@ func (l *RoleList) MembersQuery(name string, keys []any, tenant string) sqlstmt.
 func (l *RoleList) listFrom(outer bool) (from, list string) {
 	users := sqlstmt.Table(l.Users.Table, aliasUser)
 	rel := l.Related
+	if l.Rows != nil {
+		return users, "1"
+	}
 	if rel == nil {
 		return users, sqlstmt.Col(aliasUser, l.Column)
 	}
@@ -180,12 +231,17 @@ func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Sel
 		exists = sqlstmt.Col(aliasMember, l.Related.Key) + " IS NOT NULL"
 	}
 	c := u.scopeCond(aliasUser, u.tenantArg(tenant), "")
+	var colArgs []any
 	if keys == nil {
 		c = sqlstmt.And(c, l.contains(list, name))
 	} else {
 		c = sqlstmt.And(c, keysIn(id, keys))
+		if l.Rows != nil {
+			held := l.Rows.exists(u, name)
+			list, colArgs = held.SQL(), held.Args()
+		}
 	}
-	return sqlstmt.Select{Columns: []string{id, list, exists}, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
+	return sqlstmt.Select{Columns: []string{id, list, exists}, ColumnArgs: colArgs, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
 }
 
 // UserKeys parses member ids into key values of the users' id column.
@@ -209,7 +265,10 @@ type ListEdit struct {
 //	UPDATE users SET Roles = CASE id WHEN ? THEN ? ... END WHERE scope AND id IN (...)
 //
 // and, with a related table, one INSERT of the rows users lack.
-func (l *RoleList) WriteLists(edits []ListEdit, tenant string) []sqlstmt.Statement {
+func (l *RoleList) WriteLists(name string, edits []ListEdit, tenant string) []sqlstmt.Statement {
+	if l.Rows != nil {
+		return l.Rows.writes(name, edits)
+	}
 	var out []sqlstmt.Statement
 	var b strings.Builder
 	var args, keys []any
@@ -268,6 +327,10 @@ func (w listWrite) SQL() (string, []any) {
 // the list already says so. An unreadable value is an error, never
 // rewritten.
 func (l *RoleList) EditList(raw any, name string, add bool) (out string, changed bool, err error) {
+	if l.Rows != nil {
+		held := l.Holds(raw, name)
+		return map[bool]string{true: "1", false: "0"}[add], held != add, nil
+	}
 	s, _ := textOf(raw)
 	if add {
 		out, err = l.Codec.Add(s, []string{name})

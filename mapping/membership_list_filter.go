@@ -66,7 +66,7 @@ func (l *RoleList) narrow(e filter.Expr, q *RoleListQuery) error {
 			return nil
 		}
 	}
-	return &FilterError{Msg: fmt.Sprintf("the groups here are the names declared in groups.names (kept in %s.%s): filter them with eq on id, displayName or members.value, joined by and", l.Users.Table, l.Column)}
+	return &FilterError{Msg: fmt.Sprintf("the groups here are the names declared in groups.names (kept in %s): filter them with eq on id, displayName or members.value, joined by and", l.Storage())}
 }
 
 func keepNames(names []string, ok func(string) bool) []string {

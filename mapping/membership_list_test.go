@@ -68,7 +68,7 @@ func TestRoleListSQL(t *testing.T) {
 	if got := sqlOf(l.LockLists("system_admin", nil, "")); got[0] != "SELECT `rs_u`.`Id`, `rs_u`.`Roles`, 1 FROM `Users` `rs_u` WHERE `rs_u`.`AuthService` = ? AND CONCAT(' ', `rs_u`.`Roles`, ' ') LIKE ? ESCAPE '!' ORDER BY `rs_u`.`Id` FOR UPDATE" {
 		t.Errorf("LockLists(all) = %s", got[0])
 	}
-	ws := l.WriteLists([]ListEdit{{Key: "u1", Value: "system_user system_admin"}, {Key: "u2", Value: "system_user"}}, "")
+	ws := l.WriteLists("system_admin", []ListEdit{{Key: "u1", Value: "system_user system_admin"}, {Key: "u2", Value: "system_user"}}, "")
 	if len(ws) != 1 {
 		t.Fatalf("WriteLists = %d statements, want 1", len(ws))
 	}
@@ -79,7 +79,7 @@ func TestRoleListSQL(t *testing.T) {
 	if len(a) != 7 || a[1] != "system_user system_admin" || a[4] != "saml" {
 		t.Errorf("WriteLists args = %q", a)
 	}
-	if len(l.WriteLists(nil, "")) != 0 {
+	if len(l.WriteLists("system_admin", nil, "")) != 0 {
 		t.Error("WriteLists(nil) is a statement; a no-op must write nothing")
 	}
 }
@@ -156,12 +156,53 @@ groups:
 			"SELECT `rs_u`.`ID`, `rs_u`.`user_login`, `rs_m`.`meta_value` FROM `wp_users` `rs_u` JOIN `wp_usermeta` `rs_m` ON `rs_m`.`user_id` = `rs_u`.`ID` AND `rs_m`.`meta_key` = 'wp_capabilities' WHERE LOCATE(?, `rs_m`.`meta_value`) > 0 ORDER BY `rs_u`.`ID`"},
 		{"lock", sqlOf(l.LockLists("editor", []any{int64(2)}, ""))[0],
 			"SELECT `rs_u`.`ID`, `rs_m`.`meta_value`, `rs_m`.`user_id` IS NOT NULL FROM `wp_users` `rs_u` LEFT JOIN `wp_usermeta` `rs_m` ON `rs_m`.`user_id` = `rs_u`.`ID` AND `rs_m`.`meta_key` = 'wp_capabilities' WHERE `rs_u`.`ID` IN (?) ORDER BY `rs_u`.`ID` FOR UPDATE"},
-		{"write", sqlOf(l.WriteLists([]ListEdit{{Key: int64(2), Value: "a:0:{}"}, {Key: int64(4), Value: `a:1:{s:6:"editor";b:1;}`, Insert: true}}, "")...)[0],
+		{"write", sqlOf(l.WriteLists("system_admin", []ListEdit{{Key: int64(2), Value: "a:0:{}"}, {Key: int64(4), Value: `a:1:{s:6:"editor";b:1;}`, Insert: true}}, "")...)[0],
 			"UPDATE `wp_usermeta` SET `meta_value` = CASE `user_id` WHEN ? THEN ? END WHERE `meta_key` = ? AND `user_id` IN (?); INSERT INTO `wp_usermeta` (`user_id`, `meta_key`, `meta_value`) VALUES (?,?,?)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+// TestRoleListRowsSQL: MediaWiki keeps each membership as a user_groups
+// row naming the group; the statements name the group and the users only.
+func TestRoleListRowsSQL(t *testing.T) {
+	cfg, err := Parse("mw.yaml", []byte(`database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: user
+  id: user_id
+  scope: all
+  attributes:
+    userName: { column: user_name }
+groups:
+  names: [sysop, bureaucrat]
+  rows: { table: user_groups, user: ug_user, name: ug_group }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Bind(map[string][]Column{"user": {{Name: "user_id", DataType: "int"}, ci("user_name", 255, false)}}); err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.RoleList
+	exists := "EXISTS (SELECT 1 FROM `user_groups` `rs_m` WHERE `rs_m`.`ug_user` = `rs_u`.`user_id` AND `rs_m`.`ug_group` = ?)"
+	tests := []struct{ name, got, want string }{
+		{"members", sqlOf(l.MembersQuery("sysop", []any{int64(3)}, ""))[0],
+			"SELECT `rs_u`.`user_id`, `rs_u`.`user_name`, 1 FROM `user` `rs_u` WHERE " + exists + " AND `rs_u`.`user_id` IN (?) ORDER BY `rs_u`.`user_id`"},
+		{"lock", sqlOf(l.LockLists("sysop", []any{int64(2), int64(3)}, ""))[0],
+			"SELECT `rs_u`.`user_id`, " + exists + ", 1 FROM `user` `rs_u` WHERE `rs_u`.`user_id` IN (?,?) ORDER BY `rs_u`.`user_id` FOR UPDATE"},
+		{"write", sqlOf(l.WriteLists("sysop", []ListEdit{{Key: int64(2), Value: "1"}, {Key: int64(3), Value: "0"}}, "")...)[0],
+			"DELETE FROM `user_groups` WHERE `ug_group` = ? AND `ug_user` IN (?); INSERT INTO `user_groups` (`ug_user`, `ug_group`) VALUES (?,?)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
+		}
+	}
+	if _, err := Parse("mw.yaml", []byte(strings.Replace(mattermostRolesYAML, "%s", "space_separated", 1) + "  rows: { table: user_groups, user: ug_user, name: ug_group }\n")); err == nil || !strings.Contains(err.Error(), "one of them") {
+		t.Errorf("list and rows: %v", err)
 	}
 }
