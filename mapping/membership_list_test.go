@@ -202,7 +202,7 @@ groups:
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
 		}
 	}
-	if _, err := Parse("mw.yaml", []byte(strings.Replace(mattermostRolesYAML, "%s", "space_separated", 1) + "  rows: { table: user_groups, user: ug_user, name: ug_group }\n")); err == nil || !strings.Contains(err.Error(), "one of them") {
+	if _, err := Parse("mw.yaml", []byte(strings.Replace(mattermostRolesYAML, "%s", "space_separated", 1)+"  rows: { table: user_groups, user: ug_user, name: ug_group }\n")); err == nil || !strings.Contains(err.Error(), "one of them") {
 		t.Errorf("list and rows: %v", err)
 	}
 }
