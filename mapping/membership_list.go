@@ -91,7 +91,24 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 		}
 		l.Names = append(l.Names, name)
 	}
-	if l.Rows != nil || l.Related != nil {
+	// The tables and columns the statements name are checked against the
+	// live schema when the configuration is bound.
+	if r := l.Rows; r != nil {
+		ln := lineOf(n, "rows")
+		for _, c := range []string{r.User, r.Name} {
+			users.refs = append(users.refs, columnRef{table: r.Table, column: c, line: ln, key: "groups.rows"})
+		}
+		return l
+	}
+	if rel := l.Related; rel != nil {
+		ln := lineOf(n, "list")
+		cols := []string{rel.Key, rel.Column}
+		for _, w := range rel.Where {
+			cols = append(cols, w.Column)
+		}
+		for _, c := range cols {
+			users.refs = append(users.refs, columnRef{table: rel.Table, column: c, line: ln, key: "groups.list.related"})
+		}
 		return l
 	}
 	users.ref(l.Column, lineOf(n, "list"), "groups.list.column")

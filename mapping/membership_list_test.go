@@ -147,7 +147,8 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Bind(map[string][]Column{"wp_users": {{Name: "ID", DataType: "bigint"}, ci("user_login", 60, false)}}); err != nil {
+	if err := cfg.Bind(map[string][]Column{"wp_users": {{Name: "ID", DataType: "bigint"}, ci("user_login", 60, false)},
+		"wp_usermeta": {{Name: "umeta_id", DataType: "bigint"}, {Name: "user_id", DataType: "bigint"}, ci("meta_key", 255, true), {Name: "meta_value", DataType: "longtext", Nullable: true}}}); err != nil {
 		t.Fatal(err)
 	}
 	l := cfg.RoleList
@@ -184,7 +185,16 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Bind(map[string][]Column{"user": {{Name: "user_id", DataType: "int"}, ci("user_name", 255, false)}}); err != nil {
+	mw := map[string][]Column{"user": {{Name: "user_id", DataType: "int"}, ci("user_name", 255, false)}}
+	if err := cfg.Bind(mw); err == nil || !strings.Contains(err.Error(), "user_groups") {
+		t.Errorf("Bind without user_groups = %v, want the missing table named", err)
+	}
+	mw["user_groups"] = []Column{{Name: "ug_user", DataType: "int"}, {Name: "ug_grp", DataType: "varbinary"}}
+	if err := cfg.Bind(mw); err == nil || !strings.Contains(err.Error(), `column "ug_group" does not exist in table "user_groups"`) {
+		t.Errorf("Bind with a misnamed column = %v", err)
+	}
+	mw["user_groups"] = []Column{{Name: "ug_user", DataType: "int"}, {Name: "ug_group", DataType: "varbinary"}}
+	if err := cfg.Bind(mw); err != nil {
 		t.Fatal(err)
 	}
 	l := cfg.RoleList
