@@ -76,6 +76,15 @@ func TestDeclaredGroupsMattermost(t *testing.T) {
 		t.Errorf("GET an undeclared entry = %d %s", r.Status, r.Body)
 	}
 
+	// Discovery describes them; their name is readOnly.
+	if rt := e.get("/ResourceTypes/Group").json(t); rt["endpoint"] != "/Groups" {
+		t.Errorf("/ResourceTypes/Group = %v", rt)
+	}
+	sc := e.get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group").json(t)
+	if a := sc["attributes"].([]any); len(a) != 2 || a[0].(map[string]any)["mutability"] != "readOnly" || a[1].(map[string]any)["name"] != "members" {
+		t.Errorf("Group schema attributes = %v", sc["attributes"])
+	}
+
 	// The list shows the declared groups; the admin outside the scope is
 	// not a member.
 	list := e.get("/Groups").json(t)

@@ -54,3 +54,19 @@ func (r *NameRows) writes(name string, edits []ListEdit) []sqlstmt.Statement {
 	}
 	return out
 }
+
+// declaredGroupSchema is the Group schema of declared groups: the name is
+// the mapping's, so displayName is readOnly; members are as RFC 7643 has
+// them.
+var declaredGroupSchema = &SchemaDef{
+	ID:          GroupSchema,
+	Name:        "Group",
+	Description: "Group: one of the names declared in the mapping (groups.names)",
+	Attributes:  []*AttrDef{readOnly(str("displayName", "The group's name, which is also its id.")), coreGroup.Attr("members")},
+}
+
+// Discovery is the groups resource as /ResourceTypes and /Schemas
+// describe it; it serves no statements.
+func (l *RoleList) Discovery() *Resource {
+	return &Resource{Type: "Group", Endpoint: "/Groups", Schema: declaredGroupSchema}
+}
