@@ -42,15 +42,19 @@ func (s *Server) listDeclared(c echo.Context, l *mapping.RoleList) error {
 	total := len(names)
 	start := 1
 	if v := c.QueryParam("startIndex"); v != "" {
-		if n, err := parseCount(v, maxStartIndex); err == nil {
-			start = max(n, 1)
+		n, err := parseCount(v, maxStartIndex)
+		if err != nil {
+			return errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
 		}
+		start = max(n, 1)
 	}
 	count := rq.conf.Pagination.DefaultCount
 	if v := c.QueryParam("count"); v != "" {
-		if n, err := parseCount(v, rq.conf.Pagination.MaxCount); err == nil {
-			count = min(max(n, 0), rq.conf.Pagination.MaxCount)
+		n, err := parseCount(v, rq.conf.Pagination.MaxCount)
+		if err != nil {
+			return errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "count must be an integer, got %q", truncate(v, 40))
 		}
+		count = min(max(n, 0), rq.conf.Pagination.MaxCount)
 	}
 	names = names[min(start-1, len(names)):]
 	names = names[:min(count, len(names))]

@@ -174,4 +174,10 @@ func TestDeclaredGroupsMattermost(t *testing.T) {
 	if r := e.get("/Groups?filter=" + url.QueryEscape(`displayName co "admin"`)); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "groups.names") {
 		t.Errorf("unsupported filter = %d %s", r.Status, r.Body)
 	}
+	if r := e.get("/Groups?count=many"); r.Status != http.StatusBadRequest {
+		t.Errorf("count=many = %d %s", r.Status, r.Body)
+	}
+	if l := e.get("/Groups?startIndex=2&count=1").json(t); l["totalResults"] != float64(2) || len(l["Resources"].([]any)) != 1 || l["Resources"].([]any)[0].(map[string]any)["id"] != "system_user_manager" {
+		t.Errorf("second page = %v", l)
+	}
 }
