@@ -51,6 +51,9 @@ func meta(resourceType, location string) mapping.Object {
 
 // resources lists the resource types this configuration serves.
 func resources(cfg *mapping.Config) []*mapping.Resource {
+	if cfg.RoleList != nil {
+		return []*mapping.Resource{cfg.Users, cfg.RoleList.Discovery()}
+	}
 	if cfg.Groups != nil {
 		return []*mapping.Resource{cfg.Users, cfg.Groups}
 	}

@@ -16,22 +16,35 @@ import (
 // configuration maps no groups (Panther's SCIM has no /Groups).
 func (s *Server) needGroups(h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.conf(c).Groups == nil {
+		if s.conf(c).Groups == nil && s.conf(c).RoleList == nil {
 			return errorf(http.StatusNotFound, "", "this server does not serve groups: its configuration has no groups section")
 		}
 		return h(c)
 	}
 }
 
-func (s *Server) listGroups(c echo.Context) error { return s.list(c, s.conf(c).Groups) }
+func (s *Server) listGroups(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return s.listDeclared(c, l)
+	}
+	return s.list(c, s.conf(c).Groups)
+}
 
-func (s *Server) getGroup(c echo.Context) error { return s.get(c, s.conf(c).Groups) }
+func (s *Server) getGroup(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return s.getDeclared(c, l)
+	}
+	return s.get(c, s.conf(c).Groups)
+}
 
 // patchGroup serves PATCH /Groups/{id}: attribute changes (Okta's rename
 // on link, with the id repeated) and member changes, in one transaction.
 // It answers 204, as Okta and Entra expect, rather than re-sending a
 // possibly large member list.
 func (s *Server) patchGroup(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return s.patchDeclared(c, l)
+	}
 	ops, err := s.readPatch(c)
 	if err != nil {
 		return err
@@ -49,6 +62,9 @@ func (s *Server) patchGroup(c echo.Context) error {
 // putGroup serves PUT /Groups/{id}. Members are replaced when the body has
 // them and left alone when it does not.
 func (s *Server) putGroup(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return s.putDeclared(c, l)
+	}
 	mo, rest, err := s.readGroup(c)
 	if err != nil {
 		return err
@@ -91,6 +107,9 @@ func (s *Server) readGroup(c echo.Context) (*mapping.MemberOps, map[string]any, 
 
 // createGroup serves POST /Groups according to groups.create.
 func (s *Server) createGroup(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return refuseDeclaredCreate(l)
+	}
 	g := s.conf(c).Groups
 	if g.Create != mapping.CreateAllow {
 		return errorf(http.StatusForbidden, "", "this server does not create groups (groups.create: deny): they are the application's roles. Link the identity provider's group to an existing one instead (Okta: Push Groups, Link Group)")
@@ -110,6 +129,9 @@ func (s *Server) createGroup(c echo.Context) error {
 // group still held by accounts outside the scope (a local admin keeping
 // the Admin role) is not deleted: SCIM does not change what it cannot see.
 func (s *Server) deleteGroup(c echo.Context) error {
+	if l := s.conf(c).RoleList; l != nil {
+		return refuseDeclaredDelete(l)
+	}
 	g := s.conf(c).Groups
 	if g.Delete != mapping.DeleteRow {
 		return errorf(http.StatusForbidden, "", "this server does not delete groups (groups.delete: deny): they are the application's roles")

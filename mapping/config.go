@@ -28,6 +28,9 @@ type Config struct {
 	// memberships are recorded; both nil when the app serves no /Groups.
 	Groups  *Resource
 	Members *Membership
+	// RoleList is set instead of Groups and Members when the mapping
+	// declares its groups by name, kept as a list in a users column.
+	RoleList *RoleList
 }
 
 // Server holds the HTTP settings.
@@ -202,7 +205,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	} else {
 		cfg.Users = compileResource(&spec.Users, "users", coreUser, p)
 	}
-	if spec.Groups.Kind != 0 {
+	if spec.Groups.Kind != 0 && declaresGroups(&spec.Groups) {
+		if cfg.Users != nil {
+			cfg.RoleList = compileRoleList(&spec.Groups, cfg.Users, p)
+		}
+	} else if spec.Groups.Kind != 0 {
 		cfg.Groups = compileResource(&spec.Groups, "groups", coreGroup, p)
 		if cfg.Groups != nil && cfg.Users != nil {
 			cfg.Members = compileMembership(valueOf(&spec.Groups, "members"), cfg.Users, cfg.Groups, p)

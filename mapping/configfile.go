@@ -383,3 +383,59 @@ type JoinSpec struct {
 	// add revives such a row.
 	OnRemove yaml.Node `yaml:"on_remove"`
 }
+
+// DeclaredGroupsSpec is the YAML shape of a groups section whose groups are
+// not rows of a table but names the mapping declares, each its own id: "groups
+// named system_admin and system_user_manager, listed in the Roles column,
+// space separated" (Mattermost Users.Roles), or kept as rows of user and
+// group name (MediaWiki user_groups). Entries it does not name stay as they are.
+type DeclaredGroupsSpec struct {
+	// Names are the groups SCIM manages, which are also their ids; other
+	// entries of the list (Mattermost's system_user) are never changed.
+	Names []string `yaml:"names" jsonschema:"required"`
+	// List is where a user's groups are kept: a column of the users table
+	// (or of a related row) and its format. Give list or rows.
+	List *ListSpec `yaml:"list"`
+	// Rows keeps each membership as a row (user, group name) of a table
+	// with no table of groups (MediaWiki's user_groups).
+	Rows *NameRowsSpec `yaml:"rows"`
+}
+
+// NameRowsSpec is the YAML shape of groups.rows: a table of (user, group
+// name) pairs, as MediaWiki's user_groups(ug_user, ug_group).
+type NameRowsSpec struct {
+	// Table is the membership table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// User is its column that holds the user's id.
+	User string `yaml:"user" jsonschema:"required"`
+	// Name is its column that holds the group's name.
+	Name string `yaml:"name" jsonschema:"required"`
+}
+
+// ListSpec is the YAML shape of groups.list.
+type ListSpec struct {
+	// Column is the users table's column that holds the list.
+	Column string `yaml:"column" jsonschema:"required"`
+	// Format is how the list is written: space_separated
+	// ('system_user system_admin'), comma_separated, json_array
+	// ('["admin","dev"]') or php_array_keys (WordPress wp_capabilities,
+	// 'a:1:{s:13:"administrator";b:1;}').
+	Format string `yaml:"format" jsonschema:"required"`
+	// Related keeps the list in a row of another table that belongs to the
+	// user (WordPress: the wp_usermeta row whose meta_key is
+	// wp_capabilities); column is then that table's column.
+	Related *ListRelatedSpec `yaml:"related"`
+}
+
+// ListRelatedSpec is the YAML shape of groups.list.related: the row of
+// table whose key is the user's id and whose where columns hold their
+// values. Adding a user's first group inserts that row.
+type ListRelatedSpec struct {
+	// Table is the related table, or database.table.
+	Table string `yaml:"table" jsonschema:"required"`
+	// Key is the related table's column that holds the user's id.
+	Key string `yaml:"key" jsonschema:"required"`
+	// Where are column: value pairs that pick the row among the user's
+	// (meta_key: wp_capabilities); a row SCIM inserts gets them.
+	Where yaml.Node `yaml:"where"`
+}

@@ -75,7 +75,7 @@ func generateConfigSchema() ([]byte, error) {
 	// Sections kept as YAML nodes are decoded later, into these types:
 	// reflect them too and keep their definitions.
 	r.ExpandedStruct = false
-	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}, &ScopeExistsSpec{}} {
+	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}, &ScopeExistsSpec{}, &DeclaredGroupsSpec{}} {
 		res, err := reflectJSON(r, v)
 		if err != nil {
 			return nil, err
@@ -343,7 +343,12 @@ func refine(root obj) {
 	defs["users"], defs["groups"] = users, groups
 	delete(defs, "ResourceSpec")
 	setProp(defs, "FileSpec", "users", defRef("users"))
-	setProp(defs, "FileSpec", "groups", defRef("groups"))
+	// groups is a table of groups, or names the mapping declares.
+	setProp(defs, "FileSpec", "groups", schemaAnyOf(defRef("groups"), defRef("DeclaredGroupsSpec")))
+	setProp(defs, "DeclaredGroupsSpec", "names", obj{"type": "array", "minItems": 1, "uniqueItems": true, "items": obj{"type": "string", "minLength": 1}})
+	setProp(defs, "ListSpec", "column", patternOrEnv(identPattern))
+	defs["DeclaredGroupsSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"list"}}, obj{"required": []any{"rows"}}}
+	setProp(defs, "ListSpec", "format", enumOrEnv("space_separated", "comma_separated", "json_array", "php_array_keys"))
 
 	nullable(defs, map[string]bool{"scope": true, "defaults": true, "attributes": true,
 		"members": true, "users": true, "groups": true})
