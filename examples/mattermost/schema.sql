@@ -63,14 +63,14 @@ CREATE TABLE Bots (
 -- The system admin (e-mail login), a bot (its Users row has no
 -- AuthService, as Mattermost creates bots), Gina who signs in with
 -- GitLab, and four people who sign in through SAML: Carol was
--- deactivated in Mattermost on 2026-01-05.
+-- deactivated in Mattermost on 2025-01-07.
 INSERT INTO Users (Id, CreateAt, UpdateAt, DeleteAt, Username, Password, AuthData, AuthService, Email, EmailVerified, Nickname, FirstName, LastName, Roles, Locale, Position) VALUES
   ('9xq3ad7m1jgqbpw8ztkyh6c5ar', 1735689600000, 1735689600000, 0, 'sysadmin', '$2a$10$c2FsdHNhbHRzYWx0c2FsdGhhc2g', NULL, '', 'sysadmin@example.net', 1, '', '', '', 'system_admin system_user', 'en', ''),
   ('k5w8ubqzrjfd3ynm4t1hx6oe7c', 1735689700000, 1735689700000, 0, 'feedbackbot', '', NULL, '', 'feedbackbot@localhost', 0, '', 'Feedbackbot', '', 'system_user', 'en', ''),
   ('ge4dkz1p8bfhxm3r6wqa9tjc5y', 1736000000000, 1736000000000, 0, 'gina', '', '4711', 'gitlab', 'gina@example.net', 1, '', 'Gina', 'Green', 'system_user', 'en', ''),
   ('a1c3e5g7i9k1m3o5q7s9u1w3y5', 1736100000000, 1736100000000, 0, 'alice', '', 'alice@example.net', 'saml', 'alice@example.net', 1, 'ali', 'Alice', 'Adams', 'system_user', 'en', 'Engineer'),
   ('b2d4f6h8j0l2n4p6r8t0v2x4z6', 1736100001000, 1736100001000, 0, 'bob', '', 'bob@example.net', 'saml', 'bob@example.net', 1, '', 'Bob', 'Baker', 'system_user', 'en', ''),
-  ('c3e5g7i9k1m3o5q7s9u1w3y5a7', 1736100002000, 1736035200000, 1736035200000, 'carol', '', 'carol@example.net', 'saml', 'carol@example.net', 1, '', 'Carol', 'Clark', 'system_user', 'en', ''),
+  ('c3e5g7i9k1m3o5q7s9u1w3y5a7', 1736100002000, 1736208000000, 1736208000000, 'carol', '', 'carol@example.net', 'saml', 'carol@example.net', 1, '', 'Carol', 'Clark', 'system_user', 'en', ''),
   ('d4f6h8j0l2n4p6r8t0v2x4z6b8', 1736100003000, 1736100003000, 0, 'dave', '', 'dave@example.net', 'saml', 'dave@example.net', 1, '', 'Dave', 'Dunn', 'system_user', 'en', '');
 INSERT INTO Bots (UserId, Description, OwnerId, CreateAt, UpdateAt, DeleteAt, LastIconUpdate) VALUES
   ('k5w8ubqzrjfd3ynm4t1hx6oe7c', 'Collects user feedback', 'com.mattermost.nps', 1735689700000, 1735689700000, 0, 0);
