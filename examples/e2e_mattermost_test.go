@@ -135,7 +135,7 @@ func TestMattermostEntra(t *testing.T) {
 	if d, _ := a.mmTimes(mmDave); d < 1e12 {
 		t.Errorf("deleted: DeleteAt %d", d)
 	}
-	if u := a.get("/Users/" + mmDave).must(t, http.StatusOK).obj(t); u["active"] != false {
+	if u := a.get("/Users/"+mmDave).must(t, http.StatusOK).obj(t); u["active"] != false {
 		t.Errorf("after DELETE: active %v", u["active"])
 	}
 	// Out of scope: the admin, the bot and the GitLab user are 404.
