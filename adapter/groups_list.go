@@ -146,42 +146,17 @@ func (s *Server) declaredMembers(rq *scimRequest, l *mapping.RoleList, name stri
 	q := l.MembersQuery(name, nil, rq.tenant)
 	base := rq.baseURL + rq.conf.Users.Endpoint + "/"
 	return func(w io.Writer) error {
-		if _, err := io.WriteString(w, "["); err != nil {
-			return err
-		}
-		n := 0
-		buf := make([]byte, 0, 256)
-		last := ""
-		err := s.store.Each(rq.ctx, q, func(row []any) error {
-			id := mapping.KeyString(row[0])
-			if !l.Holds(row[2], name) || (n > 0 && id == last) {
-				return nil // not held, or a second related row of the same user
-			}
-			last = id
-			var o mapping.Object
-			o.Set("value", id)
-			o.Set("$ref", base+url.PathEscape(id))
-			if d := mapping.KeyString(row[1]); d != "" {
-				o.Set("display", d)
-			}
-			o.Set("type", "User")
-			buf = buf[:0]
-			if n > 0 {
-				buf = append(buf, ',')
-			}
-			n++
-			var err error
-			if buf, err = o.AppendJSON(buf); err != nil {
-				return err
-			}
-			_, err = w.Write(buf)
-			return err
+		return writeMembers(w, base, func(emit func(id, display string) error) error {
+			last := ""
+			return s.store.Each(rq.ctx, q, func(row []any) error {
+				id := mapping.KeyString(row[0])
+				if !l.Holds(row[2], name) || (last != "" && id == last) {
+					return nil // not held, or a second related row of the same user
+				}
+				last = id
+				return emit(id, mapping.KeyString(row[1]))
+			})
 		})
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(w, "]")
-		return err
 	}
 }
 

@@ -43,38 +43,48 @@ func (s *Server) membersStream(rq *scimRequest, groupKey any) mapping.Stream {
 	q := rq.conf.Members.MembersQuery(keyArg(groupKey), rq.tenant)
 	base := rq.baseURL + rq.conf.Users.Endpoint + "/"
 	return func(w io.Writer) error {
-		if _, err := io.WriteString(w, "["); err != nil {
-			return err
-		}
-		n := 0
-		buf := make([]byte, 0, 256)
-		err := s.store.Each(rq.ctx, q, func(row []any) error {
-			id := mapping.KeyString(row[0])
-			var o mapping.Object
-			o.Set("value", id)
-			o.Set("$ref", base+url.PathEscape(id))
-			if d := mapping.KeyString(row[1]); d != "" {
-				o.Set("display", d)
-			}
-			o.Set("type", "User")
-			buf = buf[:0]
-			if n > 0 {
-				buf = append(buf, ',')
-			}
-			n++
-			var err error
-			if buf, err = o.AppendJSON(buf); err != nil {
-				return err
-			}
-			_, err = w.Write(buf)
-			return err
+		return writeMembers(w, base, func(emit func(id, display string) error) error {
+			return s.store.Each(rq.ctx, q, func(row []any) error {
+				return emit(mapping.KeyString(row[0]), mapping.KeyString(row[1]))
+			})
 		})
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(w, "]")
+	}
+}
+
+// writeMembers writes a group's members as a JSON array, one member as
+// each calls emit, so that a 10,000-member group is never held in memory.
+// base is the Users endpoint's URL with a trailing slash.
+func writeMembers(w io.Writer, base string, each func(emit func(id, display string) error) error) error {
+	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
+	n := 0
+	buf := make([]byte, 0, 256)
+	err := each(func(id, display string) error {
+		var o mapping.Object
+		o.Set("value", id)
+		o.Set("$ref", base+url.PathEscape(id))
+		if display != "" {
+			o.Set("display", display)
+		}
+		o.Set("type", "User")
+		buf = buf[:0]
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		n++
+		var err error
+		if buf, err = o.AppendJSON(buf); err != nil {
+			return err
+		}
+		_, err = w.Write(buf)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "]")
+	return err
 }
 
 // keyArg turns a key read from the database into a statement argument.
