@@ -79,7 +79,7 @@ func (s *Server) putGroup(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("ETag", g.Version(row))
-	return s.respond(c, http.StatusOK, s.render(c, g, row, mapping.Projection{}))
+	return s.respond(c, http.StatusOK, s.rendering(c).render(g, row, mapping.Projection{}))
 }
 
 // readGroup reads a group body (POST, PUT) and splits it into its members

@@ -99,18 +99,36 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 		return err
 	}
 	resources := make([]mapping.Object, len(page.Rows))
+	rd := s.rendering(c)
 	for i, row := range page.Rows {
-		resources[i] = p.Projection.Apply(s.render(c, r, row, p.Projection))
+		resources[i] = p.Projection.Apply(rd.render(r, row, p.Projection))
 	}
 	return s.respond(c, http.StatusOK, listResponse(page.Total, p.startIndex, resources))
 }
 
+// rendering is what turning one request's rows into resources needs,
+// worked out once per request rather than once per row: the base URL, and
+// for groups the per-request value their member streams read.
+type rendering struct {
+	s    *Server
+	c    echo.Context
+	base string
+	rq   *scimRequest // made on the first group that streams members
+}
+
+func (s *Server) rendering(c echo.Context) *rendering {
+	return &rendering{s: s, c: c, base: s.baseURL(c)}
+}
+
 // render turns a row into its resource; a group's members are streamed
 // from the membership when the projection keeps them.
-func (s *Server) render(c echo.Context, r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
-	res := r.Render(row, s.baseURL(c))
-	if r == s.conf(c).Groups && s.conf(c).Members != nil && !proj.Excludes("members") {
-		res.InsertBefore("meta", "members", s.membersStream(s.request(c), row[0]))
+func (rd *rendering) render(r *mapping.Resource, row mapping.Row, proj mapping.Projection) mapping.Object {
+	res := r.Render(row, rd.base)
+	if conf := rd.s.conf(rd.c); r == conf.Groups && conf.Members != nil && !proj.Excludes("members") {
+		if rd.rq == nil {
+			rd.rq = rd.s.request(rd.c)
+		}
+		res.InsertBefore("meta", "members", rd.s.membersStream(rd.rq, row[0]))
 	}
 	return res
 }
@@ -146,7 +164,7 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return s.respond(c, http.StatusOK, proj.Apply(s.render(c, r, row, proj)))
+	return s.respond(c, http.StatusOK, proj.Apply(s.rendering(c).render(r, row, proj)))
 }
 
 // readRow reads the row with SCIM id id inside the caller's scope, with

@@ -383,7 +383,7 @@ func takenBy(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, a *mapping.Att
 
 // created answers a create: 201 with the resource, its Location and ETag.
 func (s *Server) created(c echo.Context, r *mapping.Resource, row mapping.Row) error {
-	res := s.render(c, r, row, mapping.Projection{})
+	res := s.rendering(c).render(r, row, mapping.Projection{})
 	if m, ok := res.Get("meta"); ok {
 		if l, ok := m.(mapping.Object).Get("location"); ok {
 			c.Response().Header().Set(echo.HeaderLocation, l.(string))
