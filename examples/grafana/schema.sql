@@ -20,7 +20,8 @@
 -- team_id, user_id, created, updated NOT NULL), the unique (org_id,
 -- team_id, user_id), the team_id and (user_id, org_id) indexes, and the
 -- later external and permission columns (permission 4 is a team admin, 0
--- or NULL a member).
+-- or NULL a member). One index is not Grafana's, and says so:
+-- team (org_id, external_uid), for Entra's lookup by externalId.
 --
 -- user_auth follows pkg/services/sqlstore/migrations/user_auth_mig.go
 -- (grafana/grafana at commit 06d9ce80f2ab, the version read): "create user
@@ -175,7 +176,10 @@ CREATE TABLE `team` (
   PRIMARY KEY (`id`),
   KEY `IDX_team_org_id` (`org_id`),
   UNIQUE KEY `UQE_team_org_id_name` (`org_id`, `name`),
-  UNIQUE KEY `UQE_team_org_id_uid` (`org_id`, `uid`)
+  UNIQUE KEY `UQE_team_org_id_uid` (`org_id`, `uid`),
+  -- Not Grafana's: the index `retroscim check` proposes for Entra's
+  -- lookup of a team by externalId (external_uid) in one organisation.
+  KEY `ix_team_org_id_external_uid` (`org_id`, `external_uid`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Two teams of Main Org., one of Globex.
