@@ -72,7 +72,7 @@ func TestTenantThroughGroupsIsolation(t *testing.T) {
 		{"PATCH", "/Groups/1", patchOps(`{"op":"add","path":"members","value":[{"value":"3"}]}`)},
 		{"PATCH", "/Groups/1", patchOps(`{"op":"remove","path":"members","value":[{"value":"3"}]}`)},
 		{"PATCH", "/Groups/1", patchOps(`{"op":"replace","path":"displayName","value":"x"}`)},
-		{"PUT", "/Groups/1", groupBody+`"displayName":"sre","members":[]}`},
+		{"PUT", "/Groups/1", groupBody + `"displayName":"sre","members":[]}`},
 		{"DELETE", "/Groups/1", ""},
 	} {
 		if r := e.do(tt.method, tt.path, tt.body, asGlobexOrg()...); r.Status != http.StatusNotFound {

@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
 	"github.com/retroscim/retroscim/mapping/listcodec"
@@ -43,6 +45,26 @@ func compileTenantRole(l *RoleList, spec *TenantRoleSpec, n *yaml.Node, p *probl
 	l.TenantRole, l.Column, l.Codec = t, spec.Column, listcodec.Single{Fallback: spec.OnRemove}
 	l.Users.refs = append(l.Users.refs, columnRef{table: t.Table, column: spec.Column, line: lineOf(n, "column"), key: "groups.tenant_role.column"})
 	return true
+}
+
+// checkTenantRole checks groups.tenant_role against the live schema: the
+// column holds text, and every declared name and on_remove fit in it.
+func (l *RoleList) checkTenantRole(p *problems) {
+	t := l.TenantRole
+	if t == nil {
+		return
+	}
+	c := l.Users.columnOf(t.Table, l.Column)
+	if c.kind() != kindText {
+		p.add(l.line, "groups.tenant_role.column", "%s.%s is %s: a role is a name (Admin, Editor), so the column must hold text", t.Table, l.Column, c.ColumnType)
+		return
+	}
+	fallback := l.Codec.(listcodec.Single).Fallback
+	for _, name := range append(slices.Clone(l.Names), fallback) {
+		if c.MaxChars > 0 && int64(utf8.RuneCountInString(name)) > c.MaxChars {
+			p.add(l.line, "groups.tenant_role", "%q is longer than %s.%s holds (%s)", name, t.Table, l.Column, c.ColumnType)
+		}
+	}
 }
 
 // tenantRow is the condition that the joined membership row is the token's

@@ -283,3 +283,19 @@ func (r *Resource) bindTenantArgs(args []any, tenant string) []any {
 	}
 	return out
 }
+
+// checkThroughTenant checks, under users.tenant_through, that the groups'
+// tenant column holds tenants as the membership table does: a member's
+// EXISTS compares the two (rs_t.org_id = team.org_id), and a token's
+// tenant is read as a value of each.
+func (m *Membership) checkThroughTenant(p *problems) {
+	t := m.Users.TenantThrough
+	if t == nil {
+		return
+	}
+	g := m.Groups
+	tc, gc := m.Users.columnOf(t.Table, t.Tenant), g.column(g.TenantColumn)
+	if (tc.kind() == kindInteger) != (gc.kind() == kindInteger) {
+		p.add(g.tenantLine, "groups.tenant", "%s.%s is %s but %s.%s (users.tenant_through.tenant) is %s: a group's tenant must be stored as its members' memberships store it, or no member matches the group's tenant", g.Table, g.TenantColumn, gc.ColumnType, t.Table, t.Tenant, tc.ColumnType)
+	}
+}
