@@ -238,3 +238,56 @@ func TestTenantThroughGroupsConfig(t *testing.T) {
 		t.Errorf("error = %v, want the groups.tenant message", err)
 	}
 }
+
+// TestTenantThroughEntraStatements counts the statements of Entra's group
+// calls as Globex, for teams (a join table) and for org_user.role
+// (tenant_role) under tenant_through: the tenant's EXISTS rides in the
+// same statements, adding none. The bounds are those of the same storage
+// without tenants (TestEntraGroupCallStatements).
+func TestTenantThroughEntraStatements(t *testing.T) {
+	orgs, teams := string(mustReadFile(t, "testdata/apps/grafana_orgs.sql")), string(mustReadFile(t, "testdata/apps/grafana_org_teams.sql"))
+	for _, k := range []struct {
+		name, src                   string
+		scripts                     []string
+		group, member, other, third string
+		want                        [4]int
+	}{
+		{"teams", grafanaOrgsYAML("refuse", "user") + grafanaOrgTeamsYAML, []string{orgs, teams}, "2", "3", "4", "3", [4]int{1, 1, 1, 6}},
+		{"tenant_role", grafanaOrgsYAML("refuse", "user") + grafanaRolesYAML, []string{orgs}, "Admin", "3", "4", "3", [4]int{1, 1, 0, 2}},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			e, log := explainEnv(t, k.src, k.scripts...)
+			check := func(member string) string {
+				return "/Groups?attributes=id&filter=" + q(`id eq "`+k.group+`" and `+member+` eq "`+k.member+`"`)
+			}
+			patch := patchOps(`{"op":"Add","path":"members","value":[{"value":"`+k.other+`"},{"value":"`+k.third+`"}]}`, `{"op":"Remove","path":"members","value":[{"value":"`+k.member+`"}]}`)
+			for i, c := range []struct{ what, method, path, body string }{
+				{"members.value check", http.MethodGet, check("members.value"), ""},
+				{"members check", http.MethodGet, check("members"), ""},
+				{"excludedAttributes=members", http.MethodGet, "/Groups/" + k.group + "?excludedAttributes=members", ""},
+				{"PATCH add 2, remove 1", http.MethodPatch, "/Groups/" + k.group, patch},
+			} {
+				log.Reset()
+				r := e.do(c.method, c.path, c.body, append(asGlobexOrg(), "Content-Type", "application/scim+json")...)
+				if r.Status/100 != 2 {
+					t.Fatalf("%s = %d %s", c.what, r.Status, r.Body)
+				}
+				var sqls []string
+				for _, s := range log.Statements() {
+					if s.Kind == "read" || s.Kind == "write" {
+						sqls = append(sqls, s.SQL)
+					}
+				}
+				t.Logf("%s: %d statements\n  %s", c.what, len(sqls), strings.Join(sqls, "\n  "))
+				if len(sqls) > k.want[i] {
+					t.Errorf("%s ran %d statements, want at most %d", c.what, len(sqls), k.want[i])
+				}
+				for _, s := range sqls {
+					if !strings.Contains(s, "org_id") {
+						t.Errorf("%s: a statement without the tenant: %s", c.what, s)
+					}
+				}
+			}
+		})
+	}
+}
