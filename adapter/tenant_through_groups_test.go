@@ -143,6 +143,11 @@ func TestTenantThroughGroupsIsolation(t *testing.T) {
 	if r := e.do(http.MethodPatch, "/Groups/2", patchOps(`{"op":"add","path":"members","value":[{"value":"2"}]}`), asGlobexOrg()...); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `members not found: \"2\"`) {
 		t.Errorf("PATCH finance adding alice as Globex = %d %s, want 400", r.Status, r.Body)
 	}
+	// finance still holds alice's stale row, which Globex cannot see: a
+	// DELETE of the team is refused rather than remove it.
+	if r := e.do(http.MethodDelete, "/Groups/2", "", asGlobexOrg()...); r.Status != http.StatusConflict {
+		t.Errorf("DELETE finance as Globex = %d %s, want 409", r.Status, r.Body)
+	}
 	if after := teamSums(t, e); after != before {
 		t.Fatal("Globex's requests changed the tables")
 	}

@@ -140,6 +140,12 @@ func TestGrafanaOktaTeams(t *testing.T) {
 		t.Errorf("Globex reads Bob's groups %q, want 3", got)
 	}
 
+	// sre still holds the alerting service account, which SCIM does not
+	// manage: its DELETE is refused and changes nothing.
+	before = a.sum("team", "team_member")
+	a.do(http.MethodDelete, "/Groups/1", "").refused(t, http.StatusConflict, "", "held by 1 account(s) this server does not manage")
+	a.unchanged("a refused DELETE", before, "team", "team_member")
+
 	// Delete the team Okta created: its team_member rows go with it.
 	a.do(http.MethodDelete, "/Groups/"+platform, "").must(t, http.StatusNoContent)
 	a.wantRow("0|0", "SELECT (SELECT COUNT(*) FROM team WHERE id = ?), (SELECT COUNT(*) FROM team_member WHERE team_id = ?)", platform, platform)
