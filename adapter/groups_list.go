@@ -298,6 +298,9 @@ func (s *Server) editDeclared(rq *scimRequest, l *mapping.RoleList, name string,
 			if !want && !slices.Contains(mo.Remove, id) && !(mo.Replace && l.Holds(lists[id], name)) {
 				continue
 			}
+			if !want && l.FallbackGroup(name) && l.Holds(lists[id], name) {
+				return l.FallbackRemoval(name) // leaving it would write it again
+			}
 			out, changed, err := l.EditList(lists[id], name, want)
 			if err != nil {
 				return &mapping.RequestError{SCIMType: mapping.SCIMInvalidValue, Msg: fmt.Sprintf("user %q: %v; nothing was changed", id, err)}

@@ -141,6 +141,10 @@ func (c *Config) bindKnowing(tables map[string][]Column, known []string) error {
 	}
 	if c.Members != nil && len(p.list) == 0 {
 		c.Members.check(p)
+		c.Members.checkThroughTenant(p) // tenant_through.go
+	}
+	if c.RoleList != nil && len(p.list) == 0 {
+		c.RoleList.checkTenantRole(p) // membership_tenant_role.go
 	}
 	return p.err()
 }

@@ -399,6 +399,21 @@ type DeclaredGroupsSpec struct {
 	// Rows keeps each membership as a row (user, group name) of a table
 	// with no table of groups (MediaWiki's user_groups).
 	Rows *NameRowsSpec `yaml:"rows"`
+	// TenantRole keeps a user's one group in a column of her membership
+	// row for the token's tenant (users.tenant_through): Grafana's
+	// org_user.role, Admin, Editor or Viewer.
+	TenantRole *TenantRoleSpec `yaml:"tenant_role"`
+}
+
+// TenantRoleSpec is the YAML shape of groups.tenant_role: the column of the
+// users.tenant_through row that holds the user's role in the tenant.
+type TenantRoleSpec struct {
+	// Column is the membership table's column that holds the role.
+	Column string `yaml:"column" jsonschema:"required"`
+	// OnRemove is what removing a user from her group writes, as the
+	// column takes one value (Grafana: Viewer). When it is a declared
+	// name, that group's members cannot be removed.
+	OnRemove string `yaml:"on_remove" jsonschema:"required"`
 }
 
 // NameRowsSpec is the YAML shape of groups.rows: a table of (user, group

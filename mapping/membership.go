@@ -133,11 +133,11 @@ func compileMembership(n *yaml.Node, users, groups *Resource, p *problems) *Memb
 		return nil
 	}
 	m.compileSteps(n, &spec, p)
-	if users.TenantThrough != nil {
-		p.add(groups.line, "groups", "users.tenant_through is set: groups and their members are not served with tenants through a membership table yet; leave the groups section out")
+	if users.TenantThrough != nil && groups.TenantColumn == "" {
+		p.add(groups.line, "groups.tenant", "users.tenant_through is set: groups need the tenant column of their own rows, as tenant: org_id (Grafana's team.org_id), so that an organisation sees only its teams")
 		return nil
 	}
-	if (users.TenantColumn == "") != (groups.TenantColumn == "") {
+	if users.TenantThrough == nil && (users.TenantColumn == "") != (groups.TenantColumn == "") {
 		p.add(groups.line, "groups.tenant", "users and groups must both have a tenant column or neither")
 		return nil
 	}
@@ -194,7 +194,7 @@ func (m *Membership) userDisplayExpr(alias string) string {
 func (r *Resource) addGroupsView(m *Membership) {
 	g := m.Groups
 	obj := "JSON_OBJECT('value', CAST(" + sqlstmt.Col(aliasGroup, g.IDColumn) + " AS CHAR), 'display', " + sqlstmt.Col(aliasGroup, m.groupDisplay()) + ")"
-	scope := g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
+	scope := r.groupScope(g)
 	var sql string
 	var where sqlstmt.Pred
 	if m.Join != nil {
@@ -238,6 +238,17 @@ func (r *Resource) addGroupsView(m *Membership) {
 		core.def.Attributes = append(core.def.Attributes, x.effective)
 	}
 	r.Schema = core.def
+}
+
+// groupScope is the groups' scope and tenant inside a statement on the
+// users r: the group's tenant column equals the user's, or, under
+// tenant_through (a user has no tenant column), the caller's tenant, bound
+// per request (bindTenant).
+func (r *Resource) groupScope(g *Resource) sqlstmt.Pred {
+	if r.TenantThrough != nil {
+		return g.scopeCond(aliasGroup, tenantSlot{}, "")
+	}
+	return g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
 }
 
 // qualifiedTenant is the resource's tenant column qualified by its table,

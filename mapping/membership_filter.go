@@ -116,7 +116,7 @@ func (r *Resource) memberExists(c sqlstmt.Pred) sqlstmt.Pred {
 			from = sqlstmt.Table(g.Table, aliasGroup)
 			where = sqlstmt.Col(aliasGroup, g.IDColumn) + " = " + r.qualified(m.Column)
 		}
-		sc = g.scopeCond(aliasGroup, nil, r.qualifiedTenant())
+		sc = r.groupScope(g)
 	}
 	if m.Join != nil {
 		rows = m.Join.rowsCond(aliasMember, true)

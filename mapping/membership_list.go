@@ -31,7 +31,11 @@ type RoleList struct {
 	// of user and group name (MediaWiki's user_groups); Column and Codec
 	// are then unset.
 	Rows *NameRows
-	line int
+	// TenantRole, instead of a list, keeps a user's one group in a column
+	// of her users.tenant_through row for the token's tenant (Grafana's
+	// org_user.role); Column is then that column and Codec Single.
+	TenantRole *TenantThrough
+	line       int
 }
 
 // List formats of groups.list.format.
@@ -58,9 +62,13 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 	}
 	l := &RoleList{Users: users, line: n.Line}
 	switch {
-	case (spec.List == nil) == (spec.Rows == nil):
-		p.add(n.Line, "groups", "say where a user's groups are kept: list: { column, format } (a list in a column) or rows: { table, user, name } (a table of user and group name), one of them")
+	case countSet(spec.List != nil, spec.Rows != nil, spec.TenantRole != nil) != 1:
+		p.add(n.Line, "groups", "say where a user's groups are kept: list: { column, format } (a list in a column), rows: { table, user, name } (a table of user and group name) or tenant_role: { column, on_remove } (a column of the users.tenant_through row), one of them")
 		return nil
+	case spec.TenantRole != nil:
+		if !compileTenantRole(l, spec.TenantRole, valueOf(n, "tenant_role"), p) {
+			return nil
+		}
 	case spec.Rows != nil:
 		if l.Rows = compileNameRows(spec.Rows, valueOf(n, "rows"), p); l.Rows == nil {
 			return nil
@@ -98,6 +106,9 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 		for _, c := range []string{r.User, r.Name} {
 			users.refs = append(users.refs, columnRef{table: r.Table, column: c, line: ln, key: "groups.rows"})
 		}
+		return l
+	}
+	if l.TenantRole != nil {
 		return l
 	}
 	if rel := l.Related; rel != nil {
@@ -149,6 +160,8 @@ func (l *RoleList) Storage() string {
 	switch {
 	case l.Rows != nil:
 		return l.Rows.Table + "." + l.Rows.Name
+	case l.TenantRole != nil:
+		return l.TenantRole.Table + "." + l.Column
 	case l.Related != nil:
 		return l.Related.Table + "." + l.Column
 	}
@@ -179,6 +192,8 @@ func (l *RoleList) contains(col, name string) sqlstmt.Pred {
 		return sqlstmt.Cond("JSON_CONTAINS(IF(JSON_VALID("+col+"), "+col+", '[]'), ?)", c.Needle(name))
 	case listcodec.PHPArrayKeys:
 		return sqlstmt.Cond("LOCATE(?, "+col+") > 0", c.Needle(name))
+	case listcodec.Single:
+		return sqlstmt.Eq(col, name)
 	}
 	panic(fmt.Sprintf("mapping: list format %T has no SQL test", l.Codec))
 }
@@ -202,7 +217,7 @@ func (l *RoleList) MembersQuery(name string, keys []any, tenant string) sqlstmt.
 	u := l.Users
 	id := sqlstmt.Col(aliasUser, u.IDColumn)
 	from, list := l.listFrom(false)
-	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.contains(list, name))
+	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.tenantRow(tenant), l.contains(list, name))
 	if keys != nil {
 		c = sqlstmt.And(c, keysIn(id, keys))
 	}
@@ -218,6 +233,11 @@ func (l *RoleList) listFrom(outer bool) (from, list string) {
 	rel := l.Related
 	if l.Rows != nil {
 		return users, "1"
+	}
+	if t := l.TenantRole; t != nil {
+		// Every user in the tenant has the row: an inner join.
+		on := sqlstmt.Col(aliasMember, t.User) + " = " + sqlstmt.Col(aliasUser, l.Users.IDColumn)
+		return sqlstmt.Join(users, t.Table, aliasMember, on), sqlstmt.Col(aliasMember, l.Column)
 	}
 	if rel == nil {
 		return users, sqlstmt.Col(aliasUser, l.Column)
@@ -247,7 +267,7 @@ func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Sel
 	if l.Related != nil {
 		exists = sqlstmt.Col(aliasMember, l.Related.Key) + " IS NOT NULL"
 	}
-	c := u.scopeCond(aliasUser, u.tenantArg(tenant), "")
+	c := sqlstmt.And(u.scopeCond(aliasUser, u.tenantArg(tenant), ""), l.tenantRow(tenant))
 	var colArgs []any
 	if keys == nil {
 		c = sqlstmt.And(c, l.contains(list, name))
@@ -305,6 +325,10 @@ func (l *RoleList) WriteLists(name string, edits []ListEdit, tenant string) []sq
 		if rel := l.Related; rel != nil {
 			// The users were read in scope, with the lock, in this transaction.
 			table, id, where = rel.Table, sqlstmt.Ident(rel.Key), rel.selector("")
+		}
+		if t := l.TenantRole; t != nil {
+			// The tenant's membership rows, read with the lock.
+			table, id, where = t.Table, sqlstmt.Ident(t.User), sqlstmt.Eq(sqlstmt.Ident(t.Tenant), u.tenantArg(tenant))
 		}
 		where = sqlstmt.And(where, keysIn(id, keys))
 		out = append(out, listWrite{table: table, column: l.Column, expr: "CASE " + id + b.String() + " END", args: args, where: where})

@@ -29,13 +29,13 @@ func (r *Resource) ListQuery(req ListRequest, tenant string) (sqlstmt.Select, er
 		if err != nil {
 			return sqlstmt.Select{}, err
 		}
-		where = sqlstmt.And(where, f)
+		where = sqlstmt.And(where, r.bindTenant(f, tenant))
 	}
 	order, err := r.Order(req.SortBy, req.Descending)
 	if err != nil {
 		return sqlstmt.Select{}, err
 	}
-	q := r.selectWhere(where, req.Projection)
+	q := r.selectWhere(where, req.Projection, tenant)
 	q.Order = order
 	if r.walksKeysetIndex(req.Filter, order) {
 		q.Index = r.keysetIndex
@@ -45,11 +45,10 @@ func (r *Resource) ListQuery(req ListRequest, tenant string) (sqlstmt.Select, er
 
 // selectWhere selects the rows where matches with the columns a read of the
 // resource renders from, and those the projection adds (a user's groups).
-func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection) sqlstmt.Select {
+func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection, tenant string) sqlstmt.Select {
 	q := sqlstmt.Select{Columns: r.selectExprs, From: sqlstmt.Ident(r.Table), Where: where}
 	if r.groupsExpr != "" && p.Includes("groups") {
-		q.Columns = append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr)
-		q.ColumnArgs = r.groupsArgs
+		q.Columns, q.ColumnArgs = r.SelectExprsFor(p, tenant)
 	}
 	return q
 }
@@ -63,6 +62,8 @@ type Target struct {
 	// locked is where without scope.exists, for the delete of a row
 	// already locked inside the scope, whose required rows go first.
 	locked sqlstmt.Pred
+	// tenant is the caller's, for a user's groups under tenant_through.
+	tenant string
 }
 
 // Target is the row whose SCIM id is id, as the caller may see it. ok is
@@ -73,16 +74,16 @@ func (r *Resource) Target(id, tenant string) (t Target, ok bool) {
 	if !ok {
 		return Target{}, false
 	}
-	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsCond("", r.tenantArg(tenant), ""), idp)}, true
+	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsCond("", r.tenantArg(tenant), ""), idp), tenant: tenant}, true
 }
 
 // Read selects the row with what the projection asks for.
-func (t Target) Read(p Projection) sqlstmt.Select { return t.r.selectWhere(t.where, p) }
+func (t Target) Read(p Projection) sqlstmt.Select { return t.r.selectWhere(t.where, p, t.tenant) }
 
 // Lock selects the row as a locking read (FOR UPDATE): concurrent writers
 // of the row queue up behind the transaction that holds it.
 func (t Target) Lock() sqlstmt.Select {
-	q := t.r.selectWhere(t.where, Projection{})
+	q := t.r.selectWhere(t.where, Projection{}, t.tenant)
 	q.Lock = true
 	return q
 }

@@ -43,8 +43,13 @@ func (r *Resource) scopeColumnsCond(alias string, tenant any, tenantExpr string)
 			c = sqlstmt.And(c, sqlstmt.Cond(sqlstmt.Col(alias, r.TenantColumn)+" = ?", tenant))
 		}
 	}
-	if r.TenantThrough != nil && tenant != nil {
-		c = sqlstmt.And(c, r.throughCond(alias, tenant)) // tenant_through.go
+	if r.TenantThrough != nil {
+		switch {
+		case tenantExpr != "":
+			c = sqlstmt.And(c, r.throughCorrelated(alias, tenantExpr)) // tenant_through.go
+		case tenant != nil:
+			c = sqlstmt.And(c, r.throughCond(alias, tenant))
+		}
 	}
 	return c
 }

@@ -92,12 +92,13 @@ func (r *Resource) SelectExprs() []string { return r.selectExprs }
 // SelectExprsFor is SelectExprs plus what the projection asks for beyond
 // the row's own columns (a user's groups, returned on request only), and
 // the arguments of those expressions' placeholders, which come before the
-// WHERE clause's.
-func (r *Resource) SelectExprsFor(p Projection) ([]string, []any) {
+// WHERE clause's. tenant is the caller's: under tenant_through a user's
+// groups are those of the token's tenant.
+func (r *Resource) SelectExprsFor(p Projection, tenant string) ([]string, []any) {
 	if r.groupsExpr == "" || !p.Includes("groups") {
 		return r.selectExprs, nil
 	}
-	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr), r.groupsArgs
+	return append(append(make([]string, 0, len(r.selectExprs)+1), r.selectExprs...), r.groupsExpr), r.bindTenantArgs(r.groupsArgs, tenant)
 }
 
 // Columns lists every column of the resource's table the mapping names.

@@ -115,14 +115,24 @@ func (r *Resource) compileTenantThrough(n *yaml.Node, spec *TenantThroughSpec, p
 // with the user row (alias, or the table's own name when alias is empty:
 // the membership table may have an id column of its own).
 func (r *Resource) throughCond(alias string, tenant any) sqlstmt.Pred {
+	return r.throughExists(alias, sqlstmt.Cond(sqlstmt.Col(aliasTenant, r.TenantThrough.Tenant)+" = ?", tenant))
+}
+
+// throughCorrelated is throughCond with the tenant given by a column of an
+// enclosing statement (a group's team.org_id): a member is in the group's
+// organisation.
+func (r *Resource) throughCorrelated(alias, tenantExpr string) sqlstmt.Pred {
+	return r.throughExists(alias, sqlstmt.Cond(sqlstmt.Col(aliasTenant, r.TenantThrough.Tenant)+" = "+tenantExpr))
+}
+
+func (r *Resource) throughExists(alias string, tenant sqlstmt.Pred) sqlstmt.Pred {
 	t := r.TenantThrough
 	id := r.qualified(r.IDColumn)
 	if alias != "" {
 		id = sqlstmt.Col(alias, r.IDColumn)
 	}
 	return sqlstmt.Exists(sqlstmt.Table(t.Table, aliasTenant), sqlstmt.And(
-		sqlstmt.Cond(sqlstmt.Col(aliasTenant, t.User)+" = "+id),
-		sqlstmt.Cond(sqlstmt.Col(aliasTenant, t.Tenant)+" = ?", tenant)))
+		sqlstmt.Cond(sqlstmt.Col(aliasTenant, t.User)+" = "+id), tenant))
 }
 
 // throughArg is the tenant as a value of the membership table's tenant
@@ -243,4 +253,49 @@ func (r *Resource) throughPrivilegeNeeds(add func(priv, table, column string, li
 		}
 	}
 	add("DELETE", t.Table, "", t.line, key, "DELETE (and deactivate: membership) removes the user from the token's tenant")
+}
+
+// tenantSlot stands, in a statement compiled before the request, for the
+// caller's tenant as a value of the groups' tenant column: a user's groups
+// and a filter on them under tenant_through name the token's tenant, which
+// no column of the user row holds.
+type tenantSlot struct{}
+
+// bindTenant puts the caller's tenant in p's tenant slots.
+func (r *Resource) bindTenant(p sqlstmt.Pred, tenant string) sqlstmt.Pred {
+	if !slices.Contains(p.Args(), any(tenantSlot{})) {
+		return p
+	}
+	return sqlstmt.Cond(p.SQL(), r.bindTenantArgs(p.Args(), tenant)...)
+}
+
+// bindTenantArgs is args with the caller's tenant, as the groups' tenant
+// column holds it, in place of each tenant slot.
+func (r *Resource) bindTenantArgs(args []any, tenant string) []any {
+	if !slices.Contains(args, any(tenantSlot{})) {
+		return args
+	}
+	out := slices.Clone(args)
+	for i, a := range out {
+		if _, ok := a.(tenantSlot); ok {
+			out[i] = r.members.Groups.tenantArg(tenant)
+		}
+	}
+	return out
+}
+
+// checkThroughTenant checks, under users.tenant_through, that the groups'
+// tenant column holds tenants as the membership table does: a member's
+// EXISTS compares the two (rs_t.org_id = team.org_id), and a token's
+// tenant is read as a value of each.
+func (m *Membership) checkThroughTenant(p *problems) {
+	t := m.Users.TenantThrough
+	if t == nil {
+		return
+	}
+	g := m.Groups
+	tc, gc := m.Users.columnOf(t.Table, t.Tenant), g.column(g.TenantColumn)
+	if (tc.kind() == kindInteger) != (gc.kind() == kindInteger) {
+		p.add(g.tenantLine, "groups.tenant", "%s.%s is %s but %s.%s (users.tenant_through.tenant) is %s: a group's tenant must be stored as its members' memberships store it, or no member matches the group's tenant", g.Table, g.TenantColumn, gc.ColumnType, t.Table, t.Tenant, tc.ColumnType)
+	}
 }

@@ -5,6 +5,24 @@
 -- is_provisioned migrations, with the indexes they add). Written for this
 -- example from that file; only the tables SCIM touches.
 --
+-- org and org_user follow pkg/services/sqlstore/migrations/org_mig.go
+-- (grafana/grafana at commit 02a89c752b49, the version read): "create org
+-- table" and "create org_user table" with the unique index
+-- org_user_aid_uid (org_id, user_id). Grafana's migrator makes a column
+-- NOT NULL unless it says Nullable, so org_user.role, created and updated
+-- are NOT NULL without a default.
+--
+-- team and team_member follow pkg/services/sqlstore/migrations/team_mig.go
+-- (grafana/grafana at commit 9384c1c6aa73, the version read): "create
+-- team table" (name, org_id, created, updated NOT NULL), its unique
+-- (org_id, name), the later uid, external_uid, is_provisioned and email
+-- columns and the unique (org_id, uid); "create team member table" (org_id,
+-- team_id, user_id, created, updated NOT NULL), the unique (org_id,
+-- team_id, user_id), the team_id and (user_id, org_id) indexes, and the
+-- later external and permission columns (permission 4 is a team admin, 0
+-- or NULL a member). One index is not Grafana's, and says so:
+-- team (org_id, external_uid), for Entra's lookup by externalId.
+--
 -- user_auth follows pkg/services/sqlstore/migrations/user_auth_mig.go
 -- (grafana/grafana at commit 06d9ce80f2ab, the version read): "create user
 -- auth table" v1, then auth_id widened to 190 by a MySQL MODIFY that
@@ -60,7 +78,10 @@ INSERT INTO `user` (`id`, `version`, `login`, `email`, `name`, `password`, `salt
   (7, 0, 'sa-1-ci-bot', 'sa-1-ci-bot', 'ci-bot', NULL, NULL, NULL, 1, 0, 0, '2025-03-02 08:00:00', '2025-03-02 08:00:00', 0, 1, 'u000000007'),
   (8, 0, 'sa-1-alerting', 'sa-1-alerting', 'alerting', NULL, NULL, NULL, 1, 0, 0, '2025-03-02 08:00:00', '2025-03-02 08:00:00', 0, 1, 'u000000008'),
   -- A person who signs in with GitHub, not through Okta: not Okta's.
-  (9, 0, 'gina', 'gina@acme.test', 'Gina Tran', NULL, 'Sa9t', 'R4n9', 1, 0, 1, '2025-04-09 09:00:00', '2025-04-09 09:00:00', 0, 0, 'u000000009');
+  (9, 0, 'gina', 'gina@acme.test', 'Gina Tran', NULL, 'Sa9t', 'R4n9', 1, 0, 1, '2025-04-09 09:00:00', '2025-04-09 09:00:00', 0, 0, 'u000000009'),
+  -- People of the second organisation (Globex) only.
+  (10, 0, 'erin', 'erin@globex.test', 'Erin Lee', NULL, 'Sa10', 'R410', 2, 0, 1, '2025-04-10 09:00:00', '2025-04-10 09:00:00', 0, 0, 'u000000010'),
+  (11, 0, 'frank', 'frank@globex.test', 'Frank Ortiz', NULL, 'Sa11', 'R411', 2, 0, 1, '2025-04-11 09:00:00', '2025-04-11 09:00:00', 0, 0, 'u000000011');
 
 CREATE TABLE `user_auth` (
   `id`                   BIGINT(20)   NOT NULL AUTO_INCREMENT,
@@ -90,4 +111,106 @@ INSERT INTO `user_auth` (`id`, `user_id`, `auth_module`, `auth_id`, `created`) V
   (3, 4, 'auth.saml', '00u4mary', '2025-04-04 09:00:00'),
   (4, 5, 'auth.saml', '00u5cher', '2025-04-05 09:00:00'),
   (5, 6, 'auth.saml', '00u6dave', '2025-04-06 09:00:00'),
-  (6, 9, 'auth.github', '4711', '2025-04-09 09:00:00');
+  (6, 9, 'auth.github', '4711', '2025-04-09 09:00:00'),
+  (7, 10, 'auth.saml', '00u10erin', '2025-04-10 09:00:00'),
+  (8, 11, 'auth.saml', '00u11frank', '2025-04-11 09:00:00');
+
+CREATE TABLE `org` (
+  `id`            BIGINT(20)   NOT NULL AUTO_INCREMENT,
+  `version`       INT(11)      NOT NULL,
+  `name`          VARCHAR(255) NOT NULL,
+  `address1`      VARCHAR(255) NULL,
+  `address2`      VARCHAR(255) NULL,
+  `city`          VARCHAR(255) NULL,
+  `state`         VARCHAR(255) NULL,
+  `zip_code`      VARCHAR(50)  NULL,
+  `country`       VARCHAR(255) NULL,
+  `billing_email` VARCHAR(255) NULL,
+  `created`       DATETIME     NOT NULL,
+  `updated`       DATETIME     NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `UQE_org_name` (`name`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT INTO `org` (`id`, `version`, `name`, `created`, `updated`) VALUES
+  (1, 0, 'Main Org.', '2025-03-01 08:00:00', '2025-03-01 08:00:00'),
+  (2, 0, 'Globex', '2025-03-05 08:00:00', '2025-03-05 08:00:00');
+
+CREATE TABLE `org_user` (
+  `id`      BIGINT(20)  NOT NULL AUTO_INCREMENT,
+  `org_id`  BIGINT(20)  NOT NULL,
+  `user_id` BIGINT(20)  NOT NULL,
+  `role`    VARCHAR(20) NOT NULL,
+  `created` DATETIME    NOT NULL,
+  `updated` DATETIME    NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `UQE_org_user_org_id_user_id` (`org_id`, `user_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Main Org. holds everyone who signed in before Globex was added; Bob is
+-- a member of both organisations, Erin and Frank of Globex only.
+INSERT INTO `org_user` (`id`, `org_id`, `user_id`, `role`, `created`, `updated`) VALUES
+  (1, 1, 1, 'Admin', '2025-03-01 08:00:00', '2025-03-01 08:00:00'),
+  (2, 1, 2, 'Admin', '2025-04-02 09:00:00', '2025-04-02 09:00:00'),
+  (3, 1, 3, 'Editor', '2025-04-03 09:00:00', '2025-04-03 09:00:00'),
+  (4, 1, 4, 'Viewer', '2025-04-04 09:00:00', '2025-04-04 09:00:00'),
+  (5, 1, 5, 'Viewer', '2025-04-05 09:00:00', '2025-04-05 09:00:00'),
+  (6, 1, 6, 'Viewer', '2025-04-06 09:00:00', '2025-04-06 09:00:00'),
+  (7, 1, 7, 'Viewer', '2025-03-02 08:00:00', '2025-03-02 08:00:00'),
+  (8, 1, 8, 'Editor', '2025-03-02 08:00:00', '2025-03-02 08:00:00'),
+  (9, 1, 9, 'Viewer', '2025-04-09 09:00:00', '2025-04-09 09:00:00'),
+  (10, 2, 3, 'Viewer', '2025-05-01 09:00:00', '2025-05-01 09:00:00'),
+  (11, 2, 10, 'Admin', '2025-04-10 09:00:00', '2025-04-10 09:00:00'),
+  (12, 2, 11, 'Editor', '2025-04-11 09:00:00', '2025-04-11 09:00:00');
+
+CREATE TABLE `team` (
+  `id`             BIGINT(20)   NOT NULL AUTO_INCREMENT,
+  `name`           VARCHAR(190) NOT NULL,
+  `org_id`         BIGINT(20)   NOT NULL,
+  `created`        DATETIME     NOT NULL,
+  `updated`        DATETIME     NOT NULL,
+  `uid`            VARCHAR(40)  NULL,
+  `external_uid`   VARCHAR(256) NULL,
+  `is_provisioned` TINYINT(1)   NULL,
+  `email`          VARCHAR(190) NULL,
+  PRIMARY KEY (`id`),
+  KEY `IDX_team_org_id` (`org_id`),
+  UNIQUE KEY `UQE_team_org_id_name` (`org_id`, `name`),
+  UNIQUE KEY `UQE_team_org_id_uid` (`org_id`, `uid`),
+  -- Not Grafana's: the index `retroscim check` proposes for Entra's
+  -- lookup of a team by externalId (external_uid) in one organisation.
+  KEY `ix_team_org_id_external_uid` (`org_id`, `external_uid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Two teams of Main Org., one of Globex.
+INSERT INTO `team` (`id`, `name`, `org_id`, `created`, `updated`, `uid`, `email`) VALUES
+  (1, 'sre', 1, '2025-04-20 09:00:00', '2025-04-20 09:00:00', 't000000001', 'sre@acme.test'),
+  (2, 'Developers', 1, '2025-04-21 09:00:00', '2025-04-21 09:00:00', 't000000002', NULL),
+  (3, 'Analysts', 2, '2025-05-02 09:00:00', '2025-05-02 09:00:00', 't000000003', NULL);
+
+CREATE TABLE `team_member` (
+  `id`         BIGINT(20) NOT NULL AUTO_INCREMENT,
+  `org_id`     BIGINT(20) NOT NULL,
+  `team_id`    BIGINT(20) NOT NULL,
+  `user_id`    BIGINT(20) NOT NULL,
+  `created`    DATETIME   NOT NULL,
+  `updated`    DATETIME   NOT NULL,
+  `external`   TINYINT(1) NULL,
+  `permission` SMALLINT   NULL,
+  PRIMARY KEY (`id`),
+  KEY `IDX_team_member_org_id` (`org_id`),
+  UNIQUE KEY `UQE_team_member_org_id_team_id_user_id` (`org_id`, `team_id`, `user_id`),
+  KEY `IDX_team_member_team_id` (`team_id`),
+  KEY `IDX_team_member_user_id_org_id` (`user_id`, `org_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- sre: Alice (team admin), Bob, and the alerting service account, which
+-- SCIM never lists or removes; Developers: Mary; Analysts (Globex): Bob
+-- and Erin.
+INSERT INTO `team_member` (`id`, `org_id`, `team_id`, `user_id`, `created`, `updated`, `permission`) VALUES
+  (1, 1, 1, 2, '2025-04-20 09:00:00', '2025-04-20 09:00:00', 4),
+  (2, 1, 1, 3, '2025-04-20 09:00:00', '2025-04-20 09:00:00', 0),
+  (3, 1, 1, 8, '2025-04-20 09:00:00', '2025-04-20 09:00:00', 0),
+  (4, 1, 2, 4, '2025-04-21 09:00:00', '2025-04-21 09:00:00', 0),
+  (5, 2, 3, 3, '2025-05-02 09:00:00', '2025-05-02 09:00:00', 0),
+  (6, 2, 3, 10, '2025-05-02 09:00:00', '2025-05-02 09:00:00', 0);
