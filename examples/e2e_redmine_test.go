@@ -233,9 +233,13 @@ func TestRedmineOktaGroups(t *testing.T) {
 	if got := a.redmineMembers("6") + " " + a.redmineMembers(qa) + " " + a.redmineMembers("8"); got != "4,5  3" {
 		t.Errorf("after Push Now (PATCH replace): Developers %q", got)
 	}
-	// Carol's groups, as Okta reads them on request.
+	// Carol's groups, as Okta reads them on request, and the users of a
+	// group by filter.
 	if g := a.get("/Users/4?attributes=groups").must(t, http.StatusOK); !strings.Contains(string(g.Body), `"display":"Okta Developers"`) {
 		t.Errorf("Carol's groups: %s", g.Body)
+	}
+	if n, res := a.get("/Users" + filter(`groups[value eq "6"]`)).list(t); n != 1 || str(res[0], "id") != "4" {
+		t.Errorf("users of Developers: %d %v", n, res)
 	}
 
 	// Refused: the admin, the contractor, a group, the anonymous user and a
