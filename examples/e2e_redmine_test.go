@@ -287,6 +287,10 @@ func TestRedmineEntraGroups(t *testing.T) {
 	if id := a.lookupGroup("", "Support"); id != support {
 		t.Errorf("the created group is found as %q", id)
 	}
+	// A group's name is unique among groups only: Bob's surname is free
+	// (Redmine's validation is on Group too).
+	r = a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Baker","externalId":"6f1a2b3c-0000-4000-8000-00000000e002","members":[]}`).must(t, http.StatusCreated)
+	a.wantRow("Baker|Group", "SELECT lastname, type FROM users WHERE id = ?", str(r.obj(t), "id"))
 	a.do(http.MethodPatch, "/Groups/"+support, patch(`{"op":"Add","path":"members","value":[{"value":"2"}]}`)).must(t, http.StatusNoContent)
 
 	// Membership checks, as Entra sends them before an add or remove.
