@@ -3,6 +3,7 @@ package examples_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -132,4 +133,208 @@ func longAddress() string {
 		s += "a"
 	}
 	return s + "@example.net"
+}
+
+// redmineMembers lists a group's groups_users rows (SCIM members or not),
+// user ids sorted, "" for none.
+func (a *app) redmineMembers(group string) string {
+	a.t.Helper()
+	return a.value("SELECT COALESCE(GROUP_CONCAT(user_id ORDER BY user_id), '') FROM groups_users WHERE group_id = ?", group)
+}
+
+// redmineOthers is a digest of what a group push must never change: the
+// principals that are not groups (users, the anonymous user), the
+// built-in groups, project memberships and their roles, e-mail addresses.
+func (a *app) redmineOthers() string {
+	a.t.Helper()
+	principals := a.value("SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, login, hashed_password, firstname, lastname, admin, status, language, auth_source_id, created_on, updated_on, type, mail_notification, salt))) FROM users WHERE type <> 'Group'")
+	return principals + " " + a.sum("members", "member_roles", "email_addresses", "auth_sources")
+}
+
+// TestRedmineOktaGroups replays Okta's Group Push against Redmine's
+// groups, rows of the users table with type 'Group': import, Find groups
+// by name, Link Group with a rename, Create Group, members added and
+// removed, Push Now by PUT and by PATCH replace. The contractor's
+// membership (a local account SCIM does not see), the built-in groups, the
+// users' rows and the project memberships never change.
+func TestRedmineOktaGroups(t *testing.T) {
+	a := serve(t, "redmine")
+	others := a.redmineOthers()
+
+	// Import Groups: Developers and Reporters; not the built-in groups, the
+	// users or the anonymous user. The contractor is not listed.
+	n, groups := a.get("/Groups?startIndex=1&count=100").list(t)
+	var imported []string
+	for _, g := range groups {
+		imported = append(imported, str(g, "id")+"="+str(g, "displayName")+":"+a.groupMembers("", str(g, "id")))
+	}
+	if got := strings.Join(imported, " "); n != 2 || got != "6=Developers:2 8=Reporters:3" {
+		t.Errorf("imported groups (%d): %s", n, got)
+	}
+	for _, id := range []string{"2", "5", "7", "9", "10"} {
+		a.get("/Groups/"+id).refused(t, http.StatusNotFound, "", "not found")
+	}
+
+	// Find groups by name (any case), then Link Group with "rename app
+	// groups": lastname and updated_on change, nothing else of the row.
+	if id := a.lookupGroup("", "developers"); id != "6" {
+		t.Fatalf("Find groups by name: developers = %q", id)
+	}
+	a.do(http.MethodPatch, "/Groups/6", patch(`{"op":"replace","value":{"id":"6","displayName":"Okta Developers"}}`)).must(t, http.StatusNoContent)
+	a.wantRow("Okta Developers|Group|||1|1|2:5", "SELECT lastname, type, login, firstname, status, updated_on > '2023-01-10 09:00:00', (SELECT GROUP_CONCAT(user_id ORDER BY user_id SEPARATOR ':') FROM groups_users WHERE group_id = 6) FROM users WHERE id = 6")
+
+	// Create Group: a users row of type Group with Redmine's empty login,
+	// password and first name, status 1 and both timestamps; its members
+	// in groups_users.
+	if id := a.lookupGroup("", "QA"); id != "" {
+		t.Fatalf("QA exists before the push: %s", id)
+	}
+	r := a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"QA","members":`+members("2", "3")+`}`).must(t, http.StatusCreated)
+	qa := str(r.obj(t), "id")
+	a.wantRow("QA|Group||||1|0|NULL||1", "SELECT lastname, type, login, hashed_password, firstname, status, admin, auth_source_id, mail_notification, created_on IS NOT NULL AND updated_on IS NOT NULL FROM users WHERE id = ?", qa)
+	if got := a.redmineMembers(qa); got != "2,3" {
+		t.Errorf("QA's groups_users = %q", got)
+	}
+	// The new group is no SCIM user, and the users are still three.
+	a.get("/Users/"+qa).refused(t, http.StatusNotFound, "", "not found")
+	if n, _ := a.get("/Users?startIndex=1&count=10").list(t); n != 3 {
+		t.Errorf("users after creating a group: %d", n)
+	}
+	// Refused: a name another group has (Redmine's uniqueness is in any
+	// case), a rename onto one, a name longer than 255, an empty name.
+	before := a.sum("users", "groups_users")
+	a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"reporters","members":[]}`).
+		refused(t, http.StatusConflict, "uniqueness", "")
+	a.do(http.MethodPatch, "/Groups/"+qa, patch(`{"op":"replace","value":{"id":"`+qa+`","displayName":"REPORTERS"}}`)).
+		refused(t, http.StatusConflict, "uniqueness", "")
+	a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":`+jsonString(strings.Repeat("g", 256))+`}`).
+		refused(t, http.StatusBadRequest, "invalidValue", "is too long")
+	a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":""}`).
+		refused(t, http.StatusBadRequest, "invalidValue", "displayName is required")
+	a.unchanged("refused creates and renames", before, "users", "groups_users")
+
+	// Push members: Bob in, Alice out; the contractor stays.
+	a.do(http.MethodPatch, "/Groups/6", patch(`{"op":"add","path":"members","value":`+members("3")+`}`, `{"op":"remove","path":"members[value eq \"2\"]"}`)).must(t, http.StatusNoContent)
+	if got := a.redmineMembers("6"); got != "3,5" {
+		t.Errorf("Developers' groups_users after add and remove = %q, want Bob and the contractor", got)
+	}
+	before = a.sum("users", "groups_users")
+	a.do(http.MethodPatch, "/Groups/6", patch(`{"op":"add","path":"members","value":`+members("3")+`}`, `{"op":"remove","path":"members[value eq \"4\"]"}`)).must(t, http.StatusNoContent)
+	a.unchanged("a push of what is already so", before, "users", "groups_users")
+
+	// Push Now by PUT: Alice and Carol replace Bob; the contractor stays.
+	a.do(http.MethodPut, "/Groups/6", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"6","displayName":"Okta Developers","members":`+members("2", "4")+`}`).must(t, http.StatusOK)
+	if got := a.redmineMembers("6"); got != "2,4,5" {
+		t.Errorf("Developers after Push Now (PUT) = %q", got)
+	}
+	// Push Now by PATCH replace: Carol alone, and no one at all in QA.
+	a.do(http.MethodPatch, "/Groups/6", patch(`{"op":"replace","path":"members","value":`+members("4")+`}`)).must(t, http.StatusNoContent)
+	a.do(http.MethodPatch, "/Groups/"+qa, patch(`{"op":"replace","path":"members","value":[]}`)).must(t, http.StatusNoContent)
+	if got := a.redmineMembers("6") + " " + a.redmineMembers(qa) + " " + a.redmineMembers("8"); got != "4,5  3" {
+		t.Errorf("after Push Now (PATCH replace): Developers %q", got)
+	}
+	// Carol's groups, as Okta reads them on request, and the users of a
+	// group by filter.
+	if g := a.get("/Users/4?attributes=groups").must(t, http.StatusOK); !strings.Contains(string(g.Body), `"display":"Okta Developers"`) {
+		t.Errorf("Carol's groups: %s", g.Body)
+	}
+	if n, res := a.get("/Users" + filter(`groups[value eq "6"]`)).list(t); n != 1 || str(res[0], "id") != "4" {
+		t.Errorf("users of Developers: %d %v", n, res)
+	}
+
+	// Refused: the admin, the contractor, a group, the anonymous user and a
+	// built-in group as members; a delete. Nothing changes.
+	before = a.sum("users", "groups_users")
+	for _, id := range []string{"1", "5", "8", "7", "9"} {
+		a.do(http.MethodPatch, "/Groups/"+qa, patch(`{"op":"add","path":"members","value":`+members("3", id)+`}`)).
+			refused(t, http.StatusBadRequest, "invalidValue", `"`+id+`"`)
+	}
+	a.do(http.MethodPut, "/Groups/8", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Reporters","members":`+members("1")+`}`).refused(t, http.StatusBadRequest, "invalidValue", `"1"`)
+	a.do(http.MethodDelete, "/Groups/"+qa, "").refused(t, http.StatusForbidden, "", "this server does not delete groups")
+	a.do(http.MethodPatch, "/Groups/9", patch(`{"op":"add","path":"members","value":`+members("3")+`}`)).refused(t, http.StatusNotFound, "", "not found")
+	a.unchanged("refused group requests", before, "users", "groups_users")
+	if got := a.redmineOthers(); got != others {
+		t.Errorf("rows a group push must not touch changed:\n before %s\n after  %s", others, got)
+	}
+}
+
+// TestRedmineEntraGroups replays Entra's group provisioning: the lookup
+// by displayName without members, a create with Entra's objectId as
+// externalId (Redmine has no column for it), the membership checks with
+// and without .value, one PATCH with several adds and removes, a rename,
+// and a DELETE (refused).
+func TestRedmineEntraGroups(t *testing.T) {
+	a := serve(t, "redmine")
+	others := a.redmineOthers()
+
+	_, res := a.get("/Groups" + filter(`displayName eq "Reporters"`) + "&excludedAttributes=members").list(t)
+	if len(res) != 1 || str(res[0], "id") != "8" || res[0]["members"] != nil {
+		t.Fatalf("lookup of Reporters without members: %v", res)
+	}
+	if g := a.get("/Groups/8?excludedAttributes=members").must(t, http.StatusOK).obj(t); g["members"] != nil || str(g, "displayName") != "Reporters" {
+		t.Errorf("GET Reporters without members: %v", g)
+	}
+
+	// Entra's create: displayName, externalId (its objectId) and no
+	// members. Redmine keeps no external id for a group.
+	r := a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Support","externalId":"6f1a2b3c-0000-4000-8000-00000000e001","members":[]}`)
+	r.must(t, http.StatusCreated)
+	support := str(r.obj(t), "id")
+	if g := r.obj(t); str(g, "displayName") != "Support" || g["externalId"] != nil {
+		t.Errorf("Entra's create answered %s", r.Body)
+	}
+	a.wantRow("Support|Group|1", "SELECT lastname, type, status FROM users WHERE id = ?", support)
+	if id := a.lookupGroup("", "Support"); id != support {
+		t.Errorf("the created group is found as %q", id)
+	}
+	// A group's name is unique among groups only: Bob's surname is free
+	// (Redmine's validation is on Group too).
+	r = a.do(http.MethodPost, "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Baker","externalId":"6f1a2b3c-0000-4000-8000-00000000e002","members":[]}`).must(t, http.StatusCreated)
+	a.wantRow("Baker|Group", "SELECT lastname, type FROM users WHERE id = ?", str(r.obj(t), "id"))
+	a.do(http.MethodPatch, "/Groups/"+support, patch(`{"op":"Add","path":"members","value":[{"value":"2"}]}`)).must(t, http.StatusNoContent)
+
+	// Membership checks, as Entra sends them before an add or remove.
+	check := func(group, member, attr string) int {
+		t.Helper()
+		n, _ := a.get("/Groups" + filter(`id eq "`+group+`" and `+attr+` eq "`+member+`"`) + "&attributes=id").list(t)
+		return n
+	}
+	for _, c := range []struct {
+		group, member string
+		want          int
+	}{
+		{"8", "3", 1}, {"8", "2", 0}, {"6", "2", 1}, {"6", "5", 0}, {support, "2", 1}, {"9", "3", 0}, {"2", "2", 0},
+	} {
+		for _, attr := range []string{"members.value", "members"} {
+			if got := check(c.group, c.member, attr); got != c.want {
+				t.Errorf("id eq %q and %s eq %q: %d, want %d", c.group, attr, c.member, got, c.want)
+			}
+		}
+	}
+
+	// One PATCH with several adds and removes: Bob and Carol join
+	// Support, Alice and Carol leave it.
+	a.do(http.MethodPatch, "/Groups/"+support, patch(
+		`{"op":"Add","path":"members","value":[{"value":"3"},{"value":"4"}]}`,
+		`{"op":"Remove","path":"members","value":[{"value":"2"},{"value":"4"}]}`,
+	)).must(t, http.StatusNoContent)
+	if got := a.redmineMembers(support); got != "3" {
+		t.Errorf("Support's groups_users after Entra's PATCH = %q, want Bob", got)
+	}
+	// Entra renames with a path.
+	a.do(http.MethodPatch, "/Groups/"+support, patch(`{"op":"Replace","path":"displayName","value":"Customer Support"}`)).must(t, http.StatusNoContent)
+	a.wantRow("Customer Support|Group", "SELECT lastname, type FROM users WHERE id = ?", support)
+
+	// DELETE is refused: Redmine's own delete also removes the group's
+	// project memberships and unassigns its issues.
+	before := a.sum("users", "groups_users")
+	a.do(http.MethodDelete, "/Groups/"+support, "").refused(t, http.StatusForbidden, "", "groups.delete: deny")
+	a.do(http.MethodDelete, "/Groups/6", "").refused(t, http.StatusForbidden, "", "groups.delete: deny")
+	a.unchanged("refused deletes", before, "users", "groups_users")
+	if got := a.redmineMembers("6") + " " + a.redmineMembers("8"); got != "2,5 3" {
+		t.Errorf("other groups' memberships changed: %s", got)
+	}
+	if got := a.redmineOthers(); got != others {
+		t.Errorf("rows a group push must not touch changed:\n before %s\n after  %s", others, got)
+	}
 }

@@ -124,6 +124,7 @@ func (c *Config) Check(facts SchemaFacts) []Finding {
 		r.checkLengths(add)
 		r.checkCollations(add, fx)
 		r.checkEquality(facts.Indexes, add)
+		r.checkUniqueWithin(facts.Indexes, add)
 		r.checkDeactivation(add)
 		r.checkIndexes(facts.Indexes, facts.Rows[r.Type], add, fx)
 		r.checkThroughIndex(facts.Indexes, add, fx) // tenant_through.go

@@ -80,6 +80,28 @@ func (r *Resource) checkEquality(all map[string][]Index, add addFunc) {
 	}
 }
 
+// checkUniqueWithin warns when unique_within: scope cannot hold: the
+// app's own unique key covers the column over every row of the table (or
+// of the tenant), so the database refuses a value a row outside the
+// scope holds anyway, and that write is answered 409.
+func (r *Resource) checkUniqueWithin(all map[string][]Index, add addFunc) {
+	for _, a := range r.Attributes {
+		if !a.UniqueInScope || !r.hasColumn(a.Column) {
+			continue
+		}
+		for _, ix := range all[r.Table] {
+			spans := ix.Unique && slices.ContainsFunc(ix.Columns, func(c string) bool { return strings.EqualFold(c, a.Column) })
+			for _, c := range ix.Columns {
+				spans = spans && (strings.EqualFold(c, a.Column) || strings.EqualFold(c, r.TenantColumn))
+			}
+			if spans {
+				add(SevWarning, "unique", a.Line, r.attrKey(a)+".unique_within", "unique_within: scope, but the app's unique key %s covers %s in every row of %s, in the scope or not: a value a row outside the scope holds is still refused by the database (409 uniqueness). Remove unique_within, or check why the key is there", ix.Name, a.Column, r.Table)
+				break
+			}
+		}
+	}
+}
+
 // uniqueKeyOn names a unique index of idx that includes col, or "".
 func uniqueKeyOn(idx []Index, col string) string {
 	for _, ix := range idx {

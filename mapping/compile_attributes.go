@@ -372,6 +372,18 @@ func applyRules(a *Attribute, spec AttributeSpec, n *yaml.Node, key string, p *p
 			a.Uniqueness = UniqueServer
 		}
 	}
+	switch spec.UniqueWithin {
+	case "", "table":
+	case "scope":
+		if a.Uniqueness == UniqueNone {
+			p.add(lineOf(n, "unique_within"), key+".unique_within", "unique_within: scope needs a unique attribute: %s is not unique (add unique: true, or remove unique_within)", a.Path())
+			return false
+		}
+		a.UniqueInScope = true
+	default:
+		p.add(lineOf(n, "unique_within"), key+".unique_within", "%q is not a unique_within: use table (any row of the table collides, the default) or scope (only rows inside the scope)", spec.UniqueWithin)
+		return false
+	}
 	if spec.CaseExact != nil {
 		a.CaseExact = *spec.CaseExact
 	}

@@ -205,6 +205,19 @@ func TestParseErrors(t *testing.T) {
   attributes:
     userName: { column: login, mutability: frozen }
 `, `"frozen" is not a mutability`},
+		{"bad unique_within", head + `users:
+  table: users
+  scope: all
+  attributes:
+    userName: { column: login, unique_within: tenant }
+`, `t.yaml:6: users.attributes.userName.unique_within: "tenant" is not a unique_within: use table`},
+		{"unique_within without unique", head + `users:
+  table: users
+  scope: all
+  attributes:
+    userName: { column: login }
+    displayName: { column: name, unique_within: scope }
+`, `t.yaml:7: users.attributes.displayName.unique_within: unique_within: scope needs a unique attribute: displayName is not unique`},
 		{"bad policy", head + `users:
   table: users
   scope: all

@@ -234,6 +234,12 @@ type AttributeSpec struct {
 	Required *bool `yaml:"required"`
 	// Unique overrides the RFC 7643 characteristic; checked on write.
 	Unique *bool `yaml:"unique"`
+	// UniqueWithin is which rows a unique value must not repeat in: table
+	// (the default: any row, as the app's own unique key would say) or
+	// scope (only rows inside the scope and tenant: Redmine's group names
+	// are unique among groups, while a user in the same table may have
+	// that surname).
+	UniqueWithin string `yaml:"unique_within"`
 	// CaseExact overrides the RFC 7643 characteristic.
 	CaseExact *bool `yaml:"case_exact"`
 	// MaxLength bounds the length of a string written (at least 1).

@@ -49,6 +49,7 @@ var configCases = []configCase{
 	{name: "bad delete policy", old: "delete: deactivate", new: "delete: remove", at: "delete: remove", msg: `"remove" is not a delete policy`},
 	{name: "groups cannot be deactivated", old: "delete: delete ", new: "delete: deactivate ", at: "delete: deactivate      ", msg: "groups cannot be deactivated"},
 	{name: "bad mutability", old: "{ column: okta_id }", new: "{ column: okta_id, mutability: writeOnce }", at: "okta_id", msg: `"writeOnce" is not a mutability`},
+	{name: "bad unique_within", old: "{ column: okta_id }", new: "{ column: okta_id, unique_within: tenant }", at: "okta_id", msg: `"tenant" is not a unique_within`},
 	{name: "bad custom type", old: "{ column: employee_no }", new: "{ column: employee_no }\n    'urn:ietf:params:scim:schemas:core:2.0:User:badge': { column: badge_no, type: int }", at: "badge_no", msg: "int"},
 	{name: "bad membership rule", old: "join: { table: user_roles, user: user_id, group: role_id }", new: "column: role_id\n    rule: newest_wins", at: "rule:", msg: `"newest_wins" is not a rule`},
 	// Missing required keys.

@@ -300,6 +300,7 @@ func refine(root obj) {
 	setProp(defs, "AttributeSpec", "values", obj{"type": "array", "minItems": 1, "items": defRef("scalar")})
 	setProp(defs, "AttributeSpec", "default", defRef("scalar"))
 	setProp(defs, "AttributeSpec", "hash", enumOrEnv("bcrypt", "none"))
+	setProp(defs, "AttributeSpec", "unique_within", enumOrEnv("table", "scope"))
 	defs["AttributeSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"column"}}, obj{"required": []any{"lookup"}}}
 	for _, p := range []string{"key", "match", "column", "tenant"} {
 		setProp(defs, "LookupSpec", p, patternOrEnv(identPattern))

@@ -101,8 +101,9 @@ func (r *Resource) InsertStmt(ch *Change, tenant string) (in sqlstmt.Insert, id 
 // UniqueQuery selects a row of the caller's tenant, other than exceptID,
 // where attribute a equals v the way the filter `a eq v` compares (so
 // "Alice@X.com" collides with "alice@x.com" for a case-insensitive
-// userName). It is not limited to the scope: a local account holding the
-// same login collides too, as the app's own unique key would say.
+// userName). It is not limited to the scope unless the attribute says
+// unique_within: scope: a local account holding the same login collides
+// too, as the app's own unique key would say.
 func (r *Resource) UniqueQuery(a *Attribute, v any, tenant, exceptID string) (sqlstmt.Select, error) {
 	u, err := r.uniquePredicate(a, v, tenant, exceptID)
 	if err != nil {

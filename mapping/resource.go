@@ -173,7 +173,10 @@ type Attribute struct {
 	Mutability Mutability
 	Required   bool
 	Uniqueness Uniqueness
-	CaseExact  bool
+	// UniqueInScope limits the uniqueness check to rows inside the scope
+	// and tenant (unique_within: scope).
+	UniqueInScope bool
+	CaseExact     bool
 	// Custom marks an attribute declared by the mapping rather than RFC 7643.
 	Custom bool
 

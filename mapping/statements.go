@@ -175,7 +175,10 @@ func (r *Resource) uniquePredicate(a *Attribute, v any, tenant, exceptID string)
 	if err != nil {
 		return sqlstmt.Pred{}, err
 	}
-	if r.TenantColumn != "" {
+	switch {
+	case a.UniqueInScope:
+		c = sqlstmt.And(r.ScopePredicate(tenant), c) // the scope's conditions carry the tenant's
+	case r.TenantColumn != "":
 		c = sqlstmt.And(sqlstmt.Cond(sqlstmt.Ident(r.TenantColumn)+" = ?", r.tenantArg(tenant)), c)
 	}
 	if exceptID != "" {

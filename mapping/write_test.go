@@ -298,6 +298,17 @@ func TestStatements(t *testing.T) {
 	if p.SQL() != "`org_id` = ? AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args(), []any{int64(1), "New@X.io", "New@X.io", int64(7)}) {
 		t.Errorf("UniquePredicate = %s %v", p.SQL(), p.Args())
 	}
+	// unique_within: scope: only rows inside the scope collide.
+	a := r.find(UserSchema, "userName", "", "")
+	a.UniqueInScope = true
+	p, err = r.uniquePredicate(a, "New@X.io", "1", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := r.ScopePredicate("1")
+	if p.SQL() != scope.SQL()+" AND "+exactCI("`login`")+" AND NOT (`id` = ?)" || !cmp.Equal(p.Args(), append(scope.Args(), "New@X.io", "New@X.io", int64(7))) || !strings.Contains(scope.SQL(), "`org_id` = ?") {
+		t.Errorf("UniquePredicate within the scope = %s %v", p.SQL(), p.Args())
+	}
 }
 
 func TestSharedColumn(t *testing.T) {

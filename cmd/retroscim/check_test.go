@@ -217,6 +217,12 @@ func TestCheckFindings(t *testing.T) {
 			want:   []wantFinding{{mapping.SevWarning, "max_length", "max_length: 200", "users.attributes.userName.max_length", "max_length 200 is more than login holds (varchar(100))", ""}},
 		},
 		{
+			name:   "unique_within scope under the app's unique key",
+			config: [2]string{"column: login, max_length: 100", "column: login, max_length: 100, unique_within: scope"},
+			want: []wantFinding{{mapping.SevWarning, "unique", "userName:", "users.attributes.userName.unique_within",
+				"unique_within: scope, but the app's unique key uq_accounts_login covers login in every row of accounts, in the scope or not", ""}},
+		},
+		{
 			name:   "max_length absent",
 			config: [2]string{"column: ext_id, max_length: 64", "column: ext_id"},
 			want:   []wantFinding{{mapping.SevNote, "max_length", "column: ext_id", "users.attributes.externalId", "no max_length: ext_id is varchar(64), so values over 64 characters are refused with 400", ""}},

@@ -54,6 +54,16 @@ CREATE TABLE wp_usermeta (
 -- passwords), both local logins without a SAML row; four people who
 -- sign in through SAML: Carol was disabled, Dave disabled and enabled
 -- again (the 0 the plugin leaves behind).
+--
+-- Roles: wp_capabilities is the PHP-serialized array WordPress's
+-- WP_User::add_role/set_role write (update_user_meta), one key per role
+-- or per capability granted to the user herself; wp_user_level is the
+-- highest level_N capability of those roles, which
+-- WP_User::update_user_level_from_caps writes with every change of the
+-- roles (administrator 10, editor 7, author 2, contributor 1,
+-- subscriber 0). Bob is also a bbPress forum participant
+-- (bbp_participant, bbPress keeps its forum roles in the same array);
+-- Dave was granted upload_files alone (a role editor plugin's add_cap).
 INSERT INTO wp_users (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name) VALUES
   (1, 'admin',     '$P$BqZUsUnzhA7JQuVp1zU3nvXyKfQ5Ww.', 'admin',     'admin@example.net',     '2024-03-01 09:00:00', 'admin'),
   (2, 'ci-deploy', '$P$B0wMvQ7Kc3p9Rk2z8fYbJm1sXaT6Lq/', 'ci-deploy', 'ci-deploy@example.net', '2024-03-02 09:00:00', 'CI deploy'),
@@ -62,9 +72,9 @@ INSERT INTO wp_users (ID, user_login, user_pass, user_nicename, user_email, user
   (5, 'carol',     '', 'carol', 'carol@example.net', '2025-01-06 10:10:00', 'Carol Clark'),
   (6, 'dave',      '', 'dave',  'dave@example.net',  '2025-01-06 10:15:00', 'Dave Dunn');
 INSERT INTO wp_usermeta (user_id, meta_key, meta_value) VALUES
-  (1, 'first_name', ''), (1, 'last_name', ''), (1, 'wp_capabilities', 'a:1:{s:13:"administrator";b:1;}'),
-  (2, 'first_name', ''), (2, 'last_name', ''), (2, 'wp_capabilities', 'a:1:{s:6:"editor";b:1;}'),
-  (3, 'first_name', 'Alice'), (3, 'last_name', 'Adams'), (3, 'wp_capabilities', 'a:1:{s:6:"author";b:1;}'), (3, 'mo_saml_name_id', 'alice@example.net'),
-  (4, 'first_name', 'Bob'), (4, 'wp_capabilities', 'a:1:{s:10:"subscriber";b:1;}'), (4, 'mo_saml_name_id', 'bob@example.net'),
-  (5, 'first_name', 'Carol'), (5, 'last_name', 'Clark'), (5, 'wp_capabilities', 'a:1:{s:10:"subscriber";b:1;}'), (5, 'mo_saml_name_id', 'carol@example.net'), (5, '_is_disabled', '1'),
-  (6, 'first_name', 'Dave'), (6, 'last_name', 'Dunn'), (6, 'wp_capabilities', 'a:1:{s:10:"subscriber";b:1;}'), (6, 'mo_saml_name_id', 'dave@example.net'), (6, '_is_disabled', '0');
+  (1, 'first_name', ''), (1, 'last_name', ''), (1, 'wp_capabilities', 'a:1:{s:13:"administrator";b:1;}'), (1, 'wp_user_level', '10'),
+  (2, 'first_name', ''), (2, 'last_name', ''), (2, 'wp_capabilities', 'a:1:{s:6:"editor";b:1;}'), (2, 'wp_user_level', '7'),
+  (3, 'first_name', 'Alice'), (3, 'last_name', 'Adams'), (3, 'wp_capabilities', 'a:1:{s:6:"author";b:1;}'), (3, 'wp_user_level', '2'), (3, 'mo_saml_name_id', 'alice@example.net'),
+  (4, 'first_name', 'Bob'), (4, 'wp_capabilities', 'a:2:{s:10:"subscriber";b:1;s:15:"bbp_participant";b:1;}'), (4, 'wp_user_level', '0'), (4, 'mo_saml_name_id', 'bob@example.net'),
+  (5, 'first_name', 'Carol'), (5, 'last_name', 'Clark'), (5, 'wp_capabilities', 'a:1:{s:10:"subscriber";b:1;}'), (5, 'wp_user_level', '0'), (5, 'mo_saml_name_id', 'carol@example.net'), (5, '_is_disabled', '1'),
+  (6, 'first_name', 'Dave'), (6, 'last_name', 'Dunn'), (6, 'wp_capabilities', 'a:2:{s:10:"subscriber";b:1;s:12:"upload_files";b:1;}'), (6, 'wp_user_level', '0'), (6, 'mo_saml_name_id', 'dave@example.net'), (6, '_is_disabled', '0');
