@@ -106,6 +106,9 @@ func compileRoleList(n *yaml.Node, users *Resource, p *problems) *RoleList {
 		for _, c := range []string{r.User, r.Name} {
 			users.refs = append(users.refs, columnRef{table: r.Table, column: c, line: ln, key: "groups.rows"})
 		}
+		if e := r.Expiry; e != nil {
+			users.refs = append(users.refs, columnRef{table: r.Table, column: e.Column, line: e.line, key: "groups.rows.expiry.column"})
+		}
 		return l
 	}
 	if l.TenantRole != nil {
@@ -258,7 +261,9 @@ func (l *RoleList) listFrom(outer bool) (from, list string) {
 // in-scope users, or of every in-scope user whose list may hold name when
 // keys is nil (PUT replacing all members). Each row is (id, list value,
 // whether the list's row exists): with a related table, a user without
-// the row has NULL and false.
+// the row has NULL and false; with rows of names, the list value is
+// whether she has a live row naming the group, and the last column
+// whether she has one at all (an expired row, which an add revives).
 func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Select {
 	u := l.Users
 	id := sqlstmt.Col(aliasUser, u.IDColumn)
@@ -274,8 +279,9 @@ func (l *RoleList) LockLists(name string, keys []any, tenant string) sqlstmt.Sel
 	} else {
 		c = sqlstmt.And(c, keysIn(id, keys))
 		if l.Rows != nil {
-			held := l.Rows.exists(u, name)
-			list, colArgs = held.SQL(), held.Args()
+			held, row := l.Rows.exists(u, name), l.Rows.anyRow(u, name)
+			list, exists = held.SQL(), row.SQL()
+			colArgs = append(held.Args(), row.Args()...)
 		}
 	}
 	return sqlstmt.Select{Columns: []string{id, list, exists}, ColumnArgs: colArgs, From: from, Where: c, Order: []sqlstmt.OrderKey{{Expr: id}}, Lock: true}
