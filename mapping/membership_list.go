@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,6 +175,18 @@ func (l *RoleList) Storage() string {
 
 // Declared reports whether name is one of the declared groups.
 func (l *RoleList) Declared(name string) bool { return slices.Contains(l.Names, name) }
+
+// Version is a declared group's meta.version and ETag. Like a table
+// group's, it covers the group's own attributes, not its members (a
+// version over the members would cost a read of the whole group on every
+// GET, which excludedAttributes=members exists to avoid); a declared
+// group's own attributes are its name, which only the mapping changes, so
+// the version is a digest of the name and If-Match guards against a
+// client's version of another group, or of a group the mapping renamed.
+func (l *RoleList) Version(name string) string {
+	h := sha256.Sum256([]byte("declared group\x00" + name))
+	return `W/"` + hex.EncodeToString(h[:10]) + `"`
+}
 
 // contains is the SQL test that the list column col (qualified) may hold
 // name: a superset of what the codec finds (the column's collation may
