@@ -20,7 +20,7 @@ func (a *app) prefsOf(uid string) string {
 // deactivate and reactivate as Nextcloud's core/enabled row.
 func TestNextcloudOkta(t *testing.T) {
 	a := serve(t, "nextcloud")
-	tables := []string{"oc_users", "oc_preferences"}
+	tables := ncTables
 
 	// Import: the three users, not the admin; Carol is disabled, Bob was
 	// enabled again ('true' reads as enabled).
@@ -89,7 +89,7 @@ func TestNextcloudOkta(t *testing.T) {
 // booleans, then DELETE after the soft-delete period.
 func TestNextcloudEntra(t *testing.T) {
 	a := serve(t, "nextcloud")
-	tables := []string{"oc_users", "oc_preferences"}
+	tables := ncTables
 	// Bob has Nextcloud's 'true' row: disabling updates it in place.
 	a.do(http.MethodPatch, "/Users/bob", patch(`{"op":"Replace","path":"active","value":"False"}`)).must(t, http.StatusOK)
 	if got := a.prefsOf("bob"); got != "core/enabled=false settings/email=bob@example.net" {
@@ -101,6 +101,7 @@ func TestNextcloudEntra(t *testing.T) {
 	}
 	// DELETE: the user and the preferences rows the mapping writes go;
 	// from then on the user is gone for every request.
+	a.do(http.MethodPatch, "/Groups/Sales", patch(`{"op":"Add","path":"members","value":[{"value":"bob"}]}`)).must(t, http.StatusNoContent)
 	a.do(http.MethodDelete, "/Users/bob", "").must(t, http.StatusNoContent)
 	a.wantRow("0|0", "SELECT (SELECT COUNT(*) FROM oc_users WHERE uid = 'bob'), (SELECT COUNT(*) FROM oc_preferences WHERE userid = 'bob')")
 	before := a.sum(tables...)
@@ -112,6 +113,18 @@ func TestNextcloudEntra(t *testing.T) {
 		t.Errorf("list after delete: %d users", n)
 	}
 	a.do(http.MethodDelete, "/Users/bob", "").refused(t, http.StatusNotFound, "", "")
+	// Bob's group rows stay (README: "What Nextcloud cannot do"), but he
+	// is no member of any group SCIM shows.
+	a.wantRow("Engineering,Sales|Engineering", "SELECT (SELECT GROUP_CONCAT(gid ORDER BY gid) FROM oc_group_user WHERE uid = 'bob'), (SELECT GROUP_CONCAT(gid) FROM oc_group_admin WHERE uid = 'bob')")
+	if got := a.groupMembers("", "Engineering") + " " + a.groupMembers("", "Sales"); got != "alice carol" {
+		t.Errorf("Engineering and Sales after Bob's DELETE: %s", got)
+	}
+	// and his row keeps Sales from a SCIM DELETE, as a member SCIM does
+	// not see.
+	a.do(http.MethodDelete, "/Groups/Sales", "").refused(t, http.StatusConflict, "", "")
+	if n, _ := a.get("/Groups" + filter(`members.value eq "bob"`)).list(t); n != 0 {
+		t.Errorf("the deleted user is a member of %d groups", n)
+	}
 	// The admin is outside the scope: 404, nothing changes.
 	a.do(http.MethodDelete, "/Users/admin", "").refused(t, http.StatusNotFound, "", "")
 	a.do(http.MethodPatch, "/Users/admin", patch(`{"op":"Replace","path":"active","value":"False"}`)).refused(t, http.StatusNotFound, "", "")
