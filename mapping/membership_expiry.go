@@ -68,6 +68,12 @@ func (e *Expiry) live(alias string) sqlstmt.Pred {
 	return sqlstmt.Cond("(" + col + " IS NULL OR " + col + " >= " + expiryNow[e.Format] + ")")
 }
 
+// expired is the condition, on the bare column, that a row's time has
+// passed.
+func (e *Expiry) expired() sqlstmt.Pred {
+	return sqlstmt.Cond(sqlstmt.Ident(e.Column) + " < " + expiryNow[e.Format])
+}
+
 // check verifies the live column: a type that holds the format, and NULL
 // allowed, since reviving a membership writes it.
 func (e *Expiry) check(table string, cols map[string]*Column, p *problems) {

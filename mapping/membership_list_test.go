@@ -273,7 +273,7 @@ func TestRoleListRowsExpiry(t *testing.T) {
 		{"lock", sqlOf(l.LockLists("sysop", []any{int64(2)}, ""))[0],
 			"SELECT `rs_u`.`user_id`, " + live + ", EXISTS (" + row + ") FROM `user` `rs_u` WHERE `rs_u`.`user_id` IN (?) ORDER BY `rs_u`.`user_id` FOR UPDATE"},
 		{"write", sqlOf(l.WriteLists("sysop", []ListEdit{{Key: int64(2), Value: "1"}, {Key: int64(3), Value: "0"}, {Key: int64(4), Value: "1", Insert: true}}, "")...)[0],
-			"DELETE FROM `user_groups` WHERE `ug_group` = ? AND `ug_user` IN (?); UPDATE `user_groups` SET `ug_expiry` = ? WHERE `ug_group` = ? AND `ug_user` IN (?); INSERT INTO `user_groups` (`ug_user`, `ug_group`, `ug_expiry`) VALUES (?,?,?)"},
+			"DELETE FROM `user_groups` WHERE `ug_group` = ? AND `ug_user` IN (?); UPDATE `user_groups` SET `ug_expiry` = ? WHERE `ug_group` = ? AND `ug_user` IN (?) AND `ug_expiry` < DATE_FORMAT(UTC_TIMESTAMP(), '%Y%m%d%H%i%s'); INSERT INTO `user_groups` (`ug_user`, `ug_group`, `ug_expiry`) VALUES (?,?,?)"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

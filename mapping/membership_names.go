@@ -77,8 +77,10 @@ func (r *NameRows) writes(name string, edits []ListEdit) []sqlstmt.Statement {
 		out = append(out, sqlstmt.Delete{Table: r.Table, Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(r.Name), name), keysIn(sqlstmt.Ident(r.User), remove))})
 	}
 	if len(revive) > 0 {
+		// Only rows still expired when written, as MediaWiki's own insert
+		// (ug_expiry < now): an expiry someone set since the read stays.
 		out = append(out, sqlstmt.Update{Table: r.Table, Set: []sqlstmt.Assignment{{Column: r.Expiry.Column, Value: nil}},
-			Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(r.Name), name), keysIn(sqlstmt.Ident(r.User), revive))})
+			Where: sqlstmt.And(sqlstmt.Eq(sqlstmt.Ident(r.Name), name), keysIn(sqlstmt.Ident(r.User), revive), r.Expiry.expired())})
 	}
 	if len(add) > 0 {
 		cols := []string{r.User, r.Name}
