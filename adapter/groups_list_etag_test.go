@@ -43,8 +43,12 @@ func TestDeclaredGroupsETag(t *testing.T) {
 				t.Errorf("two groups share the version %q (%q)", etag, other)
 			}
 			list := e.get("/Groups?filter=id%20eq%20%22" + st.group + "%22").json(t)
-			if v := list["Resources"].([]any)[0].(map[string]any)["meta"].(map[string]any)["version"]; v != etag {
-				t.Errorf("version in a list = %v, want %s", v, etag)
+			res, _ := list["Resources"].([]any)
+			if len(res) != 1 {
+				t.Fatalf("list = %v", list)
+			}
+			if m, _ := res[0].(map[string]any)["meta"].(map[string]any); m["version"] != etag {
+				t.Errorf("version in a list = %v, want %s", m["version"], etag)
 			}
 			add := memberPatch(`{"op":"add","path":"members","value":[{"value":"` + st.member + `"}]}`)
 			stale := `W/"0123456789abcdef0123"`
