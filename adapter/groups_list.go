@@ -95,6 +95,7 @@ func (s *Server) getDeclared(c echo.Context, l *mapping.RoleList) error {
 	if !l.Declared(name) {
 		return notDeclared(l, name)
 	}
+	c.Response().Header().Set("ETag", l.Version(name))
 	return s.respond(c, http.StatusOK, s.renderDeclared(c, s.request(c), l, name))
 }
 
@@ -124,6 +125,7 @@ func (s *Server) renderDeclared(c echo.Context, rq *scimRequest, l *mapping.Role
 		var meta mapping.Object
 		meta.Set("resourceType", "Group")
 		meta.Set("location", rq.baseURL+"/Groups/"+url.PathEscape(name))
+		meta.Set("version", l.Version(name))
 		o.Set("meta", meta)
 	}
 	return o
@@ -190,7 +192,11 @@ func (s *Server) patchDeclared(c echo.Context, l *mapping.RoleList) error {
 			return err
 		}
 	}
-	if err := s.editDeclared(s.request(c), l, name, mo); err != nil {
+	rq := s.request(c)
+	if err := rq.checkIfMatch(l.Version(name)); err != nil {
+		return err
+	}
+	if err := s.editDeclared(rq, l, name, mo); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -211,11 +217,15 @@ func (s *Server) putDeclared(c echo.Context, l *mapping.RoleList) error {
 		return errorf(http.StatusBadRequest, mapping.SCIMMutability, "displayName of a declared group is its name, %q; rename it in groups.names", name)
 	}
 	rq := s.request(c)
+	if err := rq.checkIfMatch(l.Version(name)); err != nil {
+		return err
+	}
 	if mo != nil {
 		if err := s.editDeclared(rq, l, name, mapping.MemberOps{Replace: true, Set: mo.Add}); err != nil {
 			return err
 		}
 	}
+	c.Response().Header().Set("ETag", l.Version(name))
 	return s.respond(c, http.StatusOK, s.renderDeclared(c, rq, l, name))
 }
 

@@ -94,3 +94,75 @@ func TestDeclaredGroupsMediaWiki(t *testing.T) {
 		t.Error("a refused request changed user_groups")
 	}
 }
+
+// TestDeclaredGroupsMediaWikiExpiry: with groups.rows.expiry, a user_groups
+// row whose ug_expiry has passed is no membership for any read (the
+// group, Entra's check, a filter across groups), an add revives it (NULL:
+// no expiry) instead of answering 204 and leaving it expired, a live row
+// added again keeps its expiry, and removing a user whose row expired
+// writes nothing.
+func TestDeclaredGroupsMediaWikiExpiry(t *testing.T) {
+	cfg, err := mapping.Parse("mediawiki.yaml", []byte(strings.Replace(mediawikiGroupsYAML,
+		"name: ug_group }", "name: ug_group, expiry: { column: ug_expiry, format: yyyymmddhhmmss } }", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := os.ReadFile("testdata/apps/mediawiki.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Alice's bureaucrat and the bot's sysop memberships ended in 2020;
+	// Bob's bureaucrat too. Bob's sysop runs until 2030.
+	e := newEnvWith(t, cfg, string(schema)+`
+INSERT INTO user_groups (ug_user, ug_group, ug_expiry) VALUES
+  (2, 'bureaucrat', '20200101000000'), (3, 'bureaucrat', '20200101000000'), (4, 'sysop', '20200101000000');`)
+	reads := []struct{ name, path, want string }{
+		{"sysop members", "/Groups/sysop?attributes=members", `"members":[{"value":"3"`},
+		{"bureaucrat members", "/Groups/bureaucrat?attributes=members", `"members":[]`},
+		{"entra: is Alice a bureaucrat", "/Groups?attributes=id&filter=" + url.QueryEscape(`id eq "bureaucrat" and members.value eq "2"`), `"totalResults":0`},
+		{"entra: is the bot a sysop", "/Groups?attributes=id&filter=" + url.QueryEscape(`id eq "sysop" and members eq "4"`), `"totalResults":0`},
+		{"entra: is Bob a sysop", "/Groups?attributes=id&filter=" + url.QueryEscape(`id eq "sysop" and members eq "3"`), `"totalResults":1`},
+		{"Bob's groups", "/Groups?attributes=id&filter=" + url.QueryEscape(`members.value eq "3"`), `"totalResults":1`},
+	}
+	for _, r := range reads {
+		if b := string(e.get(r.path).Body); !strings.Contains(b, r.want) {
+			t.Errorf("%s: %s, want %s", r.name, b, r.want)
+		}
+	}
+	if b := string(e.get("/Groups/sysop").Body); strings.Contains(b, `"value":"4"`) {
+		t.Errorf("an expired member is listed: %s", b)
+	}
+	steps := []struct {
+		name, method, path, body string
+		want                     int
+		rows                     string
+	}{
+		{"add revives the expired row", http.MethodPatch, "/Groups/bureaucrat", memberPatch(`{"op":"add","path":"members","value":[{"value":"2"}]}`), 204,
+			"1:bureaucrat:- 1:interface-admin:- 1:sysop:- 2:bureaucrat:- 3:bureaucrat:20200101000000 3:sysop:20300101000000 4:bot:- 4:sysop:20200101000000"},
+		{"a live member added again keeps her expiry", http.MethodPatch, "/Groups/sysop", memberPatch(`{"op":"add","path":"members","value":[{"value":"3"}]}`), 204,
+			"1:bureaucrat:- 1:interface-admin:- 1:sysop:- 2:bureaucrat:- 3:bureaucrat:20200101000000 3:sysop:20300101000000 4:bot:- 4:sysop:20200101000000"},
+		{"removing an expired member writes nothing", http.MethodPatch, "/Groups/bureaucrat", memberPatch(`{"op":"remove","path":"members[value eq \"3\"]"}`), 204,
+			"1:bureaucrat:- 1:interface-admin:- 1:sysop:- 2:bureaucrat:- 3:bureaucrat:20200101000000 3:sysop:20300101000000 4:bot:- 4:sysop:20200101000000"},
+		{"push now: the bot revived, Bob removed", http.MethodPut, "/Groups/sysop", `{"displayName":"sysop","members":[{"value":"4"}]}`, 200,
+			"1:bureaucrat:- 1:interface-admin:- 1:sysop:- 2:bureaucrat:- 3:bureaucrat:20200101000000 4:bot:- 4:sysop:-"},
+		{"entra add (new row) and remove", http.MethodPatch, "/Groups/sysop", memberPatch(`{"op":"Add","path":"members","value":[{"value":"2"}]}`, `{"op":"Remove","path":"members","value":[{"value":"4"}]}`), 204,
+			"1:bureaucrat:- 1:interface-admin:- 1:sysop:- 2:bureaucrat:- 2:sysop:- 3:bureaucrat:20200101000000 4:bot:-"},
+	}
+	for _, s := range steps {
+		before := legacytest.Checksum(t, e.dsn, "user_groups")
+		if r := e.do(s.method, s.path, s.body); r.Status != s.want {
+			t.Fatalf("%s: %d %s", s.name, r.Status, r.Body)
+		}
+		if got := e.userGroups(); got != s.rows {
+			t.Errorf("%s:\n got %s\nwant %s", s.name, got, s.rows)
+		}
+		if strings.Contains(s.name, "writes nothing") || strings.Contains(s.name, "keeps") {
+			if legacytest.Checksum(t, e.dsn, "user_groups") != before {
+				t.Errorf("%s: user_groups changed", s.name)
+			}
+		}
+	}
+	if b := string(e.get("/Groups/bureaucrat?attributes=members").Body); !strings.Contains(b, `"value":"2"`) {
+		t.Errorf("the revived member is not listed: %s", b)
+	}
+}

@@ -146,6 +146,9 @@ func (c *Config) bindKnowing(tables map[string][]Column, known []string) error {
 	if c.RoleList != nil && len(p.list) == 0 {
 		c.RoleList.checkTenantRole(p) // membership_tenant_role.go
 	}
+	if l := c.RoleList; l != nil && l.Rows != nil && l.Rows.Expiry != nil && len(p.list) == 0 {
+		l.Rows.Expiry.check(l.Rows.Table, c.Users.tableColumns[l.Rows.Table], p)
+	}
 	return p.err()
 }
 

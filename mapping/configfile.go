@@ -431,6 +431,20 @@ type NameRowsSpec struct {
 	User string `yaml:"user" jsonschema:"required"`
 	// Name is its column that holds the group's name.
 	Name string `yaml:"name" jsonschema:"required"`
+	// Expiry is the column that ends a membership at a time (MediaWiki's
+	// ug_expiry; NULL never ends): an expired row is not a membership, and
+	// adding its user again writes NULL there.
+	Expiry *ExpirySpec `yaml:"expiry"`
+}
+
+// ExpirySpec is the YAML shape of groups.rows.expiry.
+type ExpirySpec struct {
+	// Column holds when the membership ends; it must allow NULL.
+	Column string `yaml:"column" jsonschema:"required"`
+	// Format is how it holds the time: yyyymmddhhmmss (MediaWiki's
+	// 14-character UTC timestamp, '20300101000000'), datetime (DATETIME or
+	// TIMESTAMP), epoch_seconds or epoch_ms.
+	Format string `yaml:"format" jsonschema:"required"`
 }
 
 // ListSpec is the YAML shape of groups.list.

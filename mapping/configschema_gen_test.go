@@ -350,6 +350,8 @@ func refine(root obj) {
 	setProp(defs, "ListSpec", "column", patternOrEnv(identPattern))
 	defs["DeclaredGroupsSpec"].(obj)["oneOf"] = []any{obj{"required": []any{"list"}}, obj{"required": []any{"rows"}}}
 	setProp(defs, "ListSpec", "format", enumOrEnv("space_separated", "comma_separated", "json_array", "php_array_keys"))
+	setProp(defs, "ExpirySpec", "column", patternOrEnv(identPattern))
+	setProp(defs, "ExpirySpec", "format", enumOrEnv(string(ExpiryMediaWiki), string(ExpiryDatetime), string(ExpiryEpochSeconds), string(ExpiryEpochMillis)))
 
 	nullable(defs, map[string]bool{"scope": true, "defaults": true, "attributes": true,
 		"members": true, "users": true, "groups": true})

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -203,7 +204,7 @@ groups:
 		{"members", sqlOf(l.MembersQuery("sysop", []any{int64(3)}, ""))[0],
 			"SELECT `rs_u`.`user_id`, `rs_u`.`user_name`, 1 FROM `user` `rs_u` WHERE " + exists + " AND `rs_u`.`user_id` IN (?) ORDER BY `rs_u`.`user_id`"},
 		{"lock", sqlOf(l.LockLists("sysop", []any{int64(2), int64(3)}, ""))[0],
-			"SELECT `rs_u`.`user_id`, " + exists + ", 1 FROM `user` `rs_u` WHERE `rs_u`.`user_id` IN (?,?) ORDER BY `rs_u`.`user_id` FOR UPDATE"},
+			"SELECT `rs_u`.`user_id`, " + exists + ", " + exists + " FROM `user` `rs_u` WHERE `rs_u`.`user_id` IN (?,?) ORDER BY `rs_u`.`user_id` FOR UPDATE"},
 		{"write", sqlOf(l.WriteLists("sysop", []ListEdit{{Key: int64(2), Value: "1"}, {Key: int64(3), Value: "0"}}, "")...)[0],
 			"DELETE FROM `user_groups` WHERE `ug_group` = ? AND `ug_user` IN (?); INSERT INTO `user_groups` (`ug_user`, `ug_group`) VALUES (?,?)"},
 	}
@@ -214,5 +215,72 @@ groups:
 	}
 	if _, err := Parse("mw.yaml", []byte(strings.Replace(mattermostRolesYAML, "%s", "space_separated", 1)+"  rows: { table: user_groups, user: ug_user, name: ug_group }\n")); err == nil || !strings.Contains(err.Error(), "one of them") {
 		t.Errorf("list and rows: %v", err)
+	}
+}
+
+// mediawikiExpiryYAML maps MediaWiki's user_groups with its ug_expiry.
+const mediawikiExpiryYAML = `database: { dsn: x }
+auth: { bearer_tokens: [ { name: t, token: "0123456789abcdef" } ] }
+users:
+  table: user
+  id: user_id
+  scope: all
+  attributes:
+    userName: { column: user_name }
+groups:
+  names: [sysop, bureaucrat]
+  rows: { table: user_groups, user: ug_user, name: ug_group, expiry: { column: ug_expiry, format: %s } }
+`
+
+// TestRoleListRowsExpiry: with groups.rows.expiry, only rows that have not
+// expired are memberships (every read goes through the one condition), an
+// add revives an expired row, and Bind checks the live column.
+func TestRoleListRowsExpiry(t *testing.T) {
+	cfg, err := Parse("mw.yaml", []byte(fmt.Sprintf(mediawikiExpiryYAML, "yyyymmddhhmmss")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []Column{{Name: "user_id", DataType: "int"}, ci("user_name", 255, false)}
+	ugUser, ugGroup := Column{Name: "ug_user", DataType: "int"}, Column{Name: "ug_group", DataType: "varbinary", MaxChars: 255}
+	binds := []struct {
+		name   string
+		expiry Column
+		want   string
+	}{
+		{"MediaWiki's column", Column{Name: "ug_expiry", DataType: "varbinary", ColumnType: "varbinary(14)", MaxChars: 14, Nullable: true}, ""},
+		{"NOT NULL", Column{Name: "ug_expiry", DataType: "varbinary", ColumnType: "varbinary(14)", MaxChars: 14}, "user_groups.ug_expiry is NOT NULL"},
+		{"too short", Column{Name: "ug_expiry", DataType: "varchar", ColumnType: "varchar(8)", MaxChars: 8, Nullable: true}, "cannot hold yyyymmddhhmmss"},
+		{"an integer", Column{Name: "ug_expiry", DataType: "int", ColumnType: "int(11)", Nullable: true}, "cannot hold yyyymmddhhmmss"},
+	}
+	for _, b := range binds {
+		err := cfg.Bind(map[string][]Column{"user": users, "user_groups": {ugUser, ugGroup, b.expiry}})
+		if b.want == "" && err != nil || b.want != "" && (err == nil || !strings.Contains(err.Error(), b.want)) {
+			t.Errorf("Bind with %s = %v, want %q", b.name, err, b.want)
+		}
+	}
+	if err := cfg.Bind(map[string][]Column{"user": users, "user_groups": {ugUser, ugGroup}}); err == nil || !strings.Contains(err.Error(), `column "ug_expiry" does not exist`) {
+		t.Errorf("Bind without ug_expiry = %v", err)
+	}
+	if err := cfg.Bind(map[string][]Column{"user": users, "user_groups": {ugUser, ugGroup, binds[0].expiry}}); err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.RoleList
+	row := "SELECT 1 FROM `user_groups` `rs_m` WHERE `rs_m`.`ug_user` = `rs_u`.`user_id` AND `rs_m`.`ug_group` = ?"
+	live := "EXISTS (" + row + " AND (`rs_m`.`ug_expiry` IS NULL OR `rs_m`.`ug_expiry` >= DATE_FORMAT(UTC_TIMESTAMP(), '%Y%m%d%H%i%s')))"
+	tests := []struct{ name, got, want string }{
+		{"members", sqlOf(l.MembersQuery("sysop", nil, ""))[0],
+			"SELECT `rs_u`.`user_id`, `rs_u`.`user_name`, 1 FROM `user` `rs_u` WHERE " + live + " ORDER BY `rs_u`.`user_id`"},
+		{"lock", sqlOf(l.LockLists("sysop", []any{int64(2)}, ""))[0],
+			"SELECT `rs_u`.`user_id`, " + live + ", EXISTS (" + row + ") FROM `user` `rs_u` WHERE `rs_u`.`user_id` IN (?) ORDER BY `rs_u`.`user_id` FOR UPDATE"},
+		{"write", sqlOf(l.WriteLists("sysop", []ListEdit{{Key: int64(2), Value: "1"}, {Key: int64(3), Value: "0"}, {Key: int64(4), Value: "1", Insert: true}}, "")...)[0],
+			"DELETE FROM `user_groups` WHERE `ug_group` = ? AND `ug_user` IN (?); UPDATE `user_groups` SET `ug_expiry` = ? WHERE `ug_group` = ? AND `ug_user` IN (?) AND `ug_expiry` < DATE_FORMAT(UTC_TIMESTAMP(), '%Y%m%d%H%i%s'); INSERT INTO `user_groups` (`ug_user`, `ug_group`, `ug_expiry`) VALUES (?,?,?)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, tt.got, tt.want)
+		}
+	}
+	if _, err := Parse("mw.yaml", []byte(fmt.Sprintf(mediawikiExpiryYAML, "mediawiki"))); err == nil || !strings.Contains(err.Error(), "yyyymmddhhmmss") {
+		t.Errorf("an unknown format: %v", err)
 	}
 }

@@ -34,6 +34,37 @@ CREATE TABLE oc_preferences (
   KEY ix_oc_preferences_configvalue_appid_configkey_userid (configvalue(191), appid, configkey, userid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Groups of the database backend: oc_groups (gid, the primary key that
+-- every other table refers to) and its members oc_group_user (gid, uid),
+-- from the same Nextcloud 13 migration; oc_groups.displayname from the
+-- Nextcloud 18 migration that adds it (core/Migrations/
+-- Version18000Date20190920085628.php: NOT NULL, default 'name', then set
+-- to the gid). oc_group_admin holds a group's sub-admins (Nextcloud 13),
+-- which SCIM does not manage. The group 'admin' is the instance's
+-- administrators.
+CREATE TABLE oc_groups (
+  gid         varchar(64)  NOT NULL DEFAULT '',
+  displayname varchar(255) NOT NULL DEFAULT 'name',
+  PRIMARY KEY (gid),
+  -- Not Nextcloud's: the index retroscim check proposes for Okta's and
+  -- Entra's lookup by name (displayName eq "...").
+  KEY ix_oc_groups_displayname (displayname)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE oc_group_user (
+  gid varchar(64) NOT NULL DEFAULT '',
+  uid varchar(64) NOT NULL DEFAULT '',
+  PRIMARY KEY (gid, uid),
+  KEY gu_uid_index (uid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE oc_group_admin (
+  gid varchar(64) NOT NULL DEFAULT '',
+  uid varchar(64) NOT NULL DEFAULT '',
+  PRIMARY KEY (gid, uid),
+  KEY group_admin_uid (uid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- The instance's admin (not SCIM's), three users of the company; Carol
 -- was disabled in Nextcloud, Bob was disabled and enabled again (the
 -- 'true' row Nextcloud leaves behind).
@@ -50,3 +81,20 @@ INSERT INTO oc_preferences (userid, appid, configkey, configvalue) VALUES
   ('bob',   'core', 'enabled', 'true'),
   ('carol', 'settings', 'email', 'carol@example.net'),
   ('carol', 'core', 'enabled', 'false');
+
+-- Groups made in Nextcloud's UI, whose gid is the name they were created
+-- with; Sales was renamed since (its gid stays 'Sales'). The admin is in
+-- 'admin' and, outside SCIM's scope, in Engineering; Bob is a sub-admin
+-- of Engineering.
+INSERT INTO oc_groups (gid, displayname) VALUES
+  ('admin', 'admin'),
+  ('Engineering', 'Engineering'),
+  ('Sales', 'Sales & Marketing');
+INSERT INTO oc_group_user (gid, uid) VALUES
+  ('admin', 'admin'),
+  ('Engineering', 'admin'),
+  ('Engineering', 'alice'),
+  ('Engineering', 'bob'),
+  ('Sales', 'carol');
+INSERT INTO oc_group_admin (gid, uid) VALUES
+  ('Engineering', 'bob');
