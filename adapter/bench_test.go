@@ -322,3 +322,44 @@ func BenchmarkPatchAddMembers(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPatchMoveMembers adds 1,000 members and removes 1,000 others in
+// each PATCH, as Entra does: the two sets trade places from one PATCH to
+// the next, on a group the other benchmarks leave alone (Admin), and
+// leave it as they found it.
+func BenchmarkPatchMoveMembers(b *testing.B) {
+	hs, _ := benchServer(b)
+	set := func(from int) string {
+		var ids []string
+		for i := from; len(ids) < 1000; i++ {
+			if i%50 != 0 { // multiples of 50 are local accounts, outside the scope
+				ids = append(ids, fmt.Sprintf(`{"value":"%d"}`, i))
+			}
+		}
+		return strings.Join(ids, ",")
+	}
+	a, c := set(600_000), set(700_000)
+	move := func(in, out string) string {
+		return `{"Operations":[{"op":"add","path":"members","value":[` + in + `]},{"op":"remove","path":"members","value":[` + out + `]}]}`
+	}
+	patch := func(body string) {
+		req, _ := http.NewRequest(http.MethodPatch, hs.URL+"/scim/v2/Groups/1", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := benchClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			b.Fatalf("PATCH = %d", resp.StatusCode)
+		}
+	}
+	ops := []string{move(a, c), move(c, a)}
+	b.Cleanup(func() { patch(`{"Operations":[{"op":"remove","path":"members","value":[` + a + `,` + c + `]}]}`) })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		patch(ops[i%2])
+	}
+}

@@ -53,7 +53,7 @@ func (s *Server) patchGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.update(s.request(c), s.conf(c).Groups, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ApplyPatch(rest) }, mo); err != nil {
+	if _, _, err := s.update(s.request(c), s.conf(c).Groups, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ApplyPatch(rest) }, mo, false); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -74,7 +74,7 @@ func (s *Server) putGroup(c echo.Context) error {
 		replace = mapping.MemberOps{Replace: true, Set: mo.Add}
 	}
 	g := s.conf(c).Groups
-	row, _, err := s.update(s.request(c), g, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ReplaceWith(rest) }, replace)
+	row, _, err := s.update(s.request(c), g, pathParam(c, "id"), func(d *mapping.Draft) error { return d.ReplaceWith(rest) }, replace, true)
 	if err != nil {
 		return err
 	}

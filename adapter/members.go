@@ -116,90 +116,68 @@ func userIDs(rq *scimRequest, tx *legacy.Tx, q sqlstmt.Select) (map[string]bool,
 // applied); removing a non-member does nothing; users outside the scope
 // keep their memberships whatever the request says. changed says a
 // membership was written.
+//
+// Adds and removes (Entra's PATCH) read what they need of the named users
+// in one statement (memberStates); a replace reads the whole member list,
+// which it replaces.
 func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, groupID string, mo mapping.MemberOps) (changed bool, err error) {
 	if mo.Empty() {
 		return false, nil
 	}
 	m := rq.conf.Members
-	wanted := append(append([]string{}, mo.Add...), mo.Set...)
-	if len(wanted) > 0 {
-		keys, invalid := m.UserKeys(wanted)
-		found := map[string]bool{}
-		if len(keys) > 0 {
-			if found, _, err = userIDs(rq, tx, m.InScopeUsers(keys, rq.tenant)); err != nil {
-				return false, err
-			}
-		}
-		bad := invalid
-		for _, id := range wanted {
-			if !found[id] && !slices.Contains(invalid, id) {
-				bad = append(bad, id)
-			}
-		}
-		if len(bad) > 0 {
-			mapping.SortIDs(bad)
-			return false, &mapping.RequestError{SCIMType: mapping.SCIMInvalidValue, Msg: fmt.Sprintf("members not found: %s (no such user, or a user this server does not manage); nothing was changed", strings.Join(quoteAll(bad), ", "))}
-		}
+	var add, remove []string
+	if mo.Replace {
+		add, remove, err = replaceDiff(rq, tx, groupKey, mo)
+	} else {
+		add, remove, err = memberStates(rq, tx, groupKey, mo)
 	}
-	var restrict []any
-	if !mo.Replace {
-		restrict, _ = m.UserKeys(append(append([]string{}, mo.Add...), mo.Remove...))
-	}
-	var current []string
-	if mo.Replace || len(restrict) > 0 {
-		if _, current, err = userIDs(rq, tx, m.CurrentMembers(groupKey, restrict, rq.tenant)); err != nil {
-			return false, err
-		}
-	}
-	add, remove := mapping.DiffMembers(mo, current)
-	if len(remove) > 0 && m.FallbackGroup(groupID) {
-		return false, m.FallbackRemoval(groupID)
-	}
-	if keys, _ := m.UserKeys(add); len(keys) > 0 {
-		// Under first_wins a user who has another group stays there: that
-		// add changes nothing and must not be recorded as a change.
-		if q, ok := m.Unclaimed(keys, rq.tenant); ok {
-			free, _, err := userIDs(rq, tx, q)
-			if err != nil {
-				return false, err
-			}
-			add = slices.DeleteFunc(add, func(id string) bool { return !free[id] })
-		}
-	}
-	removeKeys, _ := m.UserKeys(remove)
-	addKeys, _ := m.UserKeys(add)
-	var reviveKeys []any
-	if q, ok := m.Removed(groupKey, addKeys); ok {
-		// A removed (soft-deleted) row is made live again, not doubled.
-		removed, _, err := userIDs(rq, tx, q)
-		if err != nil {
-			return false, err
-		}
-		reviveKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return !removed[id] }))
-		addKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return removed[id] }))
-	}
-	removals := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
-	adds := m.ReviveMembers(groupKey, reviveKeys)
-	inserts, err := s.newMemberRows(rq, tx, groupKey, addKeys)
 	if err != nil {
 		return false, err
 	}
-	// The rows each statement wrote feed the counters the app keeps in
-	// step (members.when_added / when_removed).
+	if len(remove) > 0 && m.FallbackGroup(groupID) {
+		return false, m.FallbackRemoval(groupID)
+	}
+	removeKeys, _ := m.UserKeys(remove)
+	addKeys, _ := m.UserKeys(add)
 	var added, removed int64
-	for i, st := range append(append(removals, adds...), inserts...) {
-		n, err := tx.Write(rq.ctx, st)
+	var reviveKeys []any
+	if m.Join == nil {
+		// The user rows were read locked: the one UPDATE writes exactly
+		// the users found to add and to remove.
+		if err := runAll(rq, tx, m.MoveMembers(groupKey, addKeys, removeKeys, rq.tenant)); err != nil {
+			return false, err
+		}
+		added, removed = int64(len(addKeys)), int64(len(removeKeys))
+	} else {
+		if q, ok := m.Removed(groupKey, addKeys); ok {
+			// A removed (soft-deleted) row is made live again, not doubled.
+			gone, _, err := userIDs(rq, tx, q)
+			if err != nil {
+				return false, err
+			}
+			reviveKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return !gone[id] }))
+			addKeys, _ = m.UserKeys(slices.DeleteFunc(slices.Clone(add), func(id string) bool { return gone[id] }))
+		}
+		removals := m.RemoveMembers(groupKey, removeKeys, rq.tenant)
+		revivals := m.ReviveMembers(groupKey, reviveKeys)
+		inserts, err := s.newMemberRows(rq, tx, groupKey, addKeys)
 		if err != nil {
 			return false, err
 		}
-		switch {
-		case i < len(removals):
-			removed += n
-		case i < len(removals)+len(adds) || m.Join == nil:
-			added += n // revived rows; the column model's UPDATE
+		// The rows each statement wrote feed the counters the app keeps in
+		// step (members.when_added / when_removed).
+		for i, st := range append(append(removals, revivals...), inserts...) {
+			n, err := tx.Write(rq.ctx, st)
+			if err != nil {
+				return false, err
+			}
+			switch {
+			case i < len(removals):
+				removed += n
+			case i < len(removals)+len(revivals):
+				added += n
+			}
 		}
-	}
-	if m.Join != nil {
 		added += int64(len(addKeys)) // a plain INSERT writes every row or fails (its statements may advance an id counter too)
 	}
 	if err := runAll(rq, tx, m.StepsAfter(groupKey, append(addKeys, reviveKeys...), added, removed)); err != nil {
@@ -209,6 +187,88 @@ func (s *Server) applyMembers(rq *scimRequest, tx *legacy.Tx, groupKey any, grou
 		return false, nil
 	}
 	return true, s.audit(rq, tx, rq.conf.Groups, groupID, "members", map[string][]string{"added": nonNil(add), "removed": nonNil(remove)})
+}
+
+// memberStates turns adds and removes into the users to add and to remove
+// with one read of the users they name (mapping.MemberStates): whether
+// each is a user SCIM manages, a member already, and free to join. An add
+// of anyone else is refused, naming them, before anything is written.
+func memberStates(rq *scimRequest, tx *legacy.Tx, groupKey any, mo mapping.MemberOps) (add, remove []string, err error) {
+	m := rq.conf.Members
+	named := append(append([]string{}, mo.Add...), mo.Remove...)
+	keys, _ := m.UserKeys(named)
+	type state struct{ member, free bool }
+	found := map[string]state{}
+	if len(keys) > 0 {
+		rows, err := tx.Query(rq.ctx, m.MemberStates(groupKey, keys, rq.tenant))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rows {
+			found[mapping.KeyString(r[0])] = state{member: mapping.KeyString(r[1]) == "1", free: mapping.KeyString(r[2]) == "1"}
+		}
+	}
+	if err := refuseUnknown(mo.Add, func(id string) bool { _, ok := found[id]; return ok }); err != nil {
+		return nil, nil, err
+	}
+	for _, id := range mo.Add {
+		// Under first_wins a user who has another group stays there: that
+		// add changes nothing and must not be recorded as a change.
+		if st := found[id]; !st.member && st.free {
+			add = append(add, id)
+		}
+	}
+	for _, id := range mo.Remove {
+		if found[id].member {
+			remove = append(remove, id)
+		}
+	}
+	return add, remove, nil
+}
+
+// replaceDiff turns a replace of the member list into the users to add
+// and to remove: the new members must be users SCIM manages, and every
+// current in-scope member not among them goes.
+func replaceDiff(rq *scimRequest, tx *legacy.Tx, groupKey any, mo mapping.MemberOps) (add, remove []string, err error) {
+	m := rq.conf.Members
+	free := map[string]bool{}
+	if keys, _ := m.UserKeys(mo.Set); len(keys) > 0 {
+		rows, err := tx.Query(rq.ctx, m.MemberStates(groupKey, keys, rq.tenant))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rows {
+			free[mapping.KeyString(r[0])] = mapping.KeyString(r[1]) == "1" || mapping.KeyString(r[2]) == "1"
+		}
+	}
+	if err := refuseUnknown(mo.Set, func(id string) bool { _, ok := free[id]; return ok }); err != nil {
+		return nil, nil, err
+	}
+	q := m.CurrentMembers(groupKey, nil, rq.tenant)
+	q.Lock = m.Join == nil // the user rows are the memberships
+	_, current, err := userIDs(rq, tx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	add, remove = mapping.DiffMembers(mo, current)
+	add = slices.DeleteFunc(add, func(id string) bool { return !free[id] })
+	return add, remove, nil
+}
+
+// refuseUnknown is the 400 naming every id of ids that known says is not
+// a user SCIM manages (or no id at all); nil when there is none.
+func refuseUnknown(ids []string, known func(string) bool) error {
+	var bad []string
+	for _, id := range ids {
+		if !known(id) {
+			bad = append(bad, id)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	mapping.SortIDs(bad)
+	return &mapping.RequestError{SCIMType: mapping.SCIMInvalidValue, Msg: fmt.Sprintf("members not found: %s (no such user, or a user this server does not manage); nothing was changed", strings.Join(quoteAll(bad), ", "))}
 }
 
 // newMemberRows returns the statements that add members: with ids the

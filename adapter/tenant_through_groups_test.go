@@ -257,7 +257,7 @@ func TestTenantThroughEntraStatements(t *testing.T) {
 		group, member, other, third string
 		want                        [4]int
 	}{
-		{"teams", grafanaOrgsYAML("refuse", "user") + grafanaOrgTeamsYAML, []string{orgs, teams}, "2", "3", "4", "3", [4]int{1, 1, 1, 6}},
+		{"teams", grafanaOrgsYAML("refuse", "user") + grafanaOrgTeamsYAML, []string{orgs, teams}, "2", "3", "4", "3", [4]int{1, 1, 1, 4}},
 		{"tenant_role", grafanaOrgsYAML("refuse", "user") + grafanaRolesYAML, []string{orgs}, "Admin", "3", "4", "3", [4]int{1, 1, 0, 2}},
 	} {
 		t.Run(k.name, func(t *testing.T) {

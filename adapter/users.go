@@ -39,7 +39,7 @@ func (s *Server) putUser(c echo.Context) error {
 // is (as it was, with active false, when deactivation deleted the row).
 func (s *Server) updateUser(c echo.Context, apply func(*mapping.Draft) error) error {
 	r := s.conf(c).Users
-	row, deleted, err := s.update(s.request(c), r, pathParam(c, "id"), apply, mapping.MemberOps{})
+	row, deleted, err := s.update(s.request(c), r, pathParam(c, "id"), apply, mapping.MemberOps{}, true)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) deleteUser(c echo.Context) error {
 func (s *Server) deactivate(c echo.Context, r *mapping.Resource, id string) error {
 	_, _, err := s.update(s.request(c), r, id, func(d *mapping.Draft) error {
 		return d.ApplyPatch([]mapping.PatchOp{{Op: "replace", Path: "active", Value: false, HasValue: true}})
-	}, mapping.MemberOps{})
+	}, mapping.MemberOps{}, false)
 	if err != nil {
 		return err
 	}

@@ -89,11 +89,12 @@ func lockRow(rq *scimRequest, tx *legacy.Tx, r *mapping.Resource, t mapping.Targ
 // update applies a request to one row in one transaction: lock the row
 // (inside the scope and tenant), check If-Match, apply and validate,
 // resolve lookups, check uniqueness, write, apply a group's member
-// operations, and read the row back. Any error rolls everything back; a
-// request that changes nothing writes nothing. deleted says the change
-// was a deactivation that deletes the row (active: delete_on_false); the
-// row is then returned as it was.
-func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply func(*mapping.Draft) error, mo mapping.MemberOps) (out mapping.Row, deleted bool, err error) {
+// operations, and read the row back when the answer shows it (readBack:
+// a group PATCH answers 204 and is returned the row as locked). Any error
+// rolls everything back; a request that changes nothing writes nothing.
+// deleted says the change was a deactivation that deletes the row
+// (active: delete_on_false); the row is then returned as it was.
+func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply func(*mapping.Draft) error, mo mapping.MemberOps, readBack bool) (out mapping.Row, deleted bool, err error) {
 	t, ok := r.Target(id, rq.tenant)
 	if !ok {
 		return nil, false, notFound(r, id)
@@ -147,8 +148,8 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			}
 			wrote = wrote || changed
 		}
-		if !wrote {
-			out = row // the request changes nothing: nothing is written
+		if !wrote || !readBack {
+			out = row // the request changes nothing (nothing is written), or its answer has no body
 			return nil
 		}
 		if out, err = tx.Get(rq.ctx, t.Read(mapping.Projection{})); err != nil {

@@ -88,17 +88,19 @@ func (s Select) Count() Select {
 }
 
 // Assignment is one column = value of an UPDATE or INSERT. When Expr is set
-// it is written as SQL (DEFAULT, NOW(6), `v` + 1) and Value is unused.
+// it is written as SQL (DEFAULT, NOW(6), `v` + 1, a CASE) and Value is
+// unused; Args fill the placeholders of Expr.
 type Assignment struct {
 	Column string
 	Value  any
 	Expr   string
+	Args   []any
 }
 
-// value renders the assignment's right-hand side and appends its argument.
+// value renders the assignment's right-hand side and appends its arguments.
 func (a Assignment) value(args []any) (string, []any) {
 	if a.Expr != "" {
-		return a.Expr, args
+		return a.Expr, append(args, a.Args...)
 	}
 	return "?", append(args, a.Value)
 }
