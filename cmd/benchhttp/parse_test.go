@@ -168,6 +168,12 @@ func TestImportWindows(t *testing.T) {
 	if d, at := r.maxPage(); d != 899*time.Millisecond || at != 1 {
 		t.Errorf("maxPage = %v at %d, want 899ms at 1", d, at)
 	}
+	if d, at := r.maxPageAfter(1); d != 40*time.Millisecond || at != 8 {
+		t.Errorf("maxPageAfter(1) = %v at %d, want 40ms at 8", d, at)
+	}
+	if d := r.page(1); d != 899*time.Millisecond {
+		t.Errorf("page(1) = %v, want 899ms", d)
+	}
 	if n := r.slowerThan(25 * time.Millisecond); n != 3 {
 		t.Errorf("slowerThan(25ms) = %d, want 3", n)
 	}
