@@ -217,6 +217,18 @@ func (r *recounts) land(key string, gen uint64, c *countCall) {
 	close(c.done)
 }
 
+// counting reports whether a count of key runs, in any generation.
+func (r *recounts) counting(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k := range r.flights {
+		if k.key == key {
+			return true
+		}
+	}
+	return false
+}
+
 // waiting is how many requests wait for a count running of key (tests).
 func (r *recounts) waiting(key string) int {
 	r.mu.Lock()
