@@ -82,6 +82,18 @@ func TestDeriveConfig(t *testing.T) {
 		if want := (mapping.RateLimit{PerSecond: rateLimitPerSecond, Burst: rateLimitBurst}); cfg.Server.RateLimit != want {
 			t.Errorf("mapping %s: rate limit %+v, want %+v", m.name, cfg.Server.RateLimit, want)
 		}
+		if cfg.Pagination.CountWarm != 0 {
+			t.Errorf("mapping %s: count_warm %v, want the sample's none", m.name, cfg.Pagination.CountWarm)
+		}
+		warm, err := withCountWarm(out, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg, err := mapping.Parse("config-"+m.name+".yaml", warm); err != nil {
+			t.Errorf("mapping %s with --count-warm 1h does not load: %v", m.name, err)
+		} else if cfg.Pagination.CountWarm != time.Hour {
+			t.Errorf("mapping %s with --count-warm 1h: count_warm %v", m.name, cfg.Pagination.CountWarm)
+		}
 		var doc struct {
 			Users struct {
 				Attributes yaml.Node `yaml:"attributes"`
