@@ -34,7 +34,7 @@ import (
 // pages, nor see the application's own inserts (JIT logins), so it still
 // needs the recount rules above and adds nothing to them. A count through
 // an index that leads with the scope's columns is still O(rows in scope),
-// but a range scan of the index, 0.10-0.15 s instead of 0.65-1.43 s:
+// but a range scan of the index, 0.10-0.20 s instead of 0.65-1.43 s:
 // check proposes that index (mapping.checkCountIndex), and it is what
 // makes the count the only page that waits affordable. That page is the
 // first of an import whose count went cold (older than twice CountTTL, or

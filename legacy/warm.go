@@ -11,7 +11,7 @@ import (
 // A cached count lives twice CountTTL; after that, and after a write of
 // this process, the next page that needs the total counts inside the
 // request: the first page of every import that comes more than a minute
-// after the last one, on the 1M-user bench database 0.65-0.94 s (0.10-0.20
+// after the last one, on the 1M-user bench database 0.65-1.43 s (0.10-0.20
 // s through the counting index check proposes). That cannot be made
 // cheaper without giving up the exact total: serving an older count would
 // let page 1 say less than the rows there are for as long as the count is
