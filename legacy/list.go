@@ -80,6 +80,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (Page, error) {
 			countKey = q.countKey()
 			total, haveTotal, due = s.cachedCount(countKey, gen)
 			s.obs.Cache("count", haveTotal)
+			s.keepWarm(countKey, q)
 		}
 	}
 	if q.Offset > 0 || q.Limit <= 0 {

@@ -51,6 +51,11 @@ type Options struct {
 	// default 30s. Until twice CountTTL it is still served while one
 	// background recount replaces it.
 	CountTTL time.Duration
+	// CountWarm is how long after a page last needed a list's total its
+	// count is kept counted in the background, once per CountTTL, so
+	// that no page waits for it (see warm.go); 0, the default, keeps
+	// none.
+	CountWarm time.Duration
 	// CursorTTL is how long a remembered page position is usable; default 10m.
 	CursorTTL time.Duration
 	// CursorCacheSize bounds the list queries with remembered positions
@@ -150,6 +155,7 @@ type Store struct {
 	// now is the clock counts are aged by (tests move it).
 	now func() time.Time
 	recounts
+	warm warmth
 }
 
 // Open connects to the database named by dsn (a go-sql-driver/mysql DSN).
@@ -257,6 +263,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("connect to database %s: %w", describe(cfg), safeErr(err))
 	}
+	s.startWarming()
 	return s, nil
 }
 
@@ -333,6 +340,7 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Close stops the breaker's probes and closes the connection pool.
 func (s *Store) Close() error {
+	s.stopWarming()
 	s.background.Wait() // background recounts end by their deadline
 	s.breaker.stop()
 	return s.db.Close()

@@ -149,6 +149,12 @@ type Pagination struct {
 	// filter before it is counted again (in the background while pages
 	// come, up to twice count_ttl; after that inside the request).
 	CountTTL time.Duration `yaml:"count_ttl"`
+	// CountWarm is how long after a page last needed a list's total the
+	// count is kept counted in the background (once per count_ttl), so
+	// that the first page of the next import does not wait for a
+	// COUNT(*); at start, each token's tenant has its lists counted.
+	// 0, the default, keeps none.
+	CountWarm time.Duration `yaml:"count_warm"`
 	// CursorTTL is how long a remembered page position stays usable.
 	CursorTTL time.Duration `yaml:"cursor_ttl"`
 	// CursorCacheSize bounds how many list queries have remembered positions.
@@ -287,8 +293,8 @@ func (c *Config) validateServer(root *yaml.Node, p *problems) {
 	if c.Server.Pprof && c.Server.AdminListen == "" {
 		p.add(lineOf(root, "server"), "server.pprof", "needs server.admin_listen: the profiler is served only on the admin listener, never on the API's")
 	}
-	if c.Pagination.CountTTL < 0 || c.Pagination.CursorTTL < 0 {
-		p.add(lineOf(root, "pagination"), "pagination", "count_ttl and cursor_ttl must be positive")
+	if c.Pagination.CountTTL < 0 || c.Pagination.CursorTTL < 0 || c.Pagination.CountWarm < 0 {
+		p.add(lineOf(root, "pagination"), "pagination", "count_ttl, count_warm and cursor_ttl must be positive")
 	}
 	if c.Database.Breaker.Failures < 0 || c.Database.Breaker.OpenFor < 0 {
 		p.add(lineOf(root, "database"), "database.breaker", "failures and open_for must be positive")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -109,12 +110,37 @@ func deriveConfig(sample []byte, m benchMapping) ([]byte, error) {
 	return append([]byte(header), out...), nil
 }
 
-func writeConfig(path string, sample []byte, m benchMapping) error {
+func writeConfig(path string, sample []byte, m benchMapping, countWarm time.Duration) error {
 	b, err := deriveConfig(sample, m)
 	if err != nil {
 		return err
 	}
+	if countWarm > 0 {
+		if b, err = withCountWarm(b, countWarm); err != nil {
+			return err
+		}
+	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// withCountWarm sets pagination.count_warm in a configuration (run
+// --count-warm): retroscim then counts the tenant's lists at start and
+// keeps their totals counted.
+func withCountWarm(config []byte, d time.Duration) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(config, &doc); err != nil {
+		return nil, err
+	}
+	pagination, err := mappingValue(doc.Content[0], "pagination")
+	if err != nil {
+		return nil, err
+	}
+	setValue(pagination, "count_warm", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: d.String()})
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("# pagination.count_warm set by benchhttp run --count-warm\n"), out...), nil
 }
 
 func mappingValue(n *yaml.Node, key string) (*yaml.Node, error) {

@@ -82,6 +82,18 @@ func TestDeriveConfig(t *testing.T) {
 		if want := (mapping.RateLimit{PerSecond: rateLimitPerSecond, Burst: rateLimitBurst}); cfg.Server.RateLimit != want {
 			t.Errorf("mapping %s: rate limit %+v, want %+v", m.name, cfg.Server.RateLimit, want)
 		}
+		if cfg.Pagination.CountWarm != 0 {
+			t.Errorf("mapping %s: count_warm %v, want the sample's none", m.name, cfg.Pagination.CountWarm)
+		}
+		warm, err := withCountWarm(out, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg, err := mapping.Parse("config-"+m.name+".yaml", warm); err != nil {
+			t.Errorf("mapping %s with --count-warm 1h does not load: %v", m.name, err)
+		} else if cfg.Pagination.CountWarm != time.Hour {
+			t.Errorf("mapping %s with --count-warm 1h: count_warm %v", m.name, cfg.Pagination.CountWarm)
+		}
 		var doc struct {
 			Users struct {
 				Attributes yaml.Node `yaml:"attributes"`
@@ -167,6 +179,12 @@ func TestImportWindows(t *testing.T) {
 	}
 	if d, at := r.maxPage(); d != 899*time.Millisecond || at != 1 {
 		t.Errorf("maxPage = %v at %d, want 899ms at 1", d, at)
+	}
+	if d, at := r.maxPageAfter(1); d != 40*time.Millisecond || at != 8 {
+		t.Errorf("maxPageAfter(1) = %v at %d, want 40ms at 8", d, at)
+	}
+	if d := r.page(1); d != 899*time.Millisecond {
+		t.Errorf("page(1) = %v, want 899ms", d)
 	}
 	if n := r.slowerThan(25 * time.Millisecond); n != 3 {
 		t.Errorf("slowerThan(25ms) = %d, want 3", n)

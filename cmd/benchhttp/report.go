@@ -133,8 +133,11 @@ func (b *bench) printImport(rounds [][3]importRun) {
 	}
 	fmt.Fprintf(w, "\n== Sequential import, %s: one connection, count=%d, %s, each server freshly started\n", b.o.importMapping.title, pageSize, pages)
 	fmt.Fprintf(w, "   (retroscim by startIndex=1, 101, …; the bare handler by ?after=<last id>; first/last 10: mean and median page)\n")
+	if b.o.countWarm > 0 || b.o.importDelay > 0 {
+		fmt.Fprintf(w, "   (retroscim with pagination.count_warm %s; each import starts %s after its server)\n", b.o.countWarm, b.o.importDelay)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "round\tserver\tpages\trows\ttotal\tp50 page\tfirst 10\tlast 10\tlast/first\tmax page (#)\t>100 ms\tCPU/page\tpeak RSS\t")
+	fmt.Fprintln(tw, "round\tserver\tpages\trows\ttotal\tp50 page\tpage 1\tfirst 10\tlast 10\tlast/first\tmax page (#)\tmax after page 1 (#)\t>100 ms\tCPU/page\tpeak RSS\t")
 	var totalRatio, totalAA []float64
 	for i, r := range rounds {
 		for _, k := range roundOrder(i) {
@@ -145,10 +148,11 @@ func (b *bench) printImport(rounds [][3]importRun) {
 			if len(ir.pages) > 0 {
 				cpuPage = ir.cpu / time.Duration(len(ir.pages))
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.1f s\t%s\t%s / %s\t%s / %s\t%.2f\t%s (%d)\t%d\t%s\t%.1f MB\t\n", i+1, serverNames[k],
-				thousands(int64(len(ir.pages))), thousands(int64(ir.rows)), ir.total.Seconds(), millis(ir.median()),
+			later, laterAt := ir.maxPageAfter(1)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.1f s\t%s\t%s\t%s / %s\t%s / %s\t%.2f\t%s (%d)\t%s (%d)\t%d\t%s\t%.1f MB\t\n", i+1, serverNames[k],
+				thousands(int64(len(ir.pages))), thousands(int64(ir.rows)), ir.total.Seconds(), millis(ir.median()), millis(ir.page(1)),
 				millis(first.mean), millis(first.median), millis(last.mean), millis(last.median), ratio(last.mean.Seconds(), first.mean.Seconds()),
-				millis(maxp), at, ir.slowerThan(100*time.Millisecond), millis(cpuPage), float64(ir.peakRSS)/(1<<20))
+				millis(maxp), at, millis(later), laterAt, ir.slowerThan(100*time.Millisecond), millis(cpuPage), float64(ir.peakRSS)/(1<<20))
 		}
 		totalRatio = append(totalRatio, ratio(r[retro].total.Seconds(), r[bare1].total.Seconds()))
 		totalAA = append(totalAA, ratio(r[bare2].total.Seconds(), r[bare1].total.Seconds()))

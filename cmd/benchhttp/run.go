@@ -20,6 +20,7 @@ import (
 type options struct {
 	pairs, conns, importPairs, importPages int
 	duration, warmup                       time.Duration
+	countWarm, importDelay                 time.Duration
 	scenarios                              []scenario
 	mappings                               []benchMapping
 	importMapping                          benchMapping
@@ -39,14 +40,16 @@ func parseRunFlags(args []string, stderr io.Writer) (options, error) {
 	importFlag := fs.String("import", "3000", "sequential import: pages to read, all (every row in scope) or off")
 	fs.IntVar(&o.importPairs, "import-pairs", 1, "rounds of the sequential import (retroscim, bare and bare' each import once per round)")
 	importMapping := fs.String("import-mapping", "full", "mapping of the sequential import")
+	fs.DurationVar(&o.countWarm, "count-warm", 0, "serve with pagination.count_warm set to this (0: as the sample ships, none): retroscim counts the tenant's lists at start and keeps their totals counted")
+	fs.DurationVar(&o.importDelay, "import-delay", 0, "wait this long between starting a server and importing from it (an identity provider's import does not come the moment a server starts; with --count-warm the start's count lands first)")
 	fs.StringVar(&o.dsn, "dsn", "", "DSN of a database in the sample schema (default: the 1M-user bench database, built by make bench's generator when missing)")
 	fs.StringVar(&o.retroscim, "retroscim", "", "retroscim binary to run (default: go build ./cmd/retroscim into a temporary directory)")
 	fs.StringVar(&o.sampleConfig, "sample-config", "", "the sample configuration the mappings derive from (default: examples/sample/config.yaml of the module)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
-	if o.pairs < 1 || o.conns < 1 || o.importPairs < 1 || o.duration <= 0 || o.warmup < 0 {
-		return o, usageError{msg: "--pairs, --conns and --import-pairs must be at least 1, --duration positive"}
+	if o.pairs < 1 || o.conns < 1 || o.importPairs < 1 || o.duration <= 0 || o.warmup < 0 || o.countWarm < 0 || o.importDelay < 0 {
+		return o, usageError{msg: "--pairs, --conns and --import-pairs must be at least 1, --duration positive, --count-warm and --import-delay not negative"}
 	}
 	for _, n := range splitList(*scenarioNames) {
 		sc, ok := findScenario(n)
@@ -188,7 +191,7 @@ func roundOrder(round int) [3]int {
 // its path.
 func (b *bench) config(m benchMapping) (string, error) {
 	path := filepath.Join(b.tmp, "config-"+m.name+".yaml")
-	return path, writeConfig(path, b.sample, m)
+	return path, writeConfig(path, b.sample, m, b.o.countWarm)
 }
 
 // startServer starts server i of a round: retroscim serving m, or a bare
@@ -367,6 +370,12 @@ func (b *bench) measureImport(ctx context.Context) error {
 			s, err := b.startServer(ctx, i, b.o.importMapping, 1)
 			if err != nil {
 				return err
+			}
+			select {
+			case <-time.After(b.o.importDelay):
+			case <-ctx.Done():
+				s.stop()
+				return ctx.Err()
 			}
 			round[i], err = runImport(ctx, s, b.o.importPages)
 			s.stop()

@@ -89,6 +89,16 @@ FROM (SELECT 0 n UNION ALL SELECT 1) a,
      (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c,
      (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d`
 
+// manySSOAccounts adds 50,000 SSO accounts to tenant 1: enough rows in
+// scope that counting them row by row is worth an index.
+const manySSOAccounts = `INSERT INTO accounts (org_id, login, source, plan)
+SELECT 1, CONCAT('sso', a.n * 10000 + b.n * 1000 + c.n * 100 + d.n * 10 + e.n), 'sso', 'free'
+FROM (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) a,
+     (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b,
+     (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c,
+     (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d,
+     (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) e`
+
 // checkReport is check's --format json output.
 type checkReport struct {
 	Findings []mapping.Finding `json:"findings"`
@@ -262,6 +272,20 @@ func TestCheckFindings(t *testing.T) {
 			name:   "selective scope with an index",
 			schema: [2]string{"KEY ix_accounts_org_id (org_id, id),", "KEY ix_accounts_org_id (org_id, id), KEY ix_accounts_scope (org_id, source, id),"},
 			extra:  manyLocalAccounts,
+		},
+		{
+			// totalResults is a COUNT(*) of the rows in scope: with
+			// 50,000 of them, an index on what the scope fixes makes
+			// it a range scan (and serves the keyset walk).
+			name:  "many rows in scope without a counting index",
+			extra: manySSOAccounts,
+			want: []wantFinding{{mapping.SevWarning, "index", "scope: { source: sso }", "users.scope", "50004 rows are in scope: without an index on (org_id, source, id), each COUNT(*) for totalResults reads every one of them",
+				"CREATE INDEX `ix_accounts_org_id_source_id` ON `accounts` (`org_id`, `source`, `id`);"}},
+		},
+		{
+			name:   "many rows in scope with a counting index",
+			schema: [2]string{"KEY ix_accounts_org_id (org_id, id),", "KEY ix_accounts_org_id (org_id, id), KEY ix_accounts_count (source, org_id),"},
+			extra:  manySSOAccounts,
 		},
 		{
 			name:   "no index for group displayName",

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -349,7 +350,19 @@ func explain(ctx context.Context, o explainOptions, request []string, stdin io.R
 	log.Reset() // forget the schema reads
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
-	printExplain(stdout, method, path, o.tenant, log.Statements(), rec)
+	stmts := log.Statements()
+	printExplain(stdout, method, path, o.tenant, stmts, rec)
+	if counted := slices.ContainsFunc(stmts, func(st legacy.Statement) bool { return strings.HasPrefix(st.SQL, "SELECT COUNT(*)") }); !counted && rec.Code == http.StatusOK {
+		if countPath, ok := countRequest(method, path); ok {
+			log.Reset()
+			req := httptest.NewRequest(method, "http://explain.invalid"+countPath, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			srv.ServeHTTP(httptest.NewRecorder(), req)
+			printCount(stdout, log.Statements())
+		}
+	} else if counted {
+		fmt.Fprintln(stdout, "\n(the COUNT(*) above is totalResults: counted once, reused for count_ttl, then recounted in the background: README \"Totals of lists\")")
+	}
 	return nil
 }
 
@@ -416,18 +429,7 @@ func printExplain(w io.Writer, method, path, tenant string, stmts []legacy.State
 			label = "write (not run)"
 			wrote = wrote || st.Tx > 0
 		}
-		fmt.Fprintf(w, "\n%s%d. %s\n%s   %s\n", indent, n, label, indent, st.SQL)
-		if len(st.Args) > 0 {
-			fmt.Fprintf(w, "%s   args: %s\n", indent, formatArgs(st.Args))
-		}
-		if len(st.Plan) > 0 {
-			fmt.Fprintf(w, "%s   plan:\n", indent)
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			for _, row := range st.Plan {
-				fmt.Fprintf(tw, "%s     %s\n", indent, strings.Join(row, "\t"))
-			}
-			tw.Flush()
-		}
+		printStatement(w, indent, n, label, st)
 	}
 	if unknown && wrote {
 		fmt.Fprintln(w, "\nresponse: not known: a POST reads back the row it inserted, and explain inserted nothing")
@@ -445,6 +447,54 @@ func printExplain(w io.Writer, method, path, tenant string, stmts []legacy.State
 		_ = json.Unmarshal(rec.Body.Bytes(), &e)
 		fmt.Fprintf(w, "  %s\n", e.Detail)
 	}
+}
+
+// printStatement prints one statement with its arguments and plan.
+func printStatement(w io.Writer, indent string, n int, label string, st legacy.Statement) {
+	fmt.Fprintf(w, "\n%s%d. %s\n%s   %s\n", indent, n, label, indent, st.SQL)
+	if len(st.Args) > 0 {
+		fmt.Fprintf(w, "%s   args: %s\n", indent, formatArgs(st.Args))
+	}
+	if len(st.Plan) > 0 {
+		fmt.Fprintf(w, "%s   plan:\n", indent)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, row := range st.Plan {
+			fmt.Fprintf(tw, "%s     %s\n", indent, strings.Join(row, "\t"))
+		}
+		tw.Flush()
+	}
+}
+
+// printCount shows the COUNT(*) behind a list's totalResults when the
+// request did not run it (its page ended the list, or explain's store
+// had it cached): what a page of the list runs when no count is cached.
+func printCount(w io.Writer, stmts []legacy.Statement) {
+	for _, st := range stmts {
+		if st.Kind == "read" && strings.HasPrefix(st.SQL, "SELECT COUNT(*)") {
+			fmt.Fprintln(w, "\ntotalResults, when the page does not end the list and no count of it is cached")
+			fmt.Fprintln(w, "(counted once, reused for count_ttl, then recounted in the background: README \"Totals of lists\"):")
+			printStatement(w, "", 1, "read", st)
+			return
+		}
+	}
+}
+
+// countRequest is a GET of an unfiltered list (an import's pages) turned
+// into its count=0 request, which only counts; ok is false for any other
+// request. A filtered list is left out: Okta's and Entra's lookups fit on
+// their first page, which needs no count.
+func countRequest(method, path string) (string, bool) {
+	p, query, _ := strings.Cut(path, "?")
+	if method != http.MethodGet || !(strings.HasSuffix(p, "/Users") || strings.HasSuffix(p, "/Groups")) {
+		return "", false
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil || vals.Get("filter") != "" {
+		return "", false
+	}
+	vals.Set("count", "0")
+	vals.Set("startIndex", "1")
+	return p + "?" + vals.Encode(), true
 }
 
 func formatArgs(args []any) string {

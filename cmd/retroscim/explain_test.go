@@ -76,8 +76,11 @@ func TestExplainGolden(t *testing.T) {
 		keys                []string // the index each read uses, in order
 	}{
 		{"filter", `GET /Users?filter=userName eq "Alice@Acme.test"`, "", []string{"uq_users_org_login"}},
-		// An import's page walks (org_id, id) as a range: FORCE INDEX.
-		{"import-page", `GET /Users?startIndex=1&count=100`, "", []string{"ix_users_org_id"}},
+		// An import's page walks (org_id, id) as a range: FORCE INDEX;
+		// explain then shows the COUNT(*) behind totalResults, which
+		// scans the sample's few rows (no counting index: check
+		// proposes one from 50,000 rows in scope).
+		{"import-page", `GET /Users?startIndex=1&count=100`, "", []string{"ix_users_org_id", "NULL"}},
 		{"patch-user", `PATCH /Users/2`, oktaDeactivate, []string{"PRIMARY", "PRIMARY"}},
 		{"patch-group", `PATCH /Groups/1`, oktaAddMember, nil},
 	}

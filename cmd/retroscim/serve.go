@@ -72,6 +72,13 @@ func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	if err := adapter.BindSchema(ctx, cfg, store); err != nil {
 		return err
 	}
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		warmCounts(warmCtx, cfg, store, log)
+	}()
+	defer func() { stopWarm(); <-warmed }()
 	opts, err := serverOptions(ctx, cfg, store, log)
 	if err != nil {
 		return err
@@ -248,6 +255,7 @@ func storeOptions(cfg *mapping.Config, obs legacy.Observer) legacy.Options {
 		ConnMaxIdleTime: cfg.Database.ConnMaxIdleTime,
 		QueryTimeout:    cfg.Database.QueryTimeout,
 		CountTTL:        cfg.Pagination.CountTTL,
+		CountWarm:       cfg.Pagination.CountWarm,
 		CursorTTL:       cfg.Pagination.CursorTTL,
 		CursorCacheSize: cfg.Pagination.CursorCacheSize,
 		BreakerFailures: cfg.Database.Breaker.Failures,
