@@ -209,7 +209,7 @@ func (a *authenticator) flush(ctx context.Context) {
 // HTTP-header integrations are configured) is accepted too.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization))
+		h := strings.TrimSpace(firstHeader(c.Request().Header, echo.HeaderAuthorization))
 		if h == "" {
 			return errorf(http.StatusUnauthorized, "", "authentication required: send Authorization: Bearer <token>")
 		}

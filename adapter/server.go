@@ -308,17 +308,30 @@ const (
 // beside it, never in its place: it is whatever the client says.
 func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
+		var b [8]byte
+		var x [16]byte
+		_, _ = rand.Read(b[:])
+		hex.Encode(x[:], b[:])
+		id := string(x[:])
 		c.Set(requestIDKey, id)
-		if cid := c.Request().Header.Get(echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
+		// Header keys in canonical form, read and set as map entries.
+		if cid := firstHeader(c.Request().Header, echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
 			!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 			c.Set(clientRequestIDKey, cid)
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
+}
+
+// firstHeader is h.Get(key) for a key already in canonical form (as the
+// echo.Header* constants are): net/http canonicalises request header
+// keys as it reads them, so the map entry is looked up as it is.
+func firstHeader(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // requestID is the id retroscim gave the request.
@@ -349,20 +362,26 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // The security headers of every response, keys in canonical form: set as
-// map entries, they cost no canonicalisation per request. Each response
-// gets its own slice, as a handler may still change a header.
-var securityHeaderValues = [...][2]string{
-	{"X-Content-Type-Options", "nosniff"},
-	{"Cache-Control", "no-store"},
-	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
-	{"Referrer-Policy", "no-referrer"},
+// map entries, they cost no canonicalisation per request. Every response
+// shares one value slice per header, capped at its length (full slice
+// expression): Header.Set replaces a slice and Header.Add appends to a
+// capped one by copying, so a handler changing a header never writes into
+// the shared one, and a response costs no allocation for them.
+var securityHeaderValues = [...]struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Cache-Control", []string{"no-store"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
 }
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		for _, kv := range securityHeaderValues {
-			h[kv[0]] = []string{kv[1]}
+			h[kv.key] = kv.value[:1:1]
 		}
 		return next(c)
 	}
