@@ -252,32 +252,10 @@ const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string. Invalid UTF-8 (possible in a
 // legacy latin1 or binary column) becomes U+FFFD, as encoding/json does.
-// plainWord reports whether the 8 bytes of s at i are all ASCII that a
-// JSON string holds as it is (no control character, quote or backslash),
-// testing them together: rendering is mostly copying such bytes, and one
-// test per 8 is several times cheaper than one per byte.
-func plainWord(s string, i int) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	if x&highs != 0 {
-		return false // a multi-byte character: the byte loop decodes it
-	}
-	less := (x - ones*0x20) &^ x & highs // a byte below 0x20
-	quote := x ^ (ones * '"')
-	slash := x ^ (ones * '\\')
-	zero := ((quote - ones) &^ quote & highs) | ((slash - ones) &^ slash & highs)
-	return less|zero == 0
-}
-
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plainWord(s, i) {
-			i += 8
-			continue
-		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
