@@ -163,7 +163,8 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 // includes the column) is used instead.
 func (r *Resource) Version(row Row) string {
 	if r.VersionColumn != "" {
-		v := row[r.colIndex[strings.ToLower(r.VersionColumn)]]
+		i, _ := byName(r.colIndex, r.VersionColumn)
+		v := row[i]
 		col := r.column(r.VersionColumn)
 		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
@@ -208,7 +209,8 @@ func (r *Resource) isActiveRow(row Row) bool {
 	if r.Active.Column == "" {
 		return true
 	}
-	return r.isActive(row[r.colIndex[strings.ToLower(r.Active.Column)]])
+	i, _ := byName(r.colIndex, r.Active.Column)
+	return r.isActive(row[i])
 }
 
 func (r *Resource) isActive(v any) bool {
