@@ -235,7 +235,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		case err != nil:
 			return err
 		}
-		c.Set(principalKey, p)
+		if rc := reqOf(c); rc != nil {
+			rc.principal = p
+		} else {
+			c.Set(principalKey, p)
+		}
 		return next(c)
 	}
 }
@@ -308,6 +312,9 @@ func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func principal(c echo.Context) Principal {
+	if rc := reqOf(c); rc != nil {
+		return rc.principal
+	}
 	p, _ := c.Get(principalKey).(Principal)
 	return p
 }

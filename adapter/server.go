@@ -149,20 +149,19 @@ func (s *Server) Config() *mapping.Config { return s.current.Load().cfg }
 // use times). Call it after the HTTP server has shut down.
 func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
 
-const stateKey = "state"
-
 // pinState records the configuration a request is served with.
 func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Set(stateKey, s.current.Load())
-		return next(c)
+		rc := &reqContext{Context: c, st: s.current.Load()}
+		c.Set(reqKey, rc)
+		return next(rc)
 	}
 }
 
 // st is the request's state; conf its configuration.
 func (s *Server) st(c echo.Context) *state {
-	if st, ok := c.Get(stateKey).(*state); ok {
-		return st
+	if rc := reqOf(c); rc != nil && rc.st != nil {
+		return rc.st
 	}
 	return s.current.Load()
 }
@@ -297,11 +296,6 @@ func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const (
-	requestIDKey       = "request_id"
-	clientRequestIDKey = "client_request_id"
-)
-
 // assignRequestID gives every request an id of retroscim's own, sent back
 // as X-Request-Id and written in its log lines and audit entries. An
 // X-Request-Id the client sent (up to 64 printable characters) is kept
@@ -313,11 +307,14 @@ func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 		_, _ = rand.Read(b[:])
 		hex.Encode(x[:], b[:])
 		id := string(x[:])
-		c.Set(requestIDKey, id)
-		// Header keys in canonical form, read and set as map entries.
-		if cid := firstHeader(c.Request().Header, echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
-			!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-			c.Set(clientRequestIDKey, cid)
+		// pinState, always before, made the reqContext.
+		if rc := reqOf(c); rc != nil {
+			rc.requestID = id
+			// Header keys in canonical form, read and set as map entries.
+			if cid := firstHeader(c.Request().Header, echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
+				!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+				rc.clientRequestID = cid
+			}
 		}
 		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
@@ -336,14 +333,18 @@ func firstHeader(h http.Header, key string) string {
 
 // requestID is the id retroscim gave the request.
 func requestID(c echo.Context) string {
-	id, _ := c.Get(requestIDKey).(string)
-	return id
+	if rc := reqOf(c); rc != nil {
+		return rc.requestID
+	}
+	return ""
 }
 
 // clientRequestID is the X-Request-Id the client sent, or "".
 func clientRequestID(c echo.Context) string {
-	id, _ := c.Get(clientRequestIDKey).(string)
-	return id
+	if rc := reqOf(c); rc != nil {
+		return rc.clientRequestID
+	}
+	return ""
 }
 
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
