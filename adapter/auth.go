@@ -209,7 +209,7 @@ func (a *authenticator) flush(ctx context.Context) {
 // HTTP-header integrations are configured) is accepted too.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization))
+		h := strings.TrimSpace(firstHeader(c.Request().Header, echo.HeaderAuthorization))
 		if h == "" {
 			return errorf(http.StatusUnauthorized, "", "authentication required: send Authorization: Bearer <token>")
 		}
@@ -235,7 +235,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		case err != nil:
 			return err
 		}
-		c.Set(principalKey, p)
+		if rc := reqOf(c); rc != nil {
+			rc.principal = p
+		} else {
+			c.Set(principalKey, p)
+		}
 		return next(c)
 	}
 }
@@ -308,6 +312,9 @@ func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func principal(c echo.Context) Principal {
+	if rc := reqOf(c); rc != nil {
+		return rc.principal
+	}
 	p, _ := c.Get(principalKey).(Principal)
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/retroscim/retroscim/legacy"
 	"github.com/retroscim/retroscim/legacy/legacytest"
@@ -88,7 +89,15 @@ func newEnvOptions(t *testing.T, cfg *mapping.Config, storeOpts legacy.Options, 
 		t.Fatal(err)
 	}
 	logs := &legacytest.Buffer{}
-	opts.Log, opts.Own = slog.New(slog.NewJSONHandler(logs, nil)), &own
+	var logOut io.Writer = logs
+	if opts.AccessLog != nil {
+		// The test asks for batched access lines: into this env's log,
+		// flushed by the test (or at cleanup), never by the clock.
+		lw := NewLogWriter(logs, time.Hour)
+		t.Cleanup(func() { lw.Close() })
+		opts.AccessLog, logOut = lw, lw
+	}
+	opts.Log, opts.Own = slog.New(slog.NewJSONHandler(logOut, nil)), &own
 	srv := New(cfg, store, opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

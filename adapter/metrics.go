@@ -26,6 +26,8 @@ type Metrics struct {
 	breaker      *prometheus.GaugeVec
 	breakerMoves *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
+	// children finds the per-request series' children by their labels.
+	children metricChildren
 }
 
 // NewMetrics creates the metrics in a registry of their own, with the Go
@@ -58,6 +60,7 @@ func NewMetrics() *Metrics {
 			Name: "retroscim_config_reloads_total", Help: "Configuration reloads by result (ok, failed).",
 		}, []string{"result"}),
 	}
+	m.children = m.newChildren()
 	reg.MustRegister(m.requests, m.duration, m.dbDuration, m.cache, m.breaker, m.breakerMoves, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -65,16 +68,12 @@ func NewMetrics() *Metrics {
 
 // Query implements legacy.Observer.
 func (m *Metrics) Query(op string, took time.Duration, outcome string) {
-	m.dbDuration.WithLabelValues(op, outcome).Observe(took.Seconds())
+	m.children.dbDuration.get(queryLabels{op, outcome}).Observe(took.Seconds())
 }
 
 // Cache implements legacy.Observer.
 func (m *Metrics) Cache(cache string, hit bool) {
-	result := "miss"
-	if hit {
-		result = "hit"
-	}
-	m.cache.WithLabelValues(cache, result).Inc()
+	m.children.cache.get(cacheLabels{cache, hit}).Inc()
 }
 
 // Breaker implements legacy.Observer.
@@ -140,8 +139,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		method := methodLabel(c.Request().Method)
-		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
-		s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		s.metrics.children.requests.get(requestLabels{route, method, c.Response().Status}).Inc()
+		s.metrics.children.duration.get(routeLabels{route, method}).Observe(time.Since(start).Seconds())
 		return nil
 	}
 }

@@ -160,8 +160,8 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 		return err
 	}
 	version := r.Version(row)
-	c.Response().Header().Set("ETag", version)
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
+	c.Response().Header()["Etag"] = []string{version} // Set("ETag"), canonical key
+	if match := firstHeader(c.Request().Header, "If-None-Match"); match != "" && etagMatches(match, version) && r != s.conf(c).Groups {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return s.respond(c, http.StatusOK, proj.Apply(s.rendering(c).render(r, row, proj)))

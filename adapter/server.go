@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/retroscim/retroscim/legacy"
@@ -52,6 +51,10 @@ type Options struct {
 	Own *legacy.OwnTables
 	// Metrics, when set, instruments requests and serves /metrics.
 	Metrics *Metrics
+	// AccessLog, when set, takes the access log lines, batched; Log should
+	// write to the same LogWriter so that the log keeps its order. Nil
+	// sends them to Log.
+	AccessLog *LogWriter
 	// SeparateAdmin leaves /healthz, /readyz and /metrics off the API's
 	// listener; serve them from AdminHandler instead.
 	SeparateAdmin bool
@@ -72,6 +75,8 @@ type Server struct {
 	// routeTemplates are the registered route paths, the only values of
 	// the metrics' route label besides "unmatched".
 	routeTemplates map[string]bool
+	// access, when set, takes the access log lines (Options.AccessLog).
+	access *LogWriter
 	// slots bounds each tenant's concurrent database work. Like the
 	// database settings, its bound keeps its start-up value.
 	slots *tenantSlots
@@ -93,7 +98,7 @@ func New(cfg *mapping.Config, store Database, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, base: cfg.Server.BasePath, slots: newTenantSlots(cfg)}
+	s := &Server{store: store, log: log, own: opts.Own, metrics: opts.Metrics, access: opts.AccessLog, base: cfg.Server.BasePath, slots: newTenantSlots(cfg)}
 	s.current.Store(s.newState(cfg))
 	s.echo = s.routes(!opts.SeparateAdmin)
 	return s
@@ -144,20 +149,19 @@ func (s *Server) Config() *mapping.Config { return s.current.Load().cfg }
 // use times). Call it after the HTTP server has shut down.
 func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
 
-const stateKey = "state"
-
 // pinState records the configuration a request is served with.
 func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Set(stateKey, s.current.Load())
-		return next(c)
+		rc := &reqContext{Context: c, st: s.current.Load()}
+		c.Set(reqKey, rc)
+		return next(rc)
 	}
 }
 
 // st is the request's state; conf its configuration.
 func (s *Server) st(c echo.Context) *state {
-	if st, ok := c.Get(stateKey).(*state); ok {
-		return st
+	if rc := reqOf(c); rc != nil && rc.st != nil {
+		return rc.st
 	}
 	return s.current.Load()
 }
@@ -292,40 +296,55 @@ func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const (
-	requestIDKey       = "request_id"
-	clientRequestIDKey = "client_request_id"
-)
-
 // assignRequestID gives every request an id of retroscim's own, sent back
 // as X-Request-Id and written in its log lines and audit entries. An
 // X-Request-Id the client sent (up to 64 printable characters) is kept
 // beside it, never in its place: it is whatever the client says.
 func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
-		c.Set(requestIDKey, id)
-		if cid := c.Request().Header.Get(echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
-			!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-			c.Set(clientRequestIDKey, cid)
+		var b [8]byte
+		var x [16]byte
+		_, _ = rand.Read(b[:])
+		hex.Encode(x[:], b[:])
+		id := string(x[:])
+		// pinState, always before, made the reqContext.
+		if rc := reqOf(c); rc != nil {
+			rc.requestID = id
+			// Header keys in canonical form, read and set as map entries.
+			if cid := firstHeader(c.Request().Header, echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
+				!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+				rc.clientRequestID = cid
+			}
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
 }
 
+// firstHeader is h.Get(key) for a key already in canonical form (as the
+// echo.Header* constants are): net/http canonicalises request header
+// keys as it reads them, so the map entry is looked up as it is.
+func firstHeader(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // requestID is the id retroscim gave the request.
 func requestID(c echo.Context) string {
-	id, _ := c.Get(requestIDKey).(string)
-	return id
+	if rc := reqOf(c); rc != nil {
+		return rc.requestID
+	}
+	return ""
 }
 
 // clientRequestID is the X-Request-Id the client sent, or "".
 func clientRequestID(c echo.Context) string {
-	id, _ := c.Get(clientRequestIDKey).(string)
-	return id
+	if rc := reqOf(c); rc != nil {
+		return rc.clientRequestID
+	}
+	return ""
 }
 
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
@@ -343,53 +362,27 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// accessLog writes one line per request. The query string is left out:
-// filters carry user names and e-mail addresses.
-//
-// It is on every request's path (about 6% of the CPU of a GET under load,
-// measured with pprof), so it builds the record from typed attributes
-// (LogAttrs: no boxing of each value into an any and back) and skips the
-// work when the level is off.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		ctx := c.Request().Context()
-		if !s.log.Enabled(ctx, slog.LevelInfo) {
-			return nil
-		}
-		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("request_id", requestID(c)),
-			slog.String("client_request_id", clientRequestID(c)),
-			slog.String("method", truncate(c.Request().Method, 16)),
-			slog.String("path", truncate(c.Request().URL.Path, 512)),
-			slog.Int("status", c.Response().Status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-			slog.String("token", principal(c).TokenPrefix),
-			slog.String("client", s.clientAddr(c)),
-		)
-		return nil
-	}
-}
-
 // The security headers of every response, keys in canonical form: set as
-// map entries, they cost no canonicalisation per request. Each response
-// gets its own slice, as a handler may still change a header.
-var securityHeaderValues = [...][2]string{
-	{"X-Content-Type-Options", "nosniff"},
-	{"Cache-Control", "no-store"},
-	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
-	{"Referrer-Policy", "no-referrer"},
+// map entries, they cost no canonicalisation per request. Every response
+// shares one value slice per header, capped at its length (full slice
+// expression): Header.Set replaces a slice and Header.Add appends to a
+// capped one by copying, so a handler changing a header never writes into
+// the shared one, and a response costs no allocation for them.
+var securityHeaderValues = [...]struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Cache-Control", []string{"no-store"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
 }
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		for _, kv := range securityHeaderValues {
-			h[kv[0]] = []string{kv[1]}
+			h[kv.key] = kv.value[:1:1]
 		}
 		return next(c)
 	}

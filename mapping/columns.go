@@ -82,10 +82,22 @@ func defaultColumn(name string) *Column {
 
 // column returns the live facts of a column, or a default before Bind.
 func (r *Resource) column(name string) *Column {
-	if c, ok := r.columns[strings.ToLower(name)]; ok {
+	if c, ok := byName(r.columns, name); ok {
 		return c
 	}
 	return defaultColumn(name)
+}
+
+// byName looks name up in a map keyed by lower-case column names. Names in
+// a mapping are nearly always lower case already, so the name is tried as
+// it is first: rendering a row looks up a dozen columns, and lower-casing
+// each one first was about 1% of a GET's CPU.
+func byName[V any](m map[string]V, name string) (V, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	v, ok := m[strings.ToLower(name)]
+	return v, ok
 }
 
 // hasColumn reports whether the bound table has the column.

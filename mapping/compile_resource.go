@@ -105,6 +105,7 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	}
 	r.buildViews(core)
 	r.buildSelect()
+	r.buildScopeTemplates()
 	return r
 }
 

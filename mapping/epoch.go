@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
@@ -81,7 +80,8 @@ func (r *Resource) compileMetaColumn(n *yaml.Node, key string, p *problems) (str
 
 // epochOf is the epoch unit of a meta column; EpochNone for others.
 func (r *Resource) epochOf(col string) Epoch {
-	return r.metaEpoch[strings.ToLower(col)]
+	e, _ := byName(r.metaEpoch, col)
+	return e
 }
 
 // nowSQL is the expression that stamps col with the current time: NOW(6)
@@ -111,7 +111,8 @@ func (r *Resource) checkEpochColumns(p *problems) {
 // metaTime reads a meta column's time from a row: a DATETIME value, or an
 // epoch count.
 func (r *Resource) metaTime(row Row, col string) (time.Time, bool) {
-	v := row[r.colIndex[strings.ToLower(col)]]
+	i, _ := byName(r.colIndex, col)
+	v := row[i]
 	unit := r.epochOf(col)
 	if unit == EpochNone {
 		return timeOf(v)

@@ -74,7 +74,7 @@ func (r *Resource) Target(id, tenant string) (t Target, ok bool) {
 	if !ok {
 		return Target{}, false
 	}
-	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsCond("", r.tenantArg(tenant), ""), idp), tenant: tenant}, true
+	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsPredicate(tenant), idp), tenant: tenant}, true
 }
 
 // Read selects the row with what the projection asks for.

@@ -26,7 +26,9 @@ func (r *Resource) ID(row Row) string {
 // Render turns a row into the SCIM resource. baseURL is the absolute URL of
 // the SCIM base path (https://host/scim/v2), used for meta.location.
 func (r *Resource) Render(row Row, baseURL string) Object {
-	var o Object
+	// Sized for every member up front: growing the list one Set at a
+	// time allocated it four times per resource.
+	o := Object{fields: make([]field, 0, r.renderFields())}
 	schemas := make([]string, 0, 1+len(r.Extensions))
 	schemas = append(schemas, r.Schema.ID)
 	for _, e := range r.Extensions {
@@ -57,6 +59,17 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 	}
 	o.Set("meta", r.renderMeta(row, id, baseURL))
 	return o
+}
+
+// renderFields is how many top-level members a rendered resource can
+// have: schemas, id, externalId, the core attributes, one per extension,
+// meta, and room for what the server inserts (members).
+func (r *Resource) renderFields() int {
+	n := 5 + len(r.views)
+	if len(r.views) > 0 {
+		n += len(r.views[0].attrs)
+	}
+	return n
 }
 
 func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool) {
@@ -113,7 +126,7 @@ func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool)
 }
 
 func (r *Resource) renderMeta(row Row, id, baseURL string) Object {
-	var m Object
+	m := Object{fields: make([]field, 0, 5)}
 	m.Set("resourceType", r.Type)
 	if r.CreatedColumn != "" {
 		if t, ok := r.metaTime(row, r.CreatedColumn); ok {
@@ -150,7 +163,8 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 // includes the column) is used instead.
 func (r *Resource) Version(row Row) string {
 	if r.VersionColumn != "" {
-		v := row[r.colIndex[strings.ToLower(r.VersionColumn)]]
+		i, _ := byName(r.colIndex, r.VersionColumn)
+		v := row[i]
 		col := r.column(r.VersionColumn)
 		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
@@ -195,7 +209,8 @@ func (r *Resource) isActiveRow(row Row) bool {
 	if r.Active.Column == "" {
 		return true
 	}
-	return r.isActive(row[r.colIndex[strings.ToLower(r.Active.Column)]])
+	i, _ := byName(r.colIndex, r.Active.Column)
+	return r.isActive(row[i])
 }
 
 func (r *Resource) isActive(v any) bool {

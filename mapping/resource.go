@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
 
 // CreatePolicy says what POST does for a resource type.
@@ -87,6 +89,10 @@ type Resource struct {
 	// keysetIndex is the index unfiltered lists in id order read through
 	// (BindIndexes); "" leaves them to the optimizer.
 	keysetIndex string
+	// scopeTmpl and scopeColsTmpl are the scope predicates (scopeCond and
+	// scopeColumnsCond, unqualified) built once with tenantMarker for the
+	// tenant; nil when the mapping has tenant_through or is not compiled.
+	scopeTmpl, scopeColsTmpl *sqlstmt.Pred
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// members links users and groups; groupsExpr selects a user's groups

@@ -53,7 +53,11 @@ SIGTERM drains in-flight requests and stops.`,
 }
 
 func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	// Access lines are batched (at most 100 ms late); every other line
+	// goes out at once, after them. Close writes the rest at shutdown.
+	logOut := adapter.NewLogWriter(stderr, 100*time.Millisecond)
+	defer logOut.Close()
+	log := slog.New(slog.NewJSONHandler(logOut, nil))
 	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
@@ -84,6 +88,7 @@ func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 		return err
 	}
 	opts.Metrics = metrics
+	opts.AccessLog = logOut
 	opts.SeparateAdmin = cfg.Server.AdminListen != ""
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

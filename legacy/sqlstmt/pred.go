@@ -177,3 +177,28 @@ func IsNull(expr string) Pred { return Cond(expr + " IS NULL") }
 
 // Constant says p is TRUE or FALSE whatever the row.
 func (p Pred) Constant() bool { return p.IsTrue() || p.IsFalse() }
+
+// A Marker stands in for an argument that changes from call to call (the
+// caller's tenant) in a predicate built once: Bind puts the value in.
+type Marker struct{ name string }
+
+// NewMarker returns a marker; name is for debugging only.
+func NewMarker(name string) *Marker { return &Marker{name: name} }
+
+// Bind returns p with every argument that is m replaced by v. The SQL text
+// is p's own, not rebuilt: a predicate whose text does not depend on the
+// value is built once and bound per call.
+func (p Pred) Bind(m *Marker, v any) Pred {
+	if len(p.args) == 0 {
+		return p
+	}
+	args := make([]any, len(p.args))
+	for i, a := range p.args {
+		if x, ok := a.(*Marker); ok && x == m {
+			a = v
+		}
+		args[i] = a
+	}
+	p.args = args
+	return p
+}

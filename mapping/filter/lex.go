@@ -95,9 +95,11 @@ func lex(src string) ([]token, error) {
 			if err != nil {
 				return nil, err
 			}
-			var s string
-			if err := json.Unmarshal([]byte(src[i:end]), &s); err != nil {
-				return nil, &SyntaxError{Pos: i, Msg: "invalid escape sequence in string " + src[i:end]}
+			s, ok := plainString(src[i+1 : end-1])
+			if !ok {
+				if err := json.Unmarshal([]byte(src[i:end]), &s); err != nil {
+					return nil, &SyntaxError{Pos: i, Msg: "invalid escape sequence in string " + src[i:end]}
+				}
 			}
 			toks = append(toks, token{kind: tokString, pos: i, text: s})
 			i = end
@@ -148,4 +150,18 @@ func invalidUTF8At(s string) int {
 		i += size
 	}
 	return 0
+}
+
+// plainString returns the content of a string literal that JSON decodes
+// to itself: valid UTF-8 with no escape and no control character (a
+// userName or e-mail address, nearly always). Anything else goes through
+// encoding/json. Decoding every literal with json.Unmarshal was about
+// 1% of a userName lookup's CPU.
+func plainString(raw string) (string, bool) {
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c < 0x20 || c == '\\' || c == '"' {
+			return "", false
+		}
+	}
+	return raw, utf8.ValidString(raw)
 }

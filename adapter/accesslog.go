@@ -1,0 +1,243 @@
+package adapter
+
+import (
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+)
+
+// LogWriter is the log's destination when access lines are batched. The
+// access log is on every request's path: formatted by slog and written
+// with one write(2) each, it was about 7% of a GET's CPU. Access lines are
+// formatted here, straight into a buffer (no attribute values, no
+// allocation), and written together at most every flush interval or when
+// 64 KiB have gathered. Every other line (slog's handler writing to the
+// LogWriter) first writes the buffered access lines and then itself, so
+// the log keeps the order things happened in. Close writes what is left.
+type LogWriter struct {
+	mu   sync.Mutex
+	out  io.Writer
+	buf  []byte
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// logBatchBytes is how much the access lines gather before a write.
+const logBatchBytes = 64 << 10
+
+// NewLogWriter batches access lines for out and writes them at least every
+// flush interval until Close.
+func NewLogWriter(out io.Writer, flush time.Duration) *LogWriter {
+	w := &LogWriter{out: out, buf: make([]byte, 0, logBatchBytes+4096), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(flush)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = w.Flush()
+			case <-w.stop:
+				return
+			}
+		}
+	}()
+	return w
+}
+
+// Write writes p (one log line of slog's handler) after the access lines
+// buffered before it.
+func (w *LogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.flushLocked(); err != nil {
+		return 0, err
+	}
+	return w.out.Write(p)
+}
+
+// Flush writes the buffered access lines.
+func (w *LogWriter) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked()
+}
+
+func (w *LogWriter) flushLocked() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.out.Write(w.buf)
+	w.buf = w.buf[:0]
+	return err
+}
+
+// Close stops the background flush and writes what is buffered. Lines
+// written after Close go out at once.
+func (w *LogWriter) Close() error {
+	w.once.Do(func() {
+		close(w.stop)
+		<-w.done
+	})
+	return w.Flush()
+}
+
+// closed reports whether Close has run: then lines are not held back.
+func (w *LogWriter) closed() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// accessLine is one request's access log line.
+type accessLine struct {
+	requestID, clientRequestID, method, path, token, client string
+	status                                                  int
+	duration                                                time.Duration
+}
+
+// writeAccess appends the line in the shape slog's JSON handler gives it
+// (same keys, order and value types), so the log reads the same either way.
+func (w *LogWriter) writeAccess(now time.Time, l *accessLine) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b := append(w.buf, `{"time":"`...)
+	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"INFO","msg":"request","request_id":`...)
+	b = appendJSONString(b, l.requestID)
+	b = append(b, `,"client_request_id":`...)
+	b = appendJSONString(b, l.clientRequestID)
+	b = append(b, `,"method":`...)
+	b = appendJSONString(b, l.method)
+	b = append(b, `,"path":`...)
+	b = appendJSONString(b, l.path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(l.status), 10)
+	b = append(b, `,"duration_ms":`...)
+	b = strconv.AppendFloat(b, float64(l.duration.Microseconds())/1000, 'f', -1, 64)
+	b = append(b, `,"token":`...)
+	b = appendJSONString(b, l.token)
+	b = append(b, `,"client":`...)
+	b = appendJSONString(b, l.client)
+	b = append(b, "}\n"...)
+	w.buf = b
+	if len(w.buf) >= logBatchBytes || w.closed() {
+		_ = w.flushLocked()
+	}
+}
+
+// jsonSafe marks the ASCII bytes a JSON string holds as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendJSONString appends s as a JSON string, escaped as slog's JSON
+// handler escapes it (control characters, quote, backslash, U+2028 and
+// U+2029; invalid UTF-8 as U+FFFD).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// accessLog writes one line per request. The query string is left out:
+// filters carry user names and e-mail addresses.
+//
+// With Options.AccessLog set the line is formatted and batched by the
+// LogWriter; otherwise it goes to the slog logger, built from typed
+// attributes. Either way nothing is done when the Info level is off.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		ctx := c.Request().Context()
+		if !s.log.Enabled(ctx, slog.LevelInfo) {
+			return nil
+		}
+		now := time.Now()
+		l := accessLine{
+			requestID:       requestID(c),
+			clientRequestID: clientRequestID(c),
+			method:          truncate(c.Request().Method, 16),
+			path:            truncate(c.Request().URL.Path, 512),
+			status:          c.Response().Status,
+			duration:        now.Sub(start),
+			token:           principal(c).TokenPrefix,
+			client:          s.clientAddr(c),
+		}
+		if s.access != nil {
+			s.access.writeAccess(now, &l)
+			return nil
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", l.requestID),
+			slog.String("client_request_id", l.clientRequestID),
+			slog.String("method", l.method),
+			slog.String("path", l.path),
+			slog.Int("status", l.status),
+			slog.Float64("duration_ms", float64(l.duration.Microseconds())/1000),
+			slog.String("token", l.token),
+			slog.String("client", l.client),
+		)
+		return nil
+	}
+}
