@@ -208,9 +208,10 @@ type RowWriteSpec struct {
 	Set yaml.Node `yaml:"set" jsonschema:"required"`
 }
 
-// DeleteSpec is users.delete written as a mapping: DELETE keeps the row
-// and moves it out of the scope, so that it is gone for every later
-// request (RFC 7644 §3.6).
+// DeleteSpec is users.delete or groups.delete written as a mapping:
+// DELETE keeps the row and moves it out of the scope, so that it is gone
+// for every later request (RFC 7644 §3.6); a group's memberships are
+// removed first (Mattermost archives a team: { set: { DeleteAt: now_ms } }).
 type DeleteSpec struct {
 	// Set writes columns of the row, as { deleted_at: now }; at least one
 	// of them must be a scope column whose new value the scope excludes.

@@ -342,7 +342,7 @@ func refine(root obj) {
 	users["description"] = "users maps SCIM Users onto the app's user table."
 	groups["description"] = "groups maps SCIM Groups onto the app's roles; members says how memberships are recorded."
 	groups["required"] = append(groups["required"].([]any), "members")
-	setProp(obj{"groups": groups}, "groups", "delete", enumOrEnv("delete", "deny"))
+	setProp(obj{"groups": groups}, "groups", "delete", schemaAnyOf(enumOrEnv("delete", "deny"), defRef("DeleteSpec")))
 	defs["users"], defs["groups"] = users, groups
 	delete(defs, "ResourceSpec")
 	setProp(defs, "FileSpec", "users", defRef("users"))
