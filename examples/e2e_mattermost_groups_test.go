@@ -191,7 +191,7 @@ func entraGroup(objectID, name string) string {
 // entraHas is Entra's membership check: does the group have the member?
 func (a *app) entraHas(group, user, path string) bool {
 	a.t.Helper()
-	n, _ := a.get("/Groups?filter=" + strings.ReplaceAll(filter(`id eq "`+group+`" and `+path+` eq "`+user+`"`)[len("?filter="):], "&startIndex=1&count=100", "") + "&attributes=id").list(a.t)
+	n, _ := a.get("/Groups?filter=" + strings.ReplaceAll(filter(`id eq "` + group + `" and ` + path + ` eq "` + user + `"`)[len("?filter="):], "&startIndex=1&count=100", "") + "&attributes=id").list(a.t)
 	return n == 1
 }
 
@@ -236,7 +236,7 @@ func TestMattermostEntraGroups(t *testing.T) {
 		{ops, mmAlice, "members.value", false}, // removed: her row is kept, stamped
 		{mmEng, mmBob, "members.value", false}, // left Engineering in Mattermost
 		{mmEng, mmAlice, "members", true},
-		{mmEng, mmAdmin, "members.value", false}, // not the identity provider's
+		{mmEng, mmAdmin, "members.value", false},     // not the identity provider's
 		{mmSupport, mmAlice, "members.value", false}, // archived team
 	} {
 		if got := a.entraHas(c.group, c.user, c.path); got != c.want {
