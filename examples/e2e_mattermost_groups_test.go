@@ -3,6 +3,7 @@ package examples_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -191,7 +192,8 @@ func entraGroup(objectID, name string) string {
 // entraHas is Entra's membership check: does the group have the member?
 func (a *app) entraHas(group, user, path string) bool {
 	a.t.Helper()
-	n, _ := a.get("/Groups?filter=" + strings.ReplaceAll(filter(`id eq "` + group + `" and ` + path + ` eq "` + user + `"`)[len("?filter="):], "&startIndex=1&count=100", "") + "&attributes=id").list(a.t)
+	f := url.QueryEscape(`id eq "` + group + `" and ` + path + ` eq "` + user + `"`)
+	n, _ := a.get("/Groups?filter=" + f + "&attributes=id").list(a.t)
 	return n == 1
 }
 
