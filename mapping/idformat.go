@@ -78,6 +78,7 @@ func (r *Resource) compileID(n *yaml.Node, p *problems) {
 		r.IDColumn = "id"
 	case v.Kind == yaml.ScalarNode:
 		r.IDColumn = v.Value
+		r.idLine = line
 		r.checkIdent(v.Value, n, "id", p, false)
 	default:
 		before := len(p.list)
@@ -111,7 +112,7 @@ func (r *Resource) compileID(n *yaml.Node, p *problems) {
 			r.IDCopyTo = append(r.IDCopyTo, c)
 			r.ref(c, lineOf(v, "copy_to"), key+".copy_to")
 		}
-		r.idSpecLine = line
+		r.idLine = line
 	}
 	r.ref(r.IDColumn, line, key)
 }
@@ -133,7 +134,7 @@ func knownIDFormat(f IDFormat) bool {
 func (r *Resource) checkIDFormat(p *problems) {
 	id := r.column(r.IDColumn)
 	key := r.key + ".id"
-	line := r.idSpecLine
+	line := r.idLine
 	if line == 0 {
 		line = r.createLine
 	}

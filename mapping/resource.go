@@ -111,8 +111,8 @@ type Resource struct {
 	// activeLine, tenantLine, scopeLine, createLine and deleteLine locate
 	// those keys for findings.
 	activeLine, tenantLine, scopeLine, createLine, deleteLine int
-	// idSpecLine locates id: { column, generate } (0 for id: column).
-	idSpecLine int
+	// idLine locates the id entry (0 when it is left out).
+	idLine int
 }
 
 // ScopeTerm is one condition on a column that every SCIM-visible row meets.
