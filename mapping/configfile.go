@@ -210,8 +210,8 @@ type RowWriteSpec struct {
 
 // DeleteSpec is users.delete or groups.delete written as a mapping:
 // DELETE keeps the row and moves it out of the scope, so that it is gone
-// for every later request (RFC 7644 §3.6); a group's memberships are
-// removed first (Mattermost archives a team: { set: { DeleteAt: now_ms } }).
+// for every later request (RFC 7644 §3.6). A group keeps its membership
+// rows, as Mattermost's archived team does ({ set: { DeleteAt: now_ms } }).
 type DeleteSpec struct {
 	// Set writes columns of the row, as { deleted_at: now }; at least one
 	// of them must be a scope column whose new value the scope excludes.

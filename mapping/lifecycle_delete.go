@@ -15,8 +15,8 @@ const DeleteOutOfScope DeletePolicy = "out_of_scope"
 
 // compileDeleteSet reads users.delete or groups.delete: { set: { column:
 // value } } and checks, against the scope, that the writes move the row
-// out of it (Mattermost archives a team with Teams.DeleteAt = now in ms;
-// a group's memberships are removed first, as for delete: delete).
+// out of it (Mattermost archives a team with Teams.DeleteAt = now in ms,
+// keeping its TeamMembers rows; so does a group here).
 func (r *Resource) compileDeleteSet(n *yaml.Node, p *problems) {
 	key := r.key + ".delete"
 	before := len(p.list)
