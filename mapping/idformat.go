@@ -15,8 +15,9 @@ import (
 type IDFormat string
 
 // The id formats. Each is 128 random bits (an RFC 4122 version 4 UUID)
-// written in ASCII letters and digits, so that only the column's length
-// decides whether it fits.
+// written in lower-case ASCII letters, digits and hyphens, which every
+// character set holds, so that the column's type and length decide
+// whether it fits.
 const (
 	// IDUUID is the RFC 4122 text form, 36 characters; the default.
 	IDUUID IDFormat = "uuid"
@@ -155,6 +156,13 @@ func (r *Resource) checkIDFormat(p *problems) {
 		}
 		if col.kind() != kindText {
 			p.add(line, key+".copy_to", "%s is %s: copy_to writes the generated id, which needs a text column", c, col.ColumnType)
+			continue
+		}
+		switch col.DataType {
+		case "enum", "set", "json":
+			// Text by kind, but holding only their own values: an id is
+			// none of an enum's words, nor a JSON document.
+			p.add(line, key+".generate", "%s is %s, which cannot hold a generated %s id; use a char or varchar column, or keep create: deny", c, col.ColumnType, f)
 			continue
 		}
 		if col.MaxChars > 0 && col.MaxChars < int64(f.Len()) {

@@ -65,6 +65,7 @@ func idColumns() map[string][]Column {
 		"Users":       {ci("Id", 26, false), ci("Username", 64, true)},
 		"Teams":       append([]Column{ci("Id", 26, false)}, teamColumns()...),
 		"Uuids":       append([]Column{ci("Id", 36, false)}, teamColumns()...),
+		"Enums":       append([]Column{{Name: "Id", DataType: "enum", ColumnType: "enum('a','b')", MaxChars: 1, Charset: "utf8mb4"}}, teamColumns()...),
 		"Serial":      append([]Column{{Name: "Id", DataType: "bigint", ColumnType: "bigint(20)", AutoIncrement: true}}, teamColumns()...),
 		"TeamMembers": {ci("TeamId", 26, false), ci("UserId", 26, false)},
 	}
@@ -114,6 +115,7 @@ func TestIDFormatCheck(t *testing.T) {
 		{"copy_to a missing column", "{ column: Id, generate: mattermost, copy_to: [Slug] }", "", `column "Slug" does not exist in table "Teams"`},
 		{"generate on AUTO_INCREMENT", "{ column: Id, generate: mattermost }", "Serial", "Id is AUTO_INCREMENT: the database allocates its ids"},
 		{"AUTO_INCREMENT alone", "Id", "Serial", ""},
+		{"an enum id column", "{ column: Id, generate: mattermost }", "Enums", "Id is enum('a','b'), which cannot hold a generated mattermost id"},
 		{"unknown format", "{ column: Id, generate: ulid }", "", `groups.id.generate: "ulid" is not an id format: use uuid (36 characters), uuid_hex (32) or mattermost (26`},
 		{"unknown key", "{ column: Id, format: mattermost }", "", "format"},
 		{"bad column name", "{ column: 'Id; DROP', generate: mattermost }", "", "is not a valid column name"},
