@@ -15,8 +15,8 @@ import (
 // manage hold the group.
 
 // refuseOutsideHolders answers 409 when accounts outside the scope (or the
-// fallback role's holders) hold the group, so that archiving it would
-// change what SCIM cannot see.
+// fallback role's holders) hold the group, so that deleting or archiving
+// it would change what SCIM cannot see.
 func (s *Server) refuseOutsideHolders(rq *scimRequest, tx *legacy.Tx, groupKey any) error {
 	m := rq.conf.Members
 	if id := mapping.KeyString(groupKey); m.FallbackGroup(id) {
