@@ -125,7 +125,8 @@ func (s *Server) createGroup(c echo.Context) error {
 	return s.created(c, g, row)
 }
 
-// deleteGroup serves DELETE /Groups/{id} according to groups.delete. A
+// deleteGroup serves DELETE /Groups/{id} according to groups.delete
+// (delete the row, or { set } to move it out of the scope). A
 // group still held by accounts outside the scope (a local admin keeping
 // the Admin role) is not deleted: SCIM does not change what it cannot see.
 func (s *Server) deleteGroup(c echo.Context) error {
@@ -133,7 +134,7 @@ func (s *Server) deleteGroup(c echo.Context) error {
 		return refuseDeclaredDelete(l)
 	}
 	g := s.conf(c).Groups
-	if g.Delete != mapping.DeleteRow {
+	if g.Delete != mapping.DeleteRow && g.Delete != mapping.DeleteOutOfScope {
 		return errorf(http.StatusForbidden, "", "this server does not delete groups (groups.delete: deny): they are the application's roles")
 	}
 	if err := s.remove(s.request(c), g, pathParam(c, "id")); err != nil {

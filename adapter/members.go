@@ -298,17 +298,10 @@ func (s *Server) newMemberRows(rq *scimRequest, tx *legacy.Tx, groupKey any, key
 // unless accounts outside the scope hold it (409: SCIM does not change what
 // it cannot see).
 func (s *Server) removeMemberships(rq *scimRequest, tx *legacy.Tx, groupKey any) error {
-	m := rq.conf.Members
-	if id := mapping.KeyString(groupKey); m.FallbackGroup(id) {
-		return errorf(http.StatusConflict, "", "%s", m.FallbackDelete(id))
-	}
-	rows, err := tx.Query(rq.ctx, m.OutsideHolders(groupKey, rq.tenant))
-	if err != nil {
+	if err := s.refuseOutsideHolders(rq, tx, groupKey); err != nil {
 		return err
 	}
-	if n := mapping.KeyString(rows[0][0]); n != "0" {
-		return errorf(http.StatusConflict, "", "the group is still held by %s account(s) this server does not manage (such as local accounts); remove them from it in the application first", n)
-	}
+	m := rq.conf.Members
 	for _, st := range m.DeleteMemberships(groupKey, rq.tenant) {
 		if _, err := tx.Write(rq.ctx, st); err != nil {
 			return err

@@ -251,7 +251,8 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 }
 
 // remove deletes one row in one transaction; a group's memberships go
-// first, and a group still held by accounts outside the scope stays.
+// first (an archived group keeps them), and a group still held by
+// accounts outside the scope stays.
 func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 	if r.TenantThrough != nil {
 		return s.leaveTenant(rq, r, id) // other tenants may hold the user row
@@ -266,7 +267,7 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 			return err
 		}
 		if rq.isGroups(r) {
-			if err := s.removeMemberships(rq, tx, keyArg(row[0])); err != nil {
+			if err := s.releaseGroup(rq, tx, r, keyArg(row[0])); err != nil {
 				return err
 			}
 		}

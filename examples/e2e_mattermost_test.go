@@ -33,7 +33,7 @@ func (a *app) mmTimes(id string) (deleteAt, updateAt int64) {
 // import, lookup, profile push, deactivate and reactivate as DeleteAt.
 func TestMattermostOkta(t *testing.T) {
 	a := serve(t, "mattermost")
-	tables := []string{"Users", "Bots"}
+	tables := []string{"Users", "Bots", "Teams", "TeamMembers"}
 
 	// Import: the four SAML users, not the admin, the bot or Gina
 	// (GitLab); Carol was deactivated in Mattermost.
@@ -113,7 +113,7 @@ func TestMattermostOkta(t *testing.T) {
 // path, string booleans), disable, enable and DELETE.
 func TestMattermostEntra(t *testing.T) {
 	a := serve(t, "mattermost")
-	tables := []string{"Users", "Bots"}
+	tables := []string{"Users", "Bots", "Teams", "TeamMembers"}
 	a.do(http.MethodPatch, "/Users/"+mmDave, patch(
 		`{"op":"Replace","path":"name.givenName","value":"David"}`,
 		`{"op":"Replace","path":"title","value":"Designer"}`,

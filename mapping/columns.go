@@ -243,7 +243,13 @@ func (r *Resource) checkCreatable(p *problems) {
 	if !id.AutoIncrement && id.kind() != kindText {
 		p.add(r.createLine, r.key+".id", "create: allow needs an id column that is AUTO_INCREMENT or text (retroscim then generates UUIDs); %q is %s", r.IDColumn, id.ColumnType)
 	}
+	r.checkIDFormat(p)
 	written := map[string]bool{strings.ToLower(r.IDColumn): true}
+	if !id.AutoIncrement {
+		for _, c := range r.IDCopyTo {
+			written[strings.ToLower(c)] = true
+		}
+	}
 	for _, c := range r.insertedColumns() {
 		written[strings.ToLower(c)] = true
 	}

@@ -28,17 +28,11 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 		Type:     core.Name,
 		Endpoint: "/" + core.Name + "s",
 		Table:    spec.Table,
-		IDColumn: spec.ID,
 		line:     n.Line,
 		key:      key,
 	}
 	r.checkIdent(spec.Table, n, "table", p, true)
-	if spec.ID == "" {
-		r.IDColumn = "id"
-	} else {
-		r.checkIdent(spec.ID, n, "id", p, false)
-	}
-	r.ref(r.IDColumn, lineOf(n, "id"), key+".id")
+	r.compileID(n, p)
 	r.scopeLine = lineOf(n, "scope")
 	r.compileScope(&spec.Scope, n, p)
 	if spec.Tenant != "" {

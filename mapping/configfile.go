@@ -63,8 +63,11 @@ type TokenSpec struct {
 type ResourceSpec struct {
 	// Table is the app's table, or database.table.
 	Table string `yaml:"table" jsonschema:"required"`
-	// ID is the primary key column, served as the SCIM id. Default "id".
-	ID string `yaml:"id"`
+	// ID is the primary key column, served as the SCIM id (default "id"),
+	// or { column, generate, copy_to } to say how POST makes the ids of a
+	// text column: generate: uuid (the default, 36 characters), uuid_hex
+	// (32) or mattermost (26, Mattermost's model.NewId).
+	ID yaml.Node `yaml:"id"`
 	// Scope says which rows SCIM may see and change: `all`, or column:
 	// value | [values] | null | { not: value(s) }, all of which must hold.
 	Scope yaml.Node `yaml:"scope" jsonschema:"required"`
@@ -96,6 +99,23 @@ type ResourceSpec struct {
 	// Members says how memberships are recorded (groups only): a join
 	// table or a group column on the users table.
 	Members yaml.Node `yaml:"members"`
+}
+
+// IDSpec is users.id or groups.id written as a mapping: the primary key
+// column and how POST generates its values when the column is text and
+// not AUTO_INCREMENT.
+type IDSpec struct {
+	// Column is the primary key column, served as the SCIM id.
+	Column string `yaml:"column" jsonschema:"required"`
+	// Generate is the format of the ids POST generates: uuid (RFC 4122
+	// version 4, 36 characters; the default), uuid_hex (the same 128 bits
+	// as 32 hexadecimal digits) or mattermost (26 characters, base32 of a
+	// random UUID in Mattermost's alphabet, as model.NewId makes them).
+	Generate string `yaml:"generate"`
+	// CopyTo are other text columns of the new row that get the same
+	// generated id (Mattermost's Teams.Name, for which model.NewId is a
+	// valid team name).
+	CopyTo []string `yaml:"copy_to"`
 }
 
 // TenantThroughSpec is the YAML shape of users.tenant_through: a user is in
@@ -188,9 +208,10 @@ type RowWriteSpec struct {
 	Set yaml.Node `yaml:"set" jsonschema:"required"`
 }
 
-// DeleteSpec is users.delete written as a mapping: DELETE keeps the row
-// and moves it out of the scope, so that it is gone for every later
-// request (RFC 7644 §3.6).
+// DeleteSpec is users.delete or groups.delete written as a mapping:
+// DELETE keeps the row and moves it out of the scope, so that it is gone
+// for every later request (RFC 7644 §3.6). A group keeps its membership
+// rows, as Mattermost's archived team does ({ set: { DeleteAt: now_ms } }).
 type DeleteSpec struct {
 	// Set writes columns of the row, as { deleted_at: now }; at least one
 	// of them must be a scope column whose new value the scope excludes.

@@ -48,6 +48,8 @@ var configCases = []configCase{
 	{name: "bad create policy", old: "create: deny", new: "create: never", at: "create: never", msg: `"never" is not a create policy`},
 	{name: "bad delete policy", old: "delete: deactivate", new: "delete: remove", at: "delete: remove", msg: `"remove" is not a delete policy`},
 	{name: "groups cannot be deactivated", old: "delete: delete ", new: "delete: deactivate ", at: "delete: deactivate      ", msg: "groups cannot be deactivated"},
+	{name: "bad id format", old: "  id: id\n", new: "  id: { column: id, generate: ulid }\n", at: "generate: ulid", msg: `"ulid" is not an id format`},
+	{name: "mistyped id key", old: "  id: id\n", new: "  id: { column: id, generat: mattermost }\n", at: "generat:", msg: `unknown key "generat"`},
 	{name: "bad mutability", old: "{ column: okta_id }", new: "{ column: okta_id, mutability: writeOnce }", at: "okta_id", msg: `"writeOnce" is not a mutability`},
 	{name: "bad unique_within", old: "{ column: okta_id }", new: "{ column: okta_id, unique_within: tenant }", at: "okta_id", msg: `"tenant" is not a unique_within`},
 	{name: "bad custom type", old: "{ column: employee_no }", new: "{ column: employee_no }\n    'urn:ietf:params:scim:schemas:core:2.0:User:badge': { column: badge_no, type: int }", at: "badge_no", msg: "int"},
@@ -72,6 +74,7 @@ var configCases = []configCase{
 	{name: "scope with null and not", old: "auth_source: saml", new: "auth_source: [saml, oidc]\n    sso_subject: { not: null }", valid: true},
 	{name: "true may be a list", old: "true: 1, false: 0", new: "true: [1, 2], false: 0", valid: true},
 	{name: "a related row", old: "{ column: job_title }", new: "{ column: title, related: { table: profiles, key: user_id, where: { kind: work, is_default: true }, first_by: id } }", valid: true},
+	{name: "an id format", old: "  id: id\n", new: "  id: { column: id, generate: uuid_hex, copy_to: [login] }\n", valid: true},
 	{name: "membership column", old: "join: { table: user_roles, user: user_id, group: role_id }", new: "column: role_id\n    rule: last_wins", valid: true},
 }
 

@@ -75,7 +75,7 @@ func generateConfigSchema() ([]byte, error) {
 	// Sections kept as YAML nodes are decoded later, into these types:
 	// reflect them too and keep their definitions.
 	r.ExpandedStruct = false
-	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}, &ScopeExistsSpec{}, &DeclaredGroupsSpec{}} {
+	for _, v := range []any{&ResourceSpec{}, &AttributeSpec{}, &MembersSpec{}, &DeleteSpec{}, &ScopeExistsSpec{}, &DeclaredGroupsSpec{}, &IDSpec{}} {
 		res, err := reflectJSON(r, v)
 		if err != nil {
 			return nil, err
@@ -232,9 +232,11 @@ func refine(root obj) {
 	setProp(defs, "TokenSpec", "token", patternOrEnv(`^(.{16,})?$`))
 	defs["TokenSpec"].(obj)["not"] = obj{"required": []any{"sha256", "token"}}
 
-	for _, p := range []string{"id", "tenant"} {
-		setProp(defs, "ResourceSpec", p, patternOrEnv(identPattern))
-	}
+	setProp(defs, "ResourceSpec", "tenant", patternOrEnv(identPattern))
+	setProp(defs, "ResourceSpec", "id", schemaAnyOf(patternOrEnv(identPattern), defRef("IDSpec")))
+	setProp(defs, "IDSpec", "column", patternOrEnv(identPattern))
+	setProp(defs, "IDSpec", "generate", enumOrEnv("uuid", "uuid_hex", "mattermost"))
+	setProp(defs, "IDSpec", "copy_to", obj{"type": "array", "items": patternOrEnv(identPattern)})
 	setProp(defs, "ResourceSpec", "table", patternOrEnv(tablePattern))
 	setProp(defs, "ResourceSpec", "create", enumOrEnv("deny", "allow"))
 	setProp(defs, "ResourceSpec", "delete", schemaAnyOf(enumOrEnv("deactivate", "delete", "deny"), defRef("DeleteSpec")))
@@ -340,7 +342,7 @@ func refine(root obj) {
 	users["description"] = "users maps SCIM Users onto the app's user table."
 	groups["description"] = "groups maps SCIM Groups onto the app's roles; members says how memberships are recorded."
 	groups["required"] = append(groups["required"].([]any), "members")
-	setProp(obj{"groups": groups}, "groups", "delete", enumOrEnv("delete", "deny"))
+	setProp(obj{"groups": groups}, "groups", "delete", schemaAnyOf(enumOrEnv("delete", "deny"), defRef("DeleteSpec")))
 	defs["users"], defs["groups"] = users, groups
 	delete(defs, "ResourceSpec")
 	setProp(defs, "FileSpec", "users", defRef("users"))

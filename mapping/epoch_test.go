@@ -27,7 +27,7 @@ const mattermostYAML = `
 database: { dsn: x }
 users:
   table: Users
-  id: Id
+  id: { column: Id, generate: mattermost }
   scope: all
   create: allow
   meta:

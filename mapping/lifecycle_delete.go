@@ -13,18 +13,16 @@ import (
 // request (RFC 7644 §3.6), the app keeps its row (deleted_at = NOW()).
 const DeleteOutOfScope DeletePolicy = "out_of_scope"
 
-// compileDeleteSet reads users.delete: { set: { column: value } } and
-// checks, against the scope, that the writes move the row out of it.
+// compileDeleteSet reads users.delete or groups.delete: { set: { column:
+// value } } and checks, against the scope, that the writes move the row
+// out of it (Mattermost archives a team with Teams.DeleteAt = now in ms,
+// keeping its TeamMembers rows; so does a group here).
 func (r *Resource) compileDeleteSet(n *yaml.Node, p *problems) {
 	key := r.key + ".delete"
 	before := len(p.list)
 	var spec DeleteSpec
 	decodeStrict(n, key, &spec, p)
 	if len(p.list) > before {
-		return
-	}
-	if r.Type != "User" {
-		p.add(n.Line, key, "groups are deleted with delete: delete, or kept with delete: deny")
 		return
 	}
 	if spec.Set.Kind == 0 {
@@ -47,7 +45,7 @@ func (r *Resource) checkDeleteLeavesScope(p *problems) {
 	}
 	key := r.key + ".delete.set"
 	if r.ScopeAll {
-		p.add(r.deleteLine, key, "scope: all keeps every row visible, so these writes cannot hide a deleted user: add the column to the scope (scope: { deleted_at: null }) or use delete: delete")
+		p.add(r.deleteLine, key, "scope: all keeps every row visible, so these writes cannot hide a deleted resource: add the column to the scope (scope: { deleted_at: null }) or use delete: delete")
 		return
 	}
 	var scoped []string
@@ -67,7 +65,7 @@ func (r *Resource) checkDeleteLeavesScope(p *problems) {
 		}
 		writes = append(writes, s.Column+" = "+v)
 	}
-	p.add(r.deleteLine, key, "%s leaves the row inside the scope (on %s), so a deleted user would still be found: write a value the scope excludes (scope: { deleted_at: null } with set: { deleted_at: now }), or add the column to the scope", strings.Join(writes, ", "), strings.Join(scoped, ", "))
+	p.add(r.deleteLine, key, "%s leaves the row inside the scope (on %s), so a deleted %s would still be found: write a value the scope excludes (scope: { deleted_at: null } with set: { deleted_at: now }), or add the column to the scope", strings.Join(writes, ", "), strings.Join(scoped, ", "), strings.ToLower(r.Type))
 }
 
 // MoveOut is the UPDATE that moves the row out of the scope on DELETE

@@ -9,7 +9,7 @@ func (r *Resource) lifecyclePrivilegeNeeds(add func(priv, table, column string, 
 	updated := false
 	if r.Delete == DeleteOutOfScope {
 		for _, s := range r.DeleteSet {
-			add("UPDATE", r.Table, s.Column, r.deleteLine, r.key+".delete.set", "written by DELETE /Users/{id}, which moves the row out of the scope")
+			add("UPDATE", r.Table, s.Column, r.deleteLine, r.key+".delete.set", "written by DELETE "+r.Endpoint+"/{id}, which moves the row out of the scope")
 			updated = true
 		}
 	}

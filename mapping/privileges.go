@@ -164,6 +164,9 @@ func (r *Resource) insertColumns() []string {
 	}
 	if id := r.column(r.IDColumn); !id.AutoIncrement && id.kind() == kindText {
 		add(r.IDColumn)
+		for _, c := range r.IDCopyTo {
+			add(c)
+		}
 	}
 	return cols
 }

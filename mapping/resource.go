@@ -47,6 +47,10 @@ type Resource struct {
 
 	Table    string
 	IDColumn string
+	// IDGenerate is the format of the ids POST generates for a text id
+	// column (empty: uuid); IDCopyTo are columns that get the same id.
+	IDGenerate IDFormat
+	IDCopyTo   []string
 	// Scope restricts which rows SCIM can see and change; nil with ScopeAll
 	// set means every row.
 	Scope    []ScopeTerm
@@ -107,6 +111,8 @@ type Resource struct {
 	// activeLine, tenantLine, scopeLine, createLine and deleteLine locate
 	// those keys for findings.
 	activeLine, tenantLine, scopeLine, createLine, deleteLine int
+	// idLine locates the id entry (0 when it is left out).
+	idLine int
 }
 
 // ScopeTerm is one condition on a column that every SCIM-visible row meets.

@@ -103,8 +103,13 @@ func (r *Resource) InsertSet(ch *Change, tenant string) (set []Assignment, id st
 		set = append(set, Assignment{Column: r.TenantColumn, Value: r.tenantArg(tenant)})
 	}
 	if idc := r.column(r.IDColumn); !idc.AutoIncrement && idc.kind() == kindText && !has(r.IDColumn) {
-		id = newUUID()
+		id = r.idFormat().New()
 		set = append(set, Assignment{Column: r.IDColumn, Value: id})
+		for _, c := range r.IDCopyTo {
+			if !has(c) {
+				set = append(set, Assignment{Column: c, Value: id})
+			}
+		}
 	}
 	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn} {
 		if c != "" && !has(c) {
@@ -187,16 +192,6 @@ func (r *Resource) uniquePredicate(a *Attribute, v any, tenant, exceptID string)
 		}
 	}
 	return c, nil
-}
-
-// newUUID returns a random RFC 4122 version 4 UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func randomHex(n int) string {
