@@ -118,6 +118,8 @@ func (s *Server) update(rq *scimRequest, r *mapping.Resource, id string, apply f
 			deletes := t.Deletes(row)
 			if r.TenantThrough != nil { // the user leaves the tenant; other tenants keep the row
 				deletes = []sqlstmt.Statement{r.LeaveTenant(keyArg(row[0]), rq.tenant)}
+			} else if err := s.leaveGroups(rq, tx, r, keyArg(row[0])); err != nil {
+				return err
 			}
 			if err := runAll(rq, tx, deletes); err != nil {
 				return err
@@ -252,7 +254,8 @@ func (s *Server) create(rq *scimRequest, r *mapping.Resource, body map[string]an
 
 // remove deletes one row in one transaction; a group's memberships go
 // first (an archived group keeps them), and a group still held by
-// accounts outside the scope stays.
+// accounts outside the scope stays; a user's memberships in the groups
+// the mapping serves go first too.
 func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 	if r.TenantThrough != nil {
 		return s.leaveTenant(rq, r, id) // other tenants may hold the user row
@@ -270,6 +273,9 @@ func (s *Server) remove(rq *scimRequest, r *mapping.Resource, id string) error {
 			if err := s.releaseGroup(rq, tx, r, keyArg(row[0])); err != nil {
 				return err
 			}
+		}
+		if err := s.leaveGroups(rq, tx, r, keyArg(row[0])); err != nil {
+			return err
 		}
 		if r.Delete == mapping.DeleteOutOfScope {
 			// The row stays, outside the scope: gone for every later request.

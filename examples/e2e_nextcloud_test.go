@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/retroscim/retroscim/legacy/legacytest"
 )
 
 // prefsOf lists a Nextcloud user's oc_preferences rows as
@@ -99,11 +101,18 @@ func TestNextcloudEntra(t *testing.T) {
 	if got := a.prefsOf("bob"); got != "core/enabled=true settings/email=bob@example.net" {
 		t.Errorf("enabled: %s", got)
 	}
-	// DELETE: the user and the preferences rows the mapping writes go;
-	// from then on the user is gone for every request.
+	// DELETE: the user's memberships in the groups SCIM serves, the
+	// preferences rows the mapping writes and the user go; from then on
+	// the user is gone for every request. His row in 'admin' (outside
+	// groups.scope) and his sub-admin row are Nextcloud's and stay.
 	a.do(http.MethodPatch, "/Groups/Sales", patch(`{"op":"Add","path":"members","value":[{"value":"bob"}]}`)).must(t, http.StatusNoContent)
+	legacytest.MustExec(t, a.dsn, "INSERT INTO oc_group_user (gid, uid) VALUES ('admin', 'bob')")
+	notBob := "SELECT COALESCE(GROUP_CONCAT(CONCAT(gid, ':', uid) ORDER BY gid, uid), '') FROM oc_group_user WHERE uid <> 'bob'"
+	others := a.value(notBob)
 	a.do(http.MethodDelete, "/Users/bob", "").must(t, http.StatusNoContent)
 	a.wantRow("0|0", "SELECT (SELECT COUNT(*) FROM oc_users WHERE uid = 'bob'), (SELECT COUNT(*) FROM oc_preferences WHERE userid = 'bob')")
+	a.wantRow("admin|Engineering", "SELECT (SELECT GROUP_CONCAT(gid ORDER BY gid) FROM oc_group_user WHERE uid = 'bob'), (SELECT GROUP_CONCAT(gid) FROM oc_group_admin WHERE uid = 'bob')")
+	a.wantRow(others, notBob)
 	before := a.sum(tables...)
 	a.get("/Users/bob").refused(t, http.StatusNotFound, "", "")
 	if id := a.lookupUser("", "bob"); id != "" {
@@ -113,18 +122,24 @@ func TestNextcloudEntra(t *testing.T) {
 		t.Errorf("list after delete: %d users", n)
 	}
 	a.do(http.MethodDelete, "/Users/bob", "").refused(t, http.StatusNotFound, "", "")
-	// Bob's group rows stay (README: "What Nextcloud cannot do"), but he
-	// is no member of any group SCIM shows.
-	a.wantRow("Engineering,Sales|Engineering", "SELECT (SELECT GROUP_CONCAT(gid ORDER BY gid) FROM oc_group_user WHERE uid = 'bob'), (SELECT GROUP_CONCAT(gid) FROM oc_group_admin WHERE uid = 'bob')")
 	if got := a.groupMembers("", "Engineering") + " " + a.groupMembers("", "Sales"); got != "alice carol" {
 		t.Errorf("Engineering and Sales after Bob's DELETE: %s", got)
 	}
-	// and his row keeps Sales from a SCIM DELETE, as a member SCIM does
-	// not see.
-	a.do(http.MethodDelete, "/Groups/Sales", "").refused(t, http.StatusConflict, "", "")
 	if n, _ := a.get("/Groups" + filter(`members.value eq "bob"`)).list(t); n != 0 {
 		t.Errorf("the deleted user is a member of %d groups", n)
 	}
+	a.unchanged("requests on the deleted user", before, tables...)
+	// No leftover row holds Sales: a later user named bob inherits
+	// nothing, and the group can be deleted through SCIM.
+	legacytest.MustExec(t, a.dsn, "INSERT INTO oc_users (uid, displayname, password) VALUES ('bob', 'Bob Again', '')")
+	if n, _ := a.get("/Groups" + filter(`members.value eq "bob"`)).list(t); n != 0 {
+		t.Errorf("a new user named bob inherits %d groups", n)
+	}
+	legacytest.MustExec(t, a.dsn, "DELETE FROM oc_users WHERE uid = 'bob'")
+	before = a.sum(tables...)
+	a.do(http.MethodDelete, "/Groups/Sales", "").must(t, http.StatusNoContent)
+	a.wantRow("0|0", "SELECT (SELECT COUNT(*) FROM oc_groups WHERE gid = 'Sales'), (SELECT COUNT(*) FROM oc_group_user WHERE gid = 'Sales')")
+	before = a.sum(tables...)
 	// The admin is outside the scope: 404, nothing changes.
 	a.do(http.MethodDelete, "/Users/admin", "").refused(t, http.StatusNotFound, "", "")
 	a.do(http.MethodPatch, "/Users/admin", patch(`{"op":"Replace","path":"active","value":"False"}`)).refused(t, http.StatusNotFound, "", "")
