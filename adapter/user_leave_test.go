@@ -20,7 +20,7 @@ func TestUserDeleteLeavesGroups(t *testing.T) {
 	const (
 		// mmTeams is Alice's TeamMembers rows in the two live teams, a
 		// removal's stamp shown as "removed".
-		mmTeams = "SELECT GROUP_CONCAT(CONCAT(TeamId, ':', IF(DeleteAt > 1700000000000, 'removed', DeleteAt)) ORDER BY TeamId) FROM TeamMembers WHERE UserId = '" + mmAlice + "' AND TeamId IN ('" + mmEng + "', '" + mmSales + "')"
+		mmTeams  = "SELECT GROUP_CONCAT(CONCAT(TeamId, ':', IF(DeleteAt > 1700000000000, 'removed', DeleteAt)) ORDER BY TeamId) FROM TeamMembers WHERE UserId = '" + mmAlice + "' AND TeamId IN ('" + mmEng + "', '" + mmSales + "')"
 		mmOthers = "SELECT GROUP_CONCAT(CONCAT_WS(':', TeamId, UserId, DeleteAt, CreateAt) ORDER BY TeamId, UserId) FROM TeamMembers WHERE NOT (UserId = '" + mmAlice + "' AND TeamId IN ('" + mmEng + "', '" + mmSales + "'))"
 		// mmOldTeam is a deleted team (outside groups.scope) Alice is
 		// still a live member of.
