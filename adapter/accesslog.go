@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/mapping"
 )
 
 // LogWriter is the log's destination when access lines are batched. The
@@ -113,88 +113,27 @@ func (w *LogWriter) writeAccess(now time.Time, l *accessLine) {
 	b := append(w.buf, `{"time":"`...)
 	b = now.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"INFO","msg":"request","request_id":`...)
-	b = appendJSONString(b, l.requestID)
+	b = mapping.AppendJSONString(b, l.requestID)
 	b = append(b, `,"client_request_id":`...)
-	b = appendJSONString(b, l.clientRequestID)
+	b = mapping.AppendJSONString(b, l.clientRequestID)
 	b = append(b, `,"method":`...)
-	b = appendJSONString(b, l.method)
+	b = mapping.AppendJSONString(b, l.method)
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, l.path)
+	b = mapping.AppendJSONString(b, l.path)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(l.status), 10)
 	b = append(b, `,"duration_ms":`...)
 	b = strconv.AppendFloat(b, float64(l.duration.Microseconds())/1000, 'f', -1, 64)
 	b = append(b, `,"token":`...)
-	b = appendJSONString(b, l.token)
+	b = mapping.AppendJSONString(b, l.token)
 	b = append(b, `,"client":`...)
-	b = appendJSONString(b, l.client)
+	b = mapping.AppendJSONString(b, l.client)
 	b = append(b, "}\n"...)
 	w.buf = b
 	if len(w.buf) >= logBatchBytes || w.closed() {
 		_ = w.flushLocked()
 	}
 }
-
-// jsonSafe marks the ASCII bytes a JSON string holds as they are.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a JSON string, escaped as slog's JSON
-// handler escapes it (control characters, quote, backslash, U+2028 and
-// U+2029; invalid UTF-8 as U+FFFD).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
 
 // accessLog writes one line per request. The query string is left out:
 // filters carry user names and e-mail addresses.

@@ -82,8 +82,8 @@ func TestAppendJSONString(t *testing.T) {
 		{"bad\xffutf8", `"bad\ufffdutf8"`},
 		{"\u2028\u2029", `"\u2028\u2029"`},
 	} {
-		if got := string(appendJSONString(nil, tt.in)); got != tt.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
+		if got := string(mapping.AppendJSONString(nil, tt.in)); got != tt.want {
+			t.Errorf("mapping.AppendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

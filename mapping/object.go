@@ -94,7 +94,7 @@ func (o Object) WriteJSON(w io.Writer) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, f.name)
+		b = AppendJSONString(b, f.name)
 		b = append(b, ':')
 		if _, err := w.Write(b); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (o Object) AppendJSON(b []byte) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, f.name)
+		b = AppendJSONString(b, f.name)
 		b = append(b, ':')
 		var err error
 		if b, err = appendValue(b, f.value); err != nil {
@@ -188,7 +188,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendString(b, x), nil
+		return AppendJSONString(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int64:
@@ -224,7 +224,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = AppendJSONString(b, s)
 		}
 		return append(b, ']'), nil
 	case []any:
@@ -250,9 +250,10 @@ func appendValue(b []byte, v any) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string. Invalid UTF-8 (possible in a
+// AppendJSONString appends s as a JSON string (control characters, quote,
+// backslash, U+2028 and U+2029 escaped, as slog's JSON handler does). Invalid UTF-8 (possible in a
 // legacy latin1 or binary column) becomes U+FFFD, as encoding/json does.
-func appendString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -16,7 +16,7 @@ func TestAppendStringWords(t *testing.T) {
 		for n := 0; n <= 24; n++ {
 			for pos := 0; pos <= n; pos++ {
 				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
-				out := appendString(nil, s)
+				out := AppendJSONString(nil, s)
 				var back string
 				if err := json.Unmarshal(out, &back); err != nil || back != s {
 					t.Fatalf("appendString(%q) = %s: reads back as %q (%v)", s, out, back, err)
@@ -27,13 +27,13 @@ func TestAppendStringWords(t *testing.T) {
 	// Every ASCII byte in the middle of a string.
 	for c := 0; c < 0x80; c++ {
 		s := "0123456" + string(rune(c)) + "89abcdef"
-		out := appendString(nil, s)
+		out := AppendJSONString(nil, s)
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil || back != s {
 			t.Fatalf("appendString(%q) = %s: reads back as %q (%v)", s, out, back, err)
 		}
 	}
-	if got := string(appendString(nil, "plain ascii, long enough for words")); got != `"plain ascii, long enough for words"` {
+	if got := string(AppendJSONString(nil, "plain ascii, long enough for words")); got != `"plain ascii, long enough for words"` {
 		t.Errorf("plain string = %s", got)
 	}
 }
