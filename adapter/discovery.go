@@ -98,7 +98,7 @@ func (s *Server) resourceTypes(c echo.Context) error {
 	for _, r := range resources(s.conf(c)) {
 		list = append(list, s.resourceTypeObject(c, r))
 	}
-	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, list))
+	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, len(list), list))
 }
 
 func (s *Server) resourceType(c echo.Context) error {
@@ -193,7 +193,7 @@ func (s *Server) schemas(c echo.Context) error {
 	for _, d := range schemaDefs(s.conf(c)) {
 		list = append(list, s.schemaObject(c, d))
 	}
-	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, list))
+	return writeJSON(c, http.StatusOK, listResponse(len(list), 1, len(list), list))
 }
 
 func (s *Server) schema(c echo.Context) error {

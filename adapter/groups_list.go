@@ -62,7 +62,7 @@ func (s *Server) listDeclared(c echo.Context, l *mapping.RoleList) error {
 	for i, n := range names {
 		resources[i] = s.renderDeclared(c, rq, l, n)
 	}
-	return s.respond(c, http.StatusOK, listResponse(total, start, resources))
+	return s.respond(c, http.StatusOK, listResponse(total, start, len(resources), resources))
 }
 
 // declaredHolding keeps the names of groups that hold user id: one

@@ -94,7 +94,8 @@ func TestEpochMetaRender(t *testing.T) {
 			"2026-01-02T03:04:05Z", "2026-01-03T03:04:05Z", `W/"1767409445999"`},
 	}
 	for _, tt := range tests {
-		m := tt.r.renderMeta(rowOf(tt.r, tt.row), "x", "https://h")
+		meta, _ := tt.r.Render(rowOf(tt.r, tt.row), "https://h").Get("meta")
+		m, _ := meta.(Object)
 		got := func(k string) string {
 			v, _ := m.Get(k)
 			s, _ := v.(string)

@@ -3,6 +3,7 @@ package mapping
 import (
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/retroscim/retroscim/legacy/sqlstmt"
 )
@@ -34,18 +35,22 @@ func managerShorthand(def *AttrDef, value any) any {
 	return value
 }
 
-// setManagerRef adds the $ref of a rendered manager with a value.
-func setManagerRef(va *viewAttr, sub *Object, baseURL string) {
+// managerRef is the $ref of a rendered manager with a value.
+func managerRef(va *viewAttr, row Row, baseURL string) (string, bool) {
 	if va.def.Name != "manager" || va.def.MultiValued {
-		return
+		return "", false
 	}
-	v, ok := sub.Get("value")
-	if !ok {
-		return
+	for _, a := range va.subs {
+		if a.Hidden() || !strings.EqualFold(a.Sub, "value") {
+			continue
+		}
+		if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
+			if id, ok := textOf(v); ok && id != "" {
+				return baseURL + "/Users/" + url.PathEscape(id), true
+			}
+		}
 	}
-	if id, ok := textOf(v); ok && id != "" {
-		sub.Set("$ref", baseURL+"/Users/"+url.PathEscape(id))
-	}
+	return "", false
 }
 
 // ManagerQuery is the read that proves a change's new manager is a user

@@ -15,10 +15,15 @@ import (
 // attributes in schema order, meta.
 //
 // Values are string, bool, int64, float64, json.Number, Object, []Object,
-// []any or nil.
+// []any, RawJSON or nil.
 type Object struct {
 	fields []field
 }
+
+// RawJSON is a member value already encoded as JSON, written as it is:
+// the resources of a list page appended straight from their rows
+// (Resource.AppendResource).
+type RawJSON []byte
 
 type field struct {
 	name  string
@@ -201,6 +206,8 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		}
 		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
 	case json.Number:
+		return append(b, x...), nil
+	case RawJSON:
 		return append(b, x...), nil
 	case Stream:
 		return nil, fmt.Errorf("a streamed value needs WriteJSON")

@@ -64,6 +64,11 @@ func (r *Resource) Projection(attributes, excluded string) (Projection, error) {
 	return p, nil
 }
 
+// IsZero reports whether the projection keeps the resource as it is
+// (neither attributes= nor excludedAttributes= given), so that Apply
+// would return it unchanged.
+func (p Projection) IsZero() bool { return p.include == nil && p.exclude == nil }
+
 // Includes reports whether attributes= names the top-level attribute name
 // (or one of its sub-attributes), for attributes returned on request only.
 func (p Projection) Includes(name string) bool {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,119 +25,107 @@ func (r *Resource) ID(row Row) string {
 // Render turns a row into the SCIM resource. baseURL is the absolute URL of
 // the SCIM base path (https://host/scim/v2), used for meta.location.
 func (r *Resource) Render(row Row, baseURL string) Object {
-	// Sized for every member up front: growing the list one Set at a
-	// time allocated it four times per resource.
-	o := Object{fields: make([]field, 0, r.renderFields())}
-	schemas := make([]string, 0, 1+len(r.Extensions))
-	schemas = append(schemas, r.Schema.ID)
-	for _, e := range r.Extensions {
-		schemas = append(schemas, e.ID)
-	}
-	o.Set("schemas", schemas)
+	w := newObjectSink(r)
+	r.render(w, row, baseURL, r.Version(row))
+	return w.object()
+}
+
+// AppendResource appends to b the JSON of the resource Render returns,
+// byte for byte, without building it: the path of a plain read, which
+// needs no projection, member stream or change to the resource. version
+// is r.Version(row), which the caller has already worked out for the
+// ETag.
+func (r *Resource) AppendResource(b []byte, row Row, baseURL, version string) []byte {
+	w := jsonSink{b: b}
+	w.open('{')
+	r.render(&w, row, baseURL, version)
+	return w.finish()
+}
+
+// render writes a row's resource to w: schemas, id, externalId, the
+// attributes of each schema in schema order, meta. Render and
+// AppendResource share it, so the two cannot render differently.
+func (r *Resource) render(w resourceSink, row Row, baseURL, version string) {
+	w.schemas(r)
 	id := r.ID(row)
-	o.Set("id", id)
-	if a := r.find("", "externalId", "", ""); a != nil {
-		if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
-			o.Set("externalId", v)
-		}
+	w.text("id", id)
+	if a := r.externalID; a != nil {
+		w.column("externalId", a.Def.Type, a.columnValue(row))
 	}
 	for i, v := range r.views {
-		target := &o
-		var ext Object
 		if i > 0 {
-			target = &ext
+			w.begin(v.def.ID) // dropped when the row leaves all of it unassigned
 		}
 		for _, va := range v.attrs {
-			if val, ok := r.renderAttr(va, row, baseURL); ok {
-				target.Set(va.def.Name, val)
-			}
+			r.renderAttr(w, va, row, baseURL)
 		}
-		if i > 0 && ext.Len() > 0 {
-			o.Set(v.def.ID, ext)
+		if i > 0 {
+			w.end()
 		}
 	}
-	o.Set("meta", r.renderMeta(row, id, baseURL))
-	return o
-}
-
-// renderFields is how many top-level members a rendered resource can
-// have: schemas, id, externalId, the core attributes, one per extension,
-// meta, and room for what the server inserts (members).
-func (r *Resource) renderFields() int {
-	n := 5 + len(r.views)
-	if len(r.views) > 0 {
-		n += len(r.views[0].attrs)
-	}
-	return n
-}
-
-func (r *Resource) renderAttr(va *viewAttr, row Row, baseURL string) (any, bool) {
-	switch {
-	case va.members:
-		return nil, false // streamed by the server
-	case va.groups:
-		if len(row) <= len(r.selectExprs) {
-			return nil, false // not selected: groups are returned on request
-		}
-		return r.renderGroups(row[len(r.selectExprs)], baseURL)
-	case va.active:
-		return r.isActiveRow(row), true
-	case va.simple != nil:
-		if va.simple.Hidden() {
-			return nil, false
-		}
-		return scimValue(va.simple.Def.Type, va.simple.columnValue(row))
-	case len(va.subs) > 0:
-		var sub Object
-		for _, a := range va.subs {
-			if a.Hidden() {
-				continue
-			}
-			if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
-				sub.Set(a.Sub, v)
-			}
-		}
-		setManagerRef(va, &sub, baseURL)
-		return sub, sub.Len() > 0
-	default:
-		var list []Object
-		for i, e := range va.entries {
-			var item Object
-			for _, a := range e.subs {
-				if a.Hidden() {
-					continue
-				}
-				if v, ok := scimValue(a.Def.Type, a.columnValue(row)); ok {
-					item.Set(a.Sub, v)
-				}
-			}
-			if item.Len() == 0 {
-				continue
-			}
-			item.Set("type", e.typ)
-			if i == 0 {
-				item.Set("primary", true)
-			}
-			list = append(list, item)
-		}
-		return list, len(list) > 0
-	}
-}
-
-func (r *Resource) renderMeta(row Row, id, baseURL string) Object {
-	m := Object{fields: make([]field, 0, 5)}
-	m.Set("resourceType", r.Type)
+	w.begin("meta")
+	w.text("resourceType", r.Type)
 	if r.CreatedColumn != "" {
 		if t, ok := r.metaTime(row, r.CreatedColumn); ok {
-			m.Set("created", formatTime(t))
+			w.time("created", t)
 		}
 	}
 	if lm, ok := r.lastModified(row); ok {
-		m.Set("lastModified", formatTime(lm))
+		w.time("lastModified", lm)
 	}
-	m.Set("location", baseURL+r.Endpoint+"/"+url.PathEscape(id))
-	m.Set("version", r.Version(row))
-	return m
+	w.location(baseURL, r.Endpoint, id)
+	w.text("version", version)
+	w.end()
+}
+
+func (r *Resource) renderAttr(w resourceSink, va *viewAttr, row Row, baseURL string) {
+	name := va.def.Name
+	switch {
+	case va.members:
+		// streamed by the server
+	case va.groups:
+		if len(row) <= len(r.selectExprs) {
+			return // not selected: groups are returned on request
+		}
+		if groups, ok := r.renderGroups(row[len(r.selectExprs)], baseURL); ok {
+			w.value(name, groups)
+		}
+	case va.active:
+		w.value(name, r.isActiveRow(row))
+	case va.simple != nil:
+		if !va.simple.Hidden() {
+			w.column(name, va.simple.Def.Type, va.simple.columnValue(row))
+		}
+	case len(va.subs) > 0:
+		w.begin(name)
+		for _, a := range va.subs {
+			if !a.Hidden() {
+				w.column(a.Sub, a.Def.Type, a.columnValue(row))
+			}
+		}
+		if ref, ok := managerRef(va, row, baseURL); ok {
+			w.text("$ref", ref)
+		}
+		w.end()
+	default:
+		w.beginList(name)
+		for i, e := range va.entries {
+			w.begin("")
+			for _, a := range e.subs {
+				if !a.Hidden() {
+					w.column(a.Sub, a.Def.Type, a.columnValue(row))
+				}
+			}
+			if w.members() > 0 { // an entry with nothing assigned is left out
+				w.text("type", e.typ)
+				if i == 0 {
+					w.value("primary", true)
+				}
+			}
+			w.end()
+		}
+		w.endList()
+	}
 }
 
 func (r *Resource) lastModified(row Row) (time.Time, bool) {

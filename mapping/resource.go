@@ -93,6 +93,8 @@ type Resource struct {
 	// keysetIndex is the index unfiltered lists in id order read through
 	// (BindIndexes); "" leaves them to the optimizer.
 	keysetIndex string
+	// externalID is the mapped externalId, found once for rendering.
+	externalID *Attribute
 	// scopeTmpl and scopeColsTmpl are the scope predicates (scopeCond and
 	// scopeColumnsCond, unqualified) built once with tenantMarker for the
 	// tenant; nil when the mapping has tenant_through or is not compiled.

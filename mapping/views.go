@@ -91,6 +91,7 @@ func (r *Resource) buildViews(core *SchemaDef) {
 		}
 	}
 	r.Schema = coreView.def
+	r.externalID = r.find("", "externalId", "", "")
 	r.Extensions = nil
 	for _, v := range r.views[1:] {
 		if len(v.attrs) > 0 {
