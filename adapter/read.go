@@ -100,16 +100,17 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 	}
 	if s.plain(c, r, p.Projection) {
 		base := s.baseURL(c)
-		raw := make([]byte, 0, 2+len(page.Rows)*640) // a sample user is about 600 bytes
-		raw = append(raw, '[')
+		raw := takeBody()
+		defer raw.release()
+		raw.b = append(raw.b, '[')
 		for i, row := range page.Rows {
 			if i > 0 {
-				raw = append(raw, ',')
+				raw.b = append(raw.b, ',')
 			}
-			raw = r.AppendResource(raw, row, base, r.Version(row))
+			raw.b = r.AppendResource(raw.b, row, base, r.Version(row))
 		}
-		raw = append(raw, ']')
-		return writeJSON(c, http.StatusOK, listResponse(page.Total, p.startIndex, len(page.Rows), mapping.RawJSON(raw)))
+		raw.b = append(raw.b, ']')
+		return writeJSON(c, http.StatusOK, listResponse(page.Total, p.startIndex, len(page.Rows), mapping.RawJSON(raw.b)))
 	}
 	resources := make([]mapping.Object, len(page.Rows))
 	rd := s.rendering(c)
@@ -189,7 +190,10 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 		return c.NoContent(http.StatusNotModified)
 	}
 	if s.plain(c, r, proj) {
-		return c.Blob(http.StatusOK, ContentType, r.AppendResource(make([]byte, 0, 1024), row, s.baseURL(c), version))
+		buf := takeBody()
+		defer buf.release()
+		buf.b = r.AppendResource(buf.b, row, s.baseURL(c), version)
+		return c.Blob(http.StatusOK, ContentType, buf.b)
 	}
 	return s.respond(c, http.StatusOK, proj.Apply(s.rendering(c).render(r, row, proj)))
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -393,11 +394,37 @@ const ContentType = "application/scim+json"
 
 // writeJSON sends a SCIM JSON response.
 func writeJSON(c echo.Context, status int, body mapping.Object) error {
-	b, err := body.AppendJSON(make([]byte, 0, 1024))
+	buf := takeBody()
+	defer buf.release()
+	b, err := body.AppendJSON(buf.b)
 	if err != nil {
 		return err
 	}
+	buf.b = b
 	return c.Blob(status, ContentType, b)
+}
+
+// A bodyBuffer is a response body's buffer, reused across requests:
+// c.Blob has copied the body into the connection's writer when it
+// returns, so the buffer can go back to the pool then.
+type bodyBuffer struct{ b []byte }
+
+var bodyBuffers = sync.Pool{New: func() any { return &bodyBuffer{b: make([]byte, 0, 4096)} }}
+
+// maxPooledBody is the largest buffer kept for reuse: a page of 1,000
+// users; a larger one (a huge page, a list of groups) is left to the GC.
+const maxPooledBody = 1 << 20
+
+func takeBody() *bodyBuffer {
+	buf := bodyBuffers.Get().(*bodyBuffer)
+	buf.b = buf.b[:0]
+	return buf
+}
+
+func (buf *bodyBuffer) release() {
+	if cap(buf.b) <= maxPooledBody {
+		bodyBuffers.Put(buf)
+	}
 }
 
 // baseURL is the absolute URL of the SCIM base path, for meta.location;

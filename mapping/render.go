@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,11 +37,19 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 // is r.Version(row), which the caller has already worked out for the
 // ETag.
 func (r *Resource) AppendResource(b []byte, row Row, baseURL, version string) []byte {
-	w := jsonSink{b: b}
+	w := jsonSinks.Get().(*jsonSink)
+	w.b, w.depth = b, 0
 	w.open('{')
-	r.render(&w, row, baseURL, version)
-	return w.finish()
+	r.render(w, row, baseURL, version)
+	b = w.finish()
+	w.b = nil
+	jsonSinks.Put(w)
+	return b
 }
+
+// jsonSinks are reused: a sink is half a kilobyte, and a list page renders
+// a hundred resources.
+var jsonSinks = sync.Pool{New: func() any { return new(jsonSink) }}
 
 // render writes a row's resource to w: schemas, id, externalId, the
 // attributes of each schema in schema order, meta. Render and
