@@ -58,6 +58,9 @@ func serve(ctx context.Context, o serveOptions, stderr io.Writer) error {
 	logOut := adapter.NewLogWriter(stderr, 100*time.Millisecond)
 	defer logOut.Close()
 	log := slog.New(slog.NewJSONHandler(logOut, nil))
+	if set := tuneGC(os.Getenv); len(set) > 0 {
+		log.Info("garbage collector tuned for serving (the environment's GOGC and GOMEMLIMIT win)", set...)
+	}
 	cfg, err := mapping.LoadFile(o.config)
 	if err != nil {
 		return err
