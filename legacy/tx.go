@@ -351,9 +351,9 @@ func queryRows(ctx context.Context, q queryer, stmt string, args []any, width in
 	}
 	defer rows.Close()
 	var out [][]any
+	ptrs := make([]any, width) // Scan's destinations, pointed at each row's values in turn
 	for rows.Next() {
 		vals := make([]any, width)
-		ptrs := make([]any, width)
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}

@@ -59,9 +59,8 @@ func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection, tenant string) 
 type Target struct {
 	r     *Resource
 	where sqlstmt.Pred
-	// locked is where without scope.exists, for the delete of a row
-	// already locked inside the scope, whose required rows go first.
-	locked sqlstmt.Pred
+	// id is the key predicate, kept for locked.
+	id sqlstmt.Pred
 	// tenant is the caller's, for a user's groups under tenant_through.
 	tenant string
 }
@@ -74,7 +73,14 @@ func (r *Resource) Target(id, tenant string) (t Target, ok bool) {
 	if !ok {
 		return Target{}, false
 	}
-	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), locked: sqlstmt.And(r.scopeColumnsPredicate(tenant), idp), tenant: tenant}, true
+	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), id: idp, tenant: tenant}, true
+}
+
+// locked is where without scope.exists, for the delete of a row already
+// locked inside the scope, whose required rows go first. Only that delete
+// needs it, so a read does not build it.
+func (t Target) locked() sqlstmt.Pred {
+	return sqlstmt.And(t.r.scopeColumnsPredicate(t.tenant), t.id)
 }
 
 // Read selects the row with what the projection asks for.

@@ -296,7 +296,7 @@ func (t Target) scopeRowDeletes(user any) []sqlstmt.Statement {
 		}
 		out = append(out, sqlstmt.Delete{Table: e.Table, Where: w})
 	}
-	return append(out, sqlstmt.Delete{Table: t.r.Table, Where: t.locked})
+	return append(out, sqlstmt.Delete{Table: t.r.Table, Where: t.locked()})
 }
 
 // CheckScopeRows refuses, before anything is written, a create whose
