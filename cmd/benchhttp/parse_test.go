@@ -82,8 +82,8 @@ func TestDeriveConfig(t *testing.T) {
 		if want := (mapping.RateLimit{PerSecond: rateLimitPerSecond, Burst: rateLimitBurst}); cfg.Server.RateLimit != want {
 			t.Errorf("mapping %s: rate limit %+v, want %+v", m.name, cfg.Server.RateLimit, want)
 		}
-		if cfg.Pagination.CountWarm != 0 {
-			t.Errorf("mapping %s: count_warm %v, want the sample's none", m.name, cfg.Pagination.CountWarm)
+		if cfg.Pagination.CountWarm != 24*time.Hour {
+			t.Errorf("mapping %s: count_warm %v, want the sample's 24h", m.name, cfg.Pagination.CountWarm)
 		}
 		warm, err := withCountWarm(out, time.Hour)
 		if err != nil {

@@ -133,9 +133,11 @@ func (b *bench) printImport(rounds [][3]importRun) {
 	}
 	fmt.Fprintf(w, "\n== Sequential import, %s: one connection, count=%d, %s, each server freshly started\n", b.o.importMapping.title, pageSize, pages)
 	fmt.Fprintf(w, "   (retroscim by startIndex=1, 101, …; the bare handler by ?after=<last id>; first/last 10: mean and median page)\n")
-	if b.o.countWarm > 0 || b.o.importDelay > 0 {
-		fmt.Fprintf(w, "   (retroscim with pagination.count_warm %s; each import starts %s after its server)\n", b.o.countWarm, b.o.importDelay)
+	warm := "as the sample sets it"
+	if b.o.countWarm > 0 {
+		warm = b.o.countWarm.String() + " (--count-warm)"
 	}
+	fmt.Fprintf(w, "   (retroscim with pagination.count_warm %s; each import starts %s after its server)\n", warm, b.o.importDelay)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "round\tserver\tpages\trows\ttotal\tp50 page\tpage 1\tfirst 10\tlast 10\tlast/first\tmax page (#)\tmax after page 1 (#)\t>100 ms\tCPU/page\tpeak RSS\t")
 	var totalRatio, totalAA []float64

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +29,8 @@ func countsRun(t *testing.T, admin string) string {
 	return string(m[1])
 }
 
+var sampleCountWarm = regexp.MustCompile(`(?m)^  count_warm: .*\n`)
+
 // TestServeWarmsCounts: with pagination.count_warm, serve counts each
 // token tenant's Users and Groups lists at start, so that the first page
 // of an import finds its total counted; without it, the first page counts.
@@ -46,7 +47,8 @@ func TestServeWarmsCounts(t *testing.T) {
 			t.Setenv("RETROSCIM_DSN", dsn)
 			t.Setenv("RETROSCIM_TOKEN", "warm-test-token-0123456789")
 			path := filepath.Join(t.TempDir(), "config.yaml")
-			cfg := strings.Replace(string(sample.Config), "pagination:\n", "pagination:\n"+tt.warm, 1)
+			// The sample sets count_warm: each case puts its own in its place.
+			cfg := sampleCountWarm.ReplaceAllString(string(sample.Config), tt.warm)
 			if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
