@@ -176,7 +176,11 @@ func listResponse[R []mapping.Object | mapping.RawJSON](total, startIndex, n int
 // indistinguishable from a missing one.
 func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	id := pathParam(c, "id")
-	proj, err := r.Projection(c.QueryParam("attributes"), c.QueryParam("excludedAttributes"))
+	var attributes, excluded string
+	if c.Request().URL.RawQuery != "" { // echo would parse "" into an empty map
+		attributes, excluded = c.QueryParam("attributes"), c.QueryParam("excludedAttributes")
+	}
+	proj, err := r.Projection(attributes, excluded)
 	if err != nil {
 		return err
 	}
