@@ -152,9 +152,7 @@ func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
 // pinState records the configuration a request is served with.
 func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		rc := &reqContext{Context: c, st: s.current.Load()}
-		c.Set(reqKey, rc)
-		return next(rc)
+		return next(&reqContext{Context: c, st: s.current.Load()})
 	}
 }
 
@@ -169,15 +167,23 @@ func (s *Server) st(c echo.Context) *state {
 func (s *Server) conf(c echo.Context) *mapping.Config { return s.st(c).cfg }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	normalizePath(r)
+	s.echo.ServeHTTP(w, r)
+}
 
 // routes declares the whole HTTP surface in one place.
 func (s *Server) routes(admin bool) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(normalizePath)
-	e.Use(s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+	// echo applies middleware per request, a closure for each: the
+	// server's own chain is composed here, once, around the handler the
+	// router found (c.Handler(), the next that echo would pass), and the
+	// path is normalised in ServeHTTP before echo routes it.
+	chain := applyMiddleware(func(c echo.Context) error { return c.Handler()(c) },
+		s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+	e.Use(func(echo.HandlerFunc) echo.HandlerFunc { return chain })
 
 	// Operations endpoints: outside the base path and without a token.
 	if admin {
@@ -185,9 +191,15 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	}
 
 	// The API answers at the base path and, for multi-tenant apps that hand
-	// each customer a tenant URL, at {base}/t/{tenant}.
-	api := e.Group(s.base, s.warnDryRun, s.authenticate, s.limitRate)
-	tenantAPI := e.Group(s.base+"/t/:tenant", s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate)
+	// each customer a tenant URL, at {base}/t/{tenant}. The groups'
+	// middleware wraps each handler once, as it is added, not per request
+	// as echo's group middleware would; routeNotFound adds the catch-all
+	// routes a group with middleware has, so that any path under the base
+	// needs a token before it is a 404.
+	api := &group{Group: e.Group(s.base), middleware: []echo.MiddlewareFunc{s.warnDryRun, s.authenticate, s.limitRate}}
+	tenantAPI := &group{Group: e.Group(s.base + "/t/:tenant"), middleware: []echo.MiddlewareFunc{s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate}}
+	api.routeNotFound()
+	tenantAPI.routeNotFound()
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -251,6 +263,34 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	return e
 }
 
+// group is an echo group whose middleware wraps each handler as it is
+// added (echo's own group middleware is applied to the handler on every
+// request).
+type group struct {
+	*echo.Group
+	middleware []echo.MiddlewareFunc
+}
+
+// Add adds a route whose handler runs inside the group's middleware.
+func (g *group) Add(method, path string, h echo.HandlerFunc) {
+	g.Group.Add(method, path, applyMiddleware(h, g.middleware...))
+}
+
+// routeNotFound adds the routes echo's Group.Use adds for a group with
+// middleware: the group's prefix and everything under it are its 404s.
+func (g *group) routeNotFound() {
+	g.Group.RouteNotFound("", applyMiddleware(echo.NotFoundHandler, g.middleware...))
+	g.Group.RouteNotFound("/*", applyMiddleware(echo.NotFoundHandler, g.middleware...))
+}
+
+// applyMiddleware wraps h in middleware, the first outermost, as echo does.
+func applyMiddleware(h echo.HandlerFunc, middleware ...echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
+	return h
+}
+
 // resourceTypeOf is the resource type a write route changes.
 func resourceTypeOf(path string) string {
 	if strings.HasPrefix(path, "/Groups") {
@@ -278,21 +318,17 @@ func pathParam(c echo.Context, name string) string {
 
 // normalizePath collapses repeated slashes and drops a trailing slash, so
 // that a base URL entered as https://host/scim/v2/ still routes.
-func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		p := r.URL.Path
-		for strings.Contains(p, "//") {
-			p = strings.ReplaceAll(p, "//", "/")
-		}
-		if len(p) > 1 {
-			p = strings.TrimSuffix(p, "/")
-		}
-		if p != r.URL.Path {
-			r.URL.Path = p
-			r.URL.RawPath = ""
-		}
-		return next(c)
+func normalizePath(r *http.Request) {
+	p := r.URL.Path
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	if p != r.URL.Path {
+		r.URL.Path = p
+		r.URL.RawPath = ""
 	}
 }
 
@@ -410,5 +446,24 @@ func (s *Server) baseURL(c echo.Context) string {
 	if u := s.conf(c).Server.PublicURL; u != "" {
 		return u + base
 	}
-	return c.Scheme() + "://" + c.Request().Host + base
+	return scheme(c) + "://" + c.Request().Host + base
+}
+
+// scheme is c.Scheme() (echo's default: https over TLS, else what the
+// forwarding headers of a trusted peer say, else http), without echo's
+// cost when none of those headers came: the answer is then http whoever
+// the peer is, so the peer's address is not parsed, and the headers are
+// looked up as map entries (net/http canonicalises request header keys,
+// and the echo.Header* constants are canonical).
+func scheme(c echo.Context) string {
+	r := c.Request()
+	if r.TLS != nil {
+		return "https"
+	}
+	h := r.Header
+	if len(h[echo.HeaderXForwardedProto]) == 0 && len(h[echo.HeaderXForwardedProtocol]) == 0 &&
+		len(h[echo.HeaderXForwardedSsl]) == 0 && len(h[echo.HeaderXUrlScheme]) == 0 {
+		return "http"
+	}
+	return c.Scheme()
 }
