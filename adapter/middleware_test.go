@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -135,5 +136,32 @@ func TestScheme(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRequestIDsDistinct: request ids read ahead from crypto/rand are all
+// different, across refills of the buffer and concurrent requests.
+func TestRequestIDsDistinct(t *testing.T) {
+	var s idSource
+	const workers, each = 4, 1000
+	got := make(chan [8]byte, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				got <- s.next()
+			}
+		}()
+	}
+	wg.Wait()
+	close(got)
+	seen := map[[8]byte]bool{}
+	for b := range got {
+		if seen[b] {
+			t.Fatalf("request id bytes %x handed out twice", b)
+		}
+		seen[b] = true
 	}
 }
