@@ -229,19 +229,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			token = strings.TrimSpace(rest)
 		}
 		p, err := s.st(c).auth.check(c.Request().Context(), func() string { return s.clientKey(c) }, token)
-		var tooMany *tooManyFailures
-		switch {
-		case errors.As(err, &tooMany):
-			return &Error{Status: http.StatusTooManyRequests, RetryAfter: tooMany.retryAfter(),
-				Detail: "too many failed authentications from this address; retry later with a valid bearer token"}
-		case errors.Is(err, legacy.ErrTokenExpired):
-			return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
-		case errors.Is(err, legacy.ErrTokenRevoked):
-			return errorf(http.StatusUnauthorized, "", "the bearer token has been revoked")
-		case errors.Is(err, errTokenInvalid), errors.Is(err, legacy.ErrTokenUnknown):
-			return errorf(http.StatusUnauthorized, "", "invalid bearer token")
-		case err != nil:
-			return err
+		if err != nil {
+			return authError(err)
 		}
 		if rc := reqOf(c); rc != nil {
 			rc.principal = p
@@ -250,6 +239,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// authError is the answer to a failed check. (A function of its own: the
+// target of errors.As escapes, and so is only made when there is an error.)
+func authError(err error) error {
+	var tooMany *tooManyFailures
+	switch {
+	case errors.As(err, &tooMany):
+		return &Error{Status: http.StatusTooManyRequests, RetryAfter: tooMany.retryAfter(),
+			Detail: "too many failed authentications from this address; retry later with a valid bearer token"}
+	case errors.Is(err, legacy.ErrTokenExpired):
+		return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
+	case errors.Is(err, legacy.ErrTokenRevoked):
+		return errorf(http.StatusUnauthorized, "", "the bearer token has been revoked")
+	case errors.Is(err, errTokenInvalid), errors.Is(err, legacy.ErrTokenUnknown):
+		return errorf(http.StatusUnauthorized, "", "invalid bearer token")
+	}
+	return err
 }
 
 // otherSchemes are the authentication schemes a 401 may name. The name

@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/retroscim/retroscim/mapping"
 )
 
 // TestMiddlewareOnEveryAnswer: the server's middleware, composed once
@@ -163,5 +165,44 @@ func TestRequestIDsDistinct(t *testing.T) {
 			t.Fatalf("request id bytes %x handed out twice", b)
 		}
 		seen[b] = true
+	}
+}
+
+// TestBaseURL: baseURL is public_url or the request's scheme and host,
+// then the base path and the tenant segment, whatever it kept from the
+// requests before (hosts alternating, schemes changing).
+func TestBaseURL(t *testing.T) {
+	e := echo.New()
+	for _, public := range []string{"", "https://scim.example.test"} {
+		cfg := &mapping.Config{}
+		cfg.Server.PublicURL = public
+		s := &Server{base: "/scim/v2", log: slog.New(slog.DiscardHandler)}
+		s.current.Store(s.newState(cfg))
+		for i, tt := range []struct{ host, proto, tenant string }{
+			{"a.test", "", ""}, {"a.test", "", ""}, {"b.test:8080", "", ""}, {"a.test", "https", ""},
+			{"a.test", "", "7"}, {"a.test", "", ""}, {"b.test:8080", "https", "t 1"}, {"b.test:8080", "", ""},
+		} {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Host, r.RemoteAddr = tt.host, "127.0.0.1:4000"
+			if tt.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			c := e.NewContext(r, httptest.NewRecorder())
+			if tt.tenant != "" {
+				c.SetParamNames("tenant")
+				c.SetParamValues(tt.tenant)
+			}
+			want := c.Scheme() + "://" + tt.host
+			if public != "" {
+				want = public
+			}
+			want += "/scim/v2"
+			if tt.tenant != "" {
+				want += "/t/" + tt.tenant
+			}
+			if got := s.baseURL(c); got != want {
+				t.Errorf("public_url %q, request %d %+v: baseURL = %q, want %q", public, i, tt, got, want)
+			}
+		}
 	}
 }

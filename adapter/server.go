@@ -81,6 +81,9 @@ type Server struct {
 	// slots bounds each tenant's concurrent database work. Like the
 	// database settings, its bound keeps its start-up value.
 	slots *tenantSlots
+	// lastBase is the base URL of the last request without public_url
+	// and tenant segment (baseURL).
+	lastBase atomic.Pointer[hostBase]
 }
 
 // state is everything a configuration determines.
@@ -90,6 +93,9 @@ type state struct {
 	limiter *rateLimiter
 	// clientIP finds a request's client address (server.trusted_proxies).
 	clientIP echo.IPExtractor
+	// publicBase is server.public_url and the base path, or "" without
+	// public_url (baseURL).
+	publicBase string
 }
 
 // New builds the server. The configuration must already be bound to the
@@ -112,8 +118,12 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	}
 	auth := newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs)
 	auth.dryRun = cfg.Server.DryRun
-	return &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
+	st := &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
 		clientIP: clientIP(cfg.Server.TrustedNets)}
+	if u := cfg.Server.PublicURL; u != "" {
+		st.publicBase = u + s.base
+	}
+	return st
 }
 
 // Reload makes cfg the configuration for new requests; requests already
@@ -462,16 +472,37 @@ func writeJSON(c echo.Context, status int, body mapping.Object) error {
 
 // baseURL is the absolute URL of the SCIM base path, for meta.location;
 // it keeps the /t/{tenant} segment when the request used one.
+//
+// Without a tenant segment it is the same string for every request to a
+// host: public_url's is made with the state, the last host's is kept
+// (lastBase), so a request does not build it.
 func (s *Server) baseURL(c echo.Context) string {
+	st := s.st(c)
+	t := c.Param("tenant")
+	if t == "" && st.publicBase != "" {
+		return st.publicBase
+	}
 	base := s.base
-	if t := c.Param("tenant"); t != "" {
+	if t != "" {
 		base += "/t/" + t
 	}
-	if u := s.conf(c).Server.PublicURL; u != "" {
+	if u := st.cfg.Server.PublicURL; u != "" {
 		return u + base
 	}
-	return scheme(c) + "://" + c.Request().Host + base
+	sch, host := scheme(c), c.Request().Host
+	if t != "" {
+		return sch + "://" + host + base
+	}
+	if l := s.lastBase.Load(); l != nil && l.scheme == sch && l.host == host {
+		return l.url
+	}
+	l := &hostBase{scheme: sch, host: host, url: sch + "://" + host + base}
+	s.lastBase.Store(l)
+	return l.url
 }
+
+// hostBase is the base URL of requests with a scheme and Host.
+type hostBase struct{ scheme, host, url string }
 
 // scheme is c.Scheme() (echo's default: https over TLS, else what the
 // forwarding headers of a trusted peer say, else http), without echo's
