@@ -20,9 +20,16 @@ import (
 // LogWriter) first writes the buffered access lines and then itself, so
 // the log keeps the order things happened in. Close writes what is left.
 type LogWriter struct {
-	mu   sync.Mutex
-	out  io.Writer
-	buf  []byte
+	mu  sync.Mutex
+	out io.Writer
+	buf []byte
+	// sec is the last second an access line's time fell in, formatted
+	// (appendTime): its date and time of day, and its zone offset.
+	sec struct {
+		unix       int64
+		loc        *time.Location
+		date, zone []byte
+	}
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -111,7 +118,7 @@ func (w *LogWriter) writeAccess(now time.Time, l *accessLine) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	b := append(w.buf, `{"time":"`...)
-	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = w.appendTime(b, now)
 	b = append(b, `","level":"INFO","msg":"request","request_id":`...)
 	b = mapping.AppendJSONString(b, l.requestID)
 	b = append(b, `,"client_request_id":`...)
@@ -133,6 +140,37 @@ func (w *LogWriter) writeAccess(now time.Time, l *accessLine) {
 	if len(w.buf) >= logBatchBytes || w.closed() {
 		_ = w.flushLocked()
 	}
+}
+
+// appendTime appends t.AppendFormat(time.RFC3339Nano) (slog's time), with
+// the date, time of day and zone offset formatted once per second: the
+// lines of a second share them and differ in the fraction only. Held by
+// w.mu.
+func (w *LogWriter) appendTime(b []byte, t time.Time) []byte {
+	const dateLen = len("2006-01-02T15:04:05")
+	if unix, loc := t.Unix(), t.Location(); unix != w.sec.unix || loc != w.sec.loc || w.sec.date == nil {
+		if y := t.Year(); y < 1 || y > 9999 {
+			return t.AppendFormat(b, time.RFC3339Nano) // not 4 digits: not cut as below, not kept
+		}
+		whole := t.Truncate(time.Second).AppendFormat(nil, time.RFC3339Nano)
+		w.sec.unix, w.sec.loc, w.sec.date, w.sec.zone = unix, loc, whole[:dateLen:dateLen], whole[dateLen:]
+	}
+	b = append(b, w.sec.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		// RFC3339Nano's ".999999999": nine digits, trailing zeros dropped.
+		var f [10]byte
+		f[0] = '.'
+		for i := 9; i > 0; i-- {
+			f[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(f)
+		for f[n-1] == '0' {
+			n--
+		}
+		b = append(b, f[:n]...)
+	}
+	return append(b, w.sec.zone...)
 }
 
 // accessLog writes one line per request. The query string is left out:

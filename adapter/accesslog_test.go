@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -86,4 +87,27 @@ func TestAppendJSONString(t *testing.T) {
 			t.Errorf("mapping.AppendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
+}
+
+// FuzzAccessLogTime: appendTime writes what t.AppendFormat(RFC3339Nano)
+// does, for any instant and zone offset, whatever second it cached before
+// (the previous instant of the fuzz input, or one in the same second).
+func FuzzAccessLogTime(f *testing.F) {
+	f.Add(int64(1764688621), int64(123456789), 0, int64(1))
+	f.Add(int64(1764688621), int64(0), 3600, int64(0))
+	f.Add(int64(1764688621), int64(100000000), -34200, int64(-1))
+	f.Add(int64(-62135596800), int64(5), 0, int64(0))          // year 1
+	f.Add(int64(253402300799), int64(999999999), 60, int64(1)) // 9999-12-31T23:59:59, into year 10000 by the offset
+	f.Add(int64(-62135596801), int64(0), 0, int64(3))          // year 0
+	w := &LogWriter{}
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int, step int64) {
+		zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", offset%(100*3600))}
+		for _, z := range zones {
+			for _, tm := range []time.Time{time.Unix(sec, nsec).In(z), time.Unix(sec, nsec).Add(time.Duration(step)).In(z)} {
+				if got, want := string(w.appendTime(nil, tm)), tm.Format(time.RFC3339Nano); got != want {
+					t.Fatalf("appendTime(%v) = %s, want %s", tm, got, want)
+				}
+			}
+		}
+	})
 }

@@ -44,9 +44,12 @@ type tokenStore interface {
 // their SHA-256, and those in retroscim's own table.
 type authenticator struct {
 	tokens []mapping.BearerToken
-	store  tokenStore
-	own    *legacy.OwnTables // nil: configuration tokens only
-	log    *slog.Logger
+	// configPrincipals are the principals of tokens, index for index,
+	// made once: a request with a configuration token costs no string.
+	configPrincipals []Principal
+	store            tokenStore
+	own              *legacy.OwnTables // nil: configuration tokens only
+	log              *slog.Logger
 	// valid holds recent checks of stored tokens that were valid, keyed by
 	// the token's SHA-256; its TTL bounds how late a revocation is seen.
 	valid *expirable.LRU[[32]byte, tokenCheck]
@@ -83,8 +86,12 @@ type nopCache struct{}
 func (nopCache) Cache(string, bool) {}
 
 func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger, obs cacheObserver) *authenticator {
+	principals := make([]Principal, len(a.BearerTokens))
+	for i, t := range a.BearerTokens {
+		principals[i] = Principal{TokenName: t.Name, TokenPrefix: "config:" + t.Name, Tenant: t.Tenant}
+	}
 	return &authenticator{
-		tokens: a.BearerTokens, store: store, own: own, log: log, obs: obs,
+		tokens: a.BearerTokens, configPrincipals: principals, store: store, own: own, log: log, obs: obs,
 		valid:    expirable.NewLRU[[32]byte, tokenCheck](10000, nil, a.TokenCacheTTL),
 		refused:  expirable.NewLRU[[32]byte, error](1000, nil, a.TokenCacheTTL),
 		failures: newFailureLimiter(a.FailureLimit),
@@ -104,8 +111,10 @@ var errTokenInvalid = errors.New("invalid bearer token")
 // costs one failure from the client address's allowance; with the
 // allowance spent the answer is *tooManyFailures and the database is not
 // asked. A token seen invalid again within the cache
-// TTL is answered from the cache and costs nothing more.
-func (a *authenticator) check(ctx context.Context, client, token string) (Principal, error) {
+// TTL is answered from the cache and costs nothing more. client gives that
+// address; it is only called then (a configuration or cached token needs
+// none).
+func (a *authenticator) check(ctx context.Context, client func() string, token string) (Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range a.tokens {
@@ -114,13 +123,12 @@ func (a *authenticator) check(ctx context.Context, client, token string) (Princi
 		}
 	}
 	if found >= 0 {
-		t := a.tokens[found]
-		return Principal{TokenName: t.Name, TokenPrefix: "config:" + t.Name, Tenant: t.Tenant}, nil
+		return a.configPrincipals[found], nil
 	}
 	if _, ok := legacy.ParseToken(token); !ok || a.own == nil {
 		// A guess at a configuration token: nothing to look up, but it
 		// counts against the address all the same.
-		if err := a.failures.fail(client); err != nil {
+		if err := a.failures.fail(client()); err != nil {
 			return Principal{}, err
 		}
 		return Principal{}, errTokenInvalid
@@ -134,7 +142,7 @@ func (a *authenticator) check(ctx context.Context, client, token string) (Princi
 	}
 	a.obs.Cache("token", ok)
 	if !ok {
-		done, err := a.failures.begin(client)
+		done, err := a.failures.begin(client())
 		if err != nil {
 			return Principal{}, err
 		}
@@ -220,20 +228,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			token = strings.TrimSpace(rest)
 		}
-		p, err := s.st(c).auth.check(c.Request().Context(), s.clientKey(c), token)
-		var tooMany *tooManyFailures
-		switch {
-		case errors.As(err, &tooMany):
-			return &Error{Status: http.StatusTooManyRequests, RetryAfter: tooMany.retryAfter(),
-				Detail: "too many failed authentications from this address; retry later with a valid bearer token"}
-		case errors.Is(err, legacy.ErrTokenExpired):
-			return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
-		case errors.Is(err, legacy.ErrTokenRevoked):
-			return errorf(http.StatusUnauthorized, "", "the bearer token has been revoked")
-		case errors.Is(err, errTokenInvalid), errors.Is(err, legacy.ErrTokenUnknown):
-			return errorf(http.StatusUnauthorized, "", "invalid bearer token")
-		case err != nil:
-			return err
+		p, err := s.st(c).auth.check(c.Request().Context(), func() string { return s.clientKey(c) }, token)
+		if err != nil {
+			return authError(err)
 		}
 		if rc := reqOf(c); rc != nil {
 			rc.principal = p
@@ -242,6 +239,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// authError is the answer to a failed check. (A function of its own: the
+// target of errors.As escapes, and so is only made when there is an error.)
+func authError(err error) error {
+	var tooMany *tooManyFailures
+	switch {
+	case errors.As(err, &tooMany):
+		return &Error{Status: http.StatusTooManyRequests, RetryAfter: tooMany.retryAfter(),
+			Detail: "too many failed authentications from this address; retry later with a valid bearer token"}
+	case errors.Is(err, legacy.ErrTokenExpired):
+		return errorf(http.StatusUnauthorized, "", "the bearer token has expired; ask the administrator for a new one (retroscim token rotate)")
+	case errors.Is(err, legacy.ErrTokenRevoked):
+		return errorf(http.StatusUnauthorized, "", "the bearer token has been revoked")
+	case errors.Is(err, errTokenInvalid), errors.Is(err, legacy.ErrTokenUnknown):
+		return errorf(http.StatusUnauthorized, "", "invalid bearer token")
+	}
+	return err
 }
 
 // otherSchemes are the authentication schemes a 401 may name. The name

@@ -6,8 +6,9 @@ import "github.com/labstack/echo/v4"
 // handler is given: the request's state, ids and principal as fields. They
 // were entries of echo's context store, read about 15 times per request,
 // each read a lock, a map lookup and a type assertion, and the principal
-// boxed on every write. Code that is given echo's own context (its error
-// handler) finds the reqContext in the store under reqKey.
+// boxed on every write. The error handler is given the reqContext too
+// (Error), so nothing needs to find it in echo's store: the store, a map
+// made per request, is not used at all.
 type reqContext struct {
 	echo.Context
 	st                         *state
@@ -15,14 +16,14 @@ type reqContext struct {
 	principal                  Principal
 }
 
-const reqKey = "retroscim_request"
+// Error hands err to the error handler with the reqContext, not echo's
+// own context (echo's Error passes itself), so that the handler sees the
+// request's ids.
+func (rc *reqContext) Error(err error) { rc.Echo().HTTPErrorHandler(err, rc) }
 
 // reqOf is the request's reqContext, or nil outside pinState (a handler
 // run without the server's middleware).
 func reqOf(c echo.Context) *reqContext {
-	if rc, ok := c.(*reqContext); ok {
-		return rc
-	}
-	rc, _ := c.Get(reqKey).(*reqContext)
+	rc, _ := c.(*reqContext)
 	return rc
 }

@@ -81,6 +81,9 @@ type Server struct {
 	// slots bounds each tenant's concurrent database work. Like the
 	// database settings, its bound keeps its start-up value.
 	slots *tenantSlots
+	// lastBase is the base URL of the last request without public_url
+	// and tenant segment (baseURL).
+	lastBase atomic.Pointer[hostBase]
 }
 
 // state is everything a configuration determines.
@@ -90,6 +93,9 @@ type state struct {
 	limiter *rateLimiter
 	// clientIP finds a request's client address (server.trusted_proxies).
 	clientIP echo.IPExtractor
+	// publicBase is server.public_url and the base path, or "" without
+	// public_url (baseURL).
+	publicBase string
 }
 
 // New builds the server. The configuration must already be bound to the
@@ -112,8 +118,12 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	}
 	auth := newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs)
 	auth.dryRun = cfg.Server.DryRun
-	return &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
+	st := &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
 		clientIP: clientIP(cfg.Server.TrustedNets)}
+	if u := cfg.Server.PublicURL; u != "" {
+		st.publicBase = u + s.base
+	}
+	return st
 }
 
 // Reload makes cfg the configuration for new requests; requests already
@@ -153,9 +163,7 @@ func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
 // pinState records the configuration a request is served with.
 func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		rc := &reqContext{Context: c, st: s.current.Load()}
-		c.Set(reqKey, rc)
-		return next(rc)
+		return next(&reqContext{Context: c, st: s.current.Load()})
 	}
 }
 
@@ -170,15 +178,23 @@ func (s *Server) st(c echo.Context) *state {
 func (s *Server) conf(c echo.Context) *mapping.Config { return s.st(c).cfg }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	normalizePath(r)
+	s.echo.ServeHTTP(w, r)
+}
 
 // routes declares the whole HTTP surface in one place.
 func (s *Server) routes(admin bool) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(normalizePath)
-	e.Use(s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+	// echo applies middleware per request, a closure for each: the
+	// server's own chain is composed here, once, around the handler the
+	// router found (c.Handler(), the next that echo would pass), and the
+	// path is normalised in ServeHTTP before echo routes it.
+	chain := applyMiddleware(func(c echo.Context) error { return c.Handler()(c) },
+		s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+	e.Use(func(echo.HandlerFunc) echo.HandlerFunc { return chain })
 
 	// Operations endpoints: outside the base path and without a token.
 	if admin {
@@ -186,9 +202,15 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	}
 
 	// The API answers at the base path and, for multi-tenant apps that hand
-	// each customer a tenant URL, at {base}/t/{tenant}.
-	api := e.Group(s.base, s.warnDryRun, s.authenticate, s.limitRate)
-	tenantAPI := e.Group(s.base+"/t/:tenant", s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate)
+	// each customer a tenant URL, at {base}/t/{tenant}. The groups'
+	// middleware wraps each handler once, as it is added, not per request
+	// as echo's group middleware would; routeNotFound adds the catch-all
+	// routes a group with middleware has, so that any path under the base
+	// needs a token before it is a 404.
+	api := &group{Group: e.Group(s.base), middleware: []echo.MiddlewareFunc{s.warnDryRun, s.authenticate, s.limitRate}}
+	tenantAPI := &group{Group: e.Group(s.base + "/t/:tenant"), middleware: []echo.MiddlewareFunc{s.warnDryRun, s.authenticate, s.matchTenant, s.limitRate}}
+	api.routeNotFound()
+	tenantAPI.routeNotFound()
 	routes := []struct {
 		method, path string
 		handler      echo.HandlerFunc
@@ -252,6 +274,34 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	return e
 }
 
+// group is an echo group whose middleware wraps each handler as it is
+// added (echo's own group middleware is applied to the handler on every
+// request).
+type group struct {
+	*echo.Group
+	middleware []echo.MiddlewareFunc
+}
+
+// Add adds a route whose handler runs inside the group's middleware.
+func (g *group) Add(method, path string, h echo.HandlerFunc) {
+	g.Group.Add(method, path, applyMiddleware(h, g.middleware...))
+}
+
+// routeNotFound adds the routes echo's Group.Use adds for a group with
+// middleware: the group's prefix and everything under it are its 404s.
+func (g *group) routeNotFound() {
+	g.Group.RouteNotFound("", applyMiddleware(echo.NotFoundHandler, g.middleware...))
+	g.Group.RouteNotFound("/*", applyMiddleware(echo.NotFoundHandler, g.middleware...))
+}
+
+// applyMiddleware wraps h in middleware, the first outermost, as echo does.
+func applyMiddleware(h echo.HandlerFunc, middleware ...echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(middleware) - 1; i >= 0; i-- {
+		h = middleware[i](h)
+	}
+	return h
+}
+
 // resourceTypeOf is the resource type a write route changes.
 func resourceTypeOf(path string) string {
 	if strings.HasPrefix(path, "/Groups") {
@@ -279,21 +329,17 @@ func pathParam(c echo.Context, name string) string {
 
 // normalizePath collapses repeated slashes and drops a trailing slash, so
 // that a base URL entered as https://host/scim/v2/ still routes.
-func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		p := r.URL.Path
-		for strings.Contains(p, "//") {
-			p = strings.ReplaceAll(p, "//", "/")
-		}
-		if len(p) > 1 {
-			p = strings.TrimSuffix(p, "/")
-		}
-		if p != r.URL.Path {
-			r.URL.Path = p
-			r.URL.RawPath = ""
-		}
-		return next(c)
+func normalizePath(r *http.Request) {
+	p := r.URL.Path
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	if p != r.URL.Path {
+		r.URL.Path = p
+		r.URL.RawPath = ""
 	}
 }
 
@@ -303,9 +349,8 @@ func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
 // beside it, never in its place: it is whatever the client says.
 func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var b [8]byte
+		b := requestIDs.next()
 		var x [16]byte
-		_, _ = rand.Read(b[:])
 		hex.Encode(x[:], b[:])
 		id := string(x[:])
 		// pinState, always before, made the reqContext.
@@ -320,6 +365,30 @@ func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
+}
+
+// idSource hands out request ids' random bytes, read from crypto/rand
+// for 64 ids at a time: one read per request was ~500 instructions, as
+// much as the rest of assignRequestID.
+type idSource struct {
+	mu   sync.Mutex
+	buf  [64 * 8]byte
+	left int // bytes of buf not handed out yet, at its start
+}
+
+var requestIDs idSource
+
+// next returns 8 random bytes no other call returns.
+func (s *idSource) next() (b [8]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.left == 0 {
+		_, _ = rand.Read(s.buf[:])
+		s.left = len(s.buf)
+	}
+	s.left -= len(b)
+	copy(b[:], s.buf[s.left:])
+	return b
 }
 
 // firstHeader is h.Get(key) for a key already in canonical form (as the
@@ -429,13 +498,53 @@ func (buf *bodyBuffer) release() {
 
 // baseURL is the absolute URL of the SCIM base path, for meta.location;
 // it keeps the /t/{tenant} segment when the request used one.
+//
+// Without a tenant segment it is the same string for every request to a
+// host: public_url's is made with the state, the last host's is kept
+// (lastBase), so a request does not build it.
 func (s *Server) baseURL(c echo.Context) string {
+	st := s.st(c)
+	t := c.Param("tenant")
+	if t == "" && st.publicBase != "" {
+		return st.publicBase
+	}
 	base := s.base
-	if t := c.Param("tenant"); t != "" {
+	if t != "" {
 		base += "/t/" + t
 	}
-	if u := s.conf(c).Server.PublicURL; u != "" {
+	if u := st.cfg.Server.PublicURL; u != "" {
 		return u + base
 	}
-	return c.Scheme() + "://" + c.Request().Host + base
+	sch, host := scheme(c), c.Request().Host
+	if t != "" {
+		return sch + "://" + host + base
+	}
+	if l := s.lastBase.Load(); l != nil && l.scheme == sch && l.host == host {
+		return l.url
+	}
+	l := &hostBase{scheme: sch, host: host, url: sch + "://" + host + base}
+	s.lastBase.Store(l)
+	return l.url
+}
+
+// hostBase is the base URL of requests with a scheme and Host.
+type hostBase struct{ scheme, host, url string }
+
+// scheme is c.Scheme() (echo's default: https over TLS, else what the
+// forwarding headers of a trusted peer say, else http), without echo's
+// cost when none of those headers came: the answer is then http whoever
+// the peer is, so the peer's address is not parsed, and the headers are
+// looked up as map entries (net/http canonicalises request header keys,
+// and the echo.Header* constants are canonical).
+func scheme(c echo.Context) string {
+	r := c.Request()
+	if r.TLS != nil {
+		return "https"
+	}
+	h := r.Header
+	if len(h[echo.HeaderXForwardedProto]) == 0 && len(h[echo.HeaderXForwardedProtocol]) == 0 &&
+		len(h[echo.HeaderXForwardedSsl]) == 0 && len(h[echo.HeaderXUrlScheme]) == 0 {
+		return "http"
+	}
+	return c.Scheme()
 }

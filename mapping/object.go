@@ -260,16 +260,28 @@ const hexDigits = "0123456789abcdef"
 // AppendJSONString appends s as a JSON string (control characters, quote,
 // backslash, U+2028 and U+2029 escaped, as slog's JSON handler does). Invalid UTF-8 (possible in a
 // legacy latin1 or binary column) becomes U+FFFD, as encoding/json does.
+//
+// Most of what it writes (names, values, access-log fields) is printable
+// ASCII copied as it is, so plainPrefix finds the next byte that needs care
+// 8 bytes per test; only such a byte (an escape, or the first byte of a
+// multi-byte character) takes the careful path, appendJSONStringRest.
 func AppendJSONString(b []byte, s string) []byte {
+	n := plainPrefix(s)
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	b = append(b, s[:n]...)
+	if n == len(s) {
+		return append(b, '"')
+	}
+	return appendJSONStringRest(b, s[n:])
+}
+
+// appendJSONStringRest appends s, whose first byte needs care, as the rest
+// of a JSON string AppendJSONString began, and the closing quote.
+func appendJSONStringRest(b []byte, s string) []byte {
+	start, i := 0, 0
+	for {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -285,25 +297,99 @@ func AppendJSONString(b []byte, s string) []byte {
 			}
 			i++
 			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(b, s[start:i]...)
+				b = append(b, `\ufffd`...)
+				start = i + size
+			case r == '\u2028' || r == '\u2029':
+				b = append(b, s[start:i]...)
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+				start = i + size
+			}
 			i += size
-			start = i
-			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
+		// Escapes and multi-byte characters often come close together
+		// (names in a script other than Latin, Latin with accents): the
+		// word test only pays for a long rest.
+		if len(s)-i >= 16 {
+			i += plainPrefix(s[i:])
+		} else {
+			i += plainBytes(s[i:])
 		}
-		i += size
+		if i >= len(s) {
+			break
+		}
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// plainPrefix returns how many bytes at the start of s a JSON string holds
+// as they are (jsonPlain). It tests 8 bytes at a time while more than 8 are
+// left, then the last 1 to 8 together (overlapping the word before, or
+// repeating bytes of a short string), and only if one of them needs care
+// goes byte by byte through the word where it is.
+func plainPrefix(s string) int {
+	n := 0
+	for len(s) > 8 {
+		if !plainWord(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56) {
+			return n + plainBytes(s)
+		}
+		s = s[8:]
+		n += 8
+	}
+	var x uint64
+	switch m := len(s); {
+	case m == 0:
+		return n
+	case m >= 4:
+		// Bytes 0-3 and m-4 to m-1, which overlap when m < 8.
+		x = uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[m-4])<<32 | uint64(s[m-3])<<40 | uint64(s[m-2])<<48 | uint64(s[m-1])<<56
+	default:
+		// Bytes 0, m/2 and m-1 are every byte of 1 to 3; the other five
+		// are a plain 'a'.
+		x = uint64(s[0]) | uint64(s[m>>1])<<8 | uint64(s[m-1])<<16 | 0x6161616161000000
+	}
+	if plainWord(x) {
+		return n + len(s)
+	}
+	return n + plainBytes(s)
+}
+
+// plainWord reports whether the 8 bytes of x (in any order) are all bytes
+// a JSON string holds as they are (jsonPlain).
+//
+// Per byte, with no borrow from below, the high bit is set in x-0x20 for a
+// byte below 0x20 (or above 0x9f), in (x^'"')-1 for a quote (or a byte of
+// 0x80 and above but 0xa2), in (x^'\\')-1 for a backslash (or a byte of
+// 0x80 and above but 0xdc), and in x for any byte above 0x7f: so exactly for
+// the bytes that need care. A borrow only comes from such a byte, and the
+// lowest of them is marked with or without it: the word holds one iff the
+// union is not 0.
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return ((x-ones*0x20)|(x^(ones*'"')-ones)|(x^(ones*'\\')-ones)|x)&highs == 0
+}
+
+// plainBytes is plainPrefix one byte at a time.
+func plainBytes(s string) int {
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// jsonPlain tells the bytes a JSON string holds as they are: printable
+// ASCII but the quote and the backslash (AppendJSONString).
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
