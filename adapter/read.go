@@ -197,7 +197,7 @@ func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 		buf := takeBody()
 		defer buf.release()
 		buf.b = r.AppendResource(buf.b, row, s.baseURL(c), version)
-		return c.Blob(http.StatusOK, ContentType, buf.b)
+		return sendJSON(c, http.StatusOK, buf.b)
 	}
 	return s.respond(c, http.StatusOK, proj.Apply(s.rendering(c).render(r, row, proj)))
 }

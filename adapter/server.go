@@ -470,11 +470,26 @@ func writeJSON(c echo.Context, status int, body mapping.Object) error {
 		return err
 	}
 	buf.b = b
-	return c.Blob(status, ContentType, b)
+	return sendJSON(c, status, b)
+}
+
+// contentTypeValue is the Content-Type of every SCIM response, shared as
+// the security headers' values are (capped, so a change copies it).
+var contentTypeValue = []string{ContentType}
+
+// sendJSON sends b as the response body: what c.Blob does, with the
+// header set as a map entry under its canonical key instead of looked up
+// and set through Header's canonicalising methods.
+func sendJSON(c echo.Context, status int, b []byte) error {
+	w := c.Response()
+	w.Header()[echo.HeaderContentType] = contentTypeValue[:1:1]
+	w.WriteHeader(status)
+	_, err := w.Write(b)
+	return err
 }
 
 // A bodyBuffer is a response body's buffer, reused across requests:
-// c.Blob has copied the body into the connection's writer when it
+// sendJSON has copied the body into the connection's writer when it
 // returns, so the buffer can go back to the pool then.
 type bodyBuffer struct{ b []byte }
 
