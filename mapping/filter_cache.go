@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -48,6 +49,7 @@ const (
 	argKeep    argSlot = iota // the template's own argument
 	argLiteral                // the literal
 	argLike                   // the literal's LIKE pattern
+	argTenant                 // the caller's tenant
 )
 
 // filterTemplate is a shape's predicate compiled with probeLiteral and
@@ -56,6 +58,12 @@ type filterTemplate struct {
 	pred  sqlstmt.Pred
 	slots []argSlot
 	op    filter.Operator
+	// where is the predicate of a list with the filter, the scope AND
+	// pred, with tenantMarker for the tenant; whereSlots say where its
+	// arguments come from. Unset (where.IsTrue) when the scope is not a
+	// template (tenant_through).
+	where      sqlstmt.Pred
+	whereSlots []argSlot
 }
 
 // filterCache holds a resource's templates; nil caches nothing.
@@ -146,14 +154,45 @@ func (c *filterCache) learn(r *Resource, s filterShape, lit string, e filter.Exp
 	if !t.bind(lit).Same(p) {
 		return
 	}
+	if r.scopeTmpl != nil && !slices.Contains(tp.Args(), any(tenantSlot{})) {
+		t.where = sqlstmt.And(*r.scopeTmpl, tp)
+		t.whereSlots = make([]argSlot, 0, len(t.where.Args()))
+		for _, a := range r.scopeTmpl.Args() {
+			if m, ok := a.(*sqlstmt.Marker); ok && m == tenantMarker {
+				t.whereSlots = append(t.whereSlots, argTenant)
+			} else {
+				t.whereSlots = append(t.whereSlots, argKeep)
+			}
+		}
+		t.whereSlots = append(t.whereSlots, t.slots...)
+		if len(t.whereSlots) != len(t.where.Args()) || !bindSlots(t.where, t.whereSlots, t.op, lit, tenantMarker).Same(sqlstmt.And(*r.scopeTmpl, p)) {
+			return
+		}
+	}
 	c.lru.Add(filterShape{prefix: strings.Clone(s.prefix), suffix: strings.Clone(s.suffix)}, t)
 }
 
 // bind is the template's predicate for the literal lit.
 func (t *filterTemplate) bind(lit string) sqlstmt.Pred {
+	return bindSlots(t.pred, t.slots, t.op, lit, nil)
+}
+
+// bindWhere is the predicate of a list with the filter for the literal
+// lit and the tenant (as the tenant column holds it); ok is false when
+// the template has none.
+func (t *filterTemplate) bindWhere(lit string, tenant any) (p sqlstmt.Pred, ok bool) {
+	if t.whereSlots == nil {
+		return sqlstmt.Pred{}, false
+	}
+	return bindSlots(t.where, t.whereSlots, t.op, lit, tenant), true
+}
+
+// bindSlots is p with the arguments slots say come from the literal lit
+// (of a comparison with op) and from the tenant.
+func bindSlots(p sqlstmt.Pred, slots []argSlot, op filter.Operator, lit string, tenant any) sqlstmt.Pred {
 	var litArg, likeArg any
-	args := make([]any, len(t.slots))
-	for i, s := range t.slots {
+	args := make([]any, len(slots))
+	for i, s := range slots {
 		switch s {
 		case argLiteral:
 			if litArg == nil {
@@ -162,14 +201,16 @@ func (t *filterTemplate) bind(lit string) sqlstmt.Pred {
 			args[i] = litArg
 		case argLike:
 			if likeArg == nil {
-				likeArg = likePattern(t.op, lit)
+				likeArg = likePattern(op, lit)
 			}
 			args[i] = likeArg
+		case argTenant:
+			args[i] = tenant
 		default:
-			args[i] = t.pred.Args()[i]
+			args[i] = p.Args()[i]
 		}
 	}
-	return t.pred.Rebind(args)
+	return p.Rebind(args)
 }
 
 // comparesTextOnly reports whether the comparison compiles, for every

@@ -119,6 +119,52 @@ func TestFilterCacheSameAsCompile(t *testing.T) {
 	}
 }
 
+// TestFilterCacheListQuery checks the statements of lists whose filter
+// the cache holds against those built from the uncached compile, for
+// every tenant: the scope, the tenant and the filter in the same order
+// with the same arguments.
+func TestFilterCacheListQuery(t *testing.T) {
+	write, err := Parse("write.yaml", mustRead(t, "testdata/write.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources := map[string]*Resource{"users.yaml": boundUsers(t, nil), "write.yaml (tenant, unbound)": write.Users}
+	filters := []string{
+		`userName eq "a"`, `userName co "a"`, `USERNAME ne "a"`, `emails.value eq "a"`, `externalId sw "a"`,
+		`title eq "a"`, `nickName eq "a"`, `displayName ew "a"`, `pantherRole eq "a"`, `level eq "1"`,
+		`hired gt "2024-01-01T00:00:00Z"`, `id eq "1"`, `active eq "true"`, `nope eq "a"`, `(userName eq "a")`,
+	}
+	for name, r := range resources {
+		t.Run(name, func(t *testing.T) {
+			for _, f := range filters {
+				shape, _, _ := splitShape(f)
+				for _, lit := range []string{"a", "b@x.io", "50%", "1", ""} {
+					src := shape.prefix + lit + shape.suffix
+					for _, tenant := range []string{"1", "2", "x", ""} {
+						for range 2 {
+							got, gotErr := r.ListQuery(ListRequest{Filter: src}, tenant)
+							fp, wantErr := compileUncached(r, src)
+							if (gotErr == nil) != (wantErr == nil) {
+								t.Fatalf("ListQuery(%q, %q) error %v, uncached %v", src, tenant, gotErr, wantErr)
+							}
+							if wantErr != nil {
+								continue
+							}
+							want := sqlstmt.Select{Columns: r.selectExprs, From: sqlstmt.Ident(r.Table), Where: sqlstmt.And(r.ScopePredicate(tenant), r.bindTenant(fp, tenant))}
+							want.Order, _ = r.Order("", false)
+							gs, ga := got.SQL()
+							ws, wa := want.SQL()
+							if gs != ws || !cmp.Equal(ga, wa) || !got.Where.Same(want.Where) {
+								t.Fatalf("ListQuery(%q, %q) = %s %v, uncached %s %v", src, tenant, gs, ga, ws, wa)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestFilterCacheLearns shows which shapes the cache keeps: comparisons
 // of plain text columns, not those whose SQL depends on the literal.
 func TestFilterCacheLearns(t *testing.T) {
@@ -156,6 +202,11 @@ func TestFilterCacheLearns(t *testing.T) {
 		}
 		if got := r.filters.lru.Len() == 1; got != tt.cached {
 			t.Errorf("CompileFilter(%q) cached %v, want %v", tt.filter, got, tt.cached)
+		}
+		if shape, _, ok := splitShape(tt.filter); ok && tt.cached {
+			if tmpl, _ := r.filters.get(shape); tmpl == nil || tmpl.whereSlots == nil {
+				t.Errorf("CompileFilter(%q) cached no list predicate", tt.filter)
+			}
 		}
 	}
 }
