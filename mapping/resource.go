@@ -101,6 +101,9 @@ type Resource struct {
 	// renewed by Bind (the column facts decide their SQL); nil caches
 	// nothing.
 	filters *filterCache
+	// idOrders are the order of a list without sortBy, ascending and
+	// descending, built once with the select list; nil before.
+	idOrders [2][]sqlstmt.OrderKey
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// members links users and groups; groupsExpr selects a user's groups
