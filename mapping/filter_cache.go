@@ -98,12 +98,15 @@ func splitShape(src string) (shape filterShape, lit string, ok bool) {
 	}
 	end := open + 1 + n
 	lit = src[open+1 : end]
+	ascii := true
 	for i := 0; i < len(lit); i++ {
-		if c := lit[i]; c < 0x20 || c == '\\' {
+		c := lit[i]
+		if c < 0x20 || c == '\\' {
 			return filterShape{}, "", false
 		}
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	if !utf8.ValidString(lit) {
+	if !ascii && !utf8.ValidString(lit) {
 		return filterShape{}, "", false
 	}
 	return filterShape{prefix: src[:open+1], suffix: src[end:]}, lit, true

@@ -63,7 +63,11 @@ func (r *Resource) listWhere(src, tenant string) (sqlstmt.Pred, error) {
 // selectWhere selects the rows where matches with the columns a read of the
 // resource renders from, and those the projection adds (a user's groups).
 func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection, tenant string) sqlstmt.Select {
-	q := sqlstmt.Select{Columns: r.selectExprs, From: sqlstmt.Ident(r.Table), Where: where}
+	from := r.fromTable
+	if from == "" {
+		from = sqlstmt.Ident(r.Table)
+	}
+	q := sqlstmt.Select{Columns: r.selectExprs, From: from, Where: where}
 	if r.groupsExpr != "" && p.Includes("groups") {
 		q.Columns, q.ColumnArgs = r.SelectExprsFor(p, tenant)
 	}

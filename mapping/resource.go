@@ -104,6 +104,8 @@ type Resource struct {
 	// idOrders are the order of a list without sortBy, ascending and
 	// descending, built once with the select list; nil before.
 	idOrders [2][]sqlstmt.OrderKey
+	// fromTable is the quoted table, built with the select list.
+	fromTable string
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// members links users and groups; groupsExpr selects a user's groups
