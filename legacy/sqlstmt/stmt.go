@@ -89,13 +89,14 @@ func (s Select) SQL() (string, []any) {
 		b.WriteString(" ORDER BY ")
 		orderBy(&b, s.Order)
 	}
+	var num [20]byte // the digits of LIMIT and OFFSET, without a string each
 	if s.Limit > 0 {
 		b.WriteString(" LIMIT ")
-		b.WriteString(strconv.Itoa(s.Limit))
+		b.Write(strconv.AppendInt(num[:0], int64(s.Limit), 10))
 	}
 	if s.Offset > 0 {
 		b.WriteString(" OFFSET ")
-		b.WriteString(strconv.Itoa(s.Offset))
+		b.Write(strconv.AppendInt(num[:0], int64(s.Offset), 10))
 	}
 	if s.Lock {
 		b.WriteString(" FOR UPDATE")
