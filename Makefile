@@ -42,6 +42,8 @@ fuzz: ## fuzz the filter and PATCH path parsers and the filter compiler
 	$(GO) test ./mapping/filter -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./mapping/filter -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./mapping -run '^$$' -fuzz '^FuzzCompileFilter$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./mapping -run '^$$' -fuzz '^FuzzFilterCache$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./adapter -run '^$$' -fuzz '^FuzzParseListValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }

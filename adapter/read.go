@@ -26,9 +26,9 @@ type listParams struct {
 const maxStartIndex = 1 << 40
 
 func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParams, error) {
-	q := c.QueryParams()
-	p := listParams{ListRequest: mapping.ListRequest{Filter: q.Get("filter"), SortBy: q.Get("sortBy")}, startIndex: 1, count: s.conf(c).Pagination.DefaultCount}
-	if v := q.Get("startIndex"); v != "" {
+	q := listQuery(c)
+	p := listParams{ListRequest: mapping.ListRequest{Filter: q[qFilter], SortBy: q[qSortBy]}, startIndex: 1, count: s.conf(c).Pagination.DefaultCount}
+	if v := q[qStartIndex]; v != "" {
 		n, err := parseCount(v, maxStartIndex)
 		if err != nil {
 			return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "startIndex must be an integer, got %q", truncate(v, 40))
@@ -36,7 +36,7 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 		// RFC 7644 §3.4.2.4: a value less than 1 is interpreted as 1.
 		p.startIndex = max(n, 1)
 	}
-	if v := q.Get("count"); v != "" {
+	if v := q[qCount]; v != "" {
 		n, err := parseCount(v, s.conf(c).Pagination.MaxCount)
 		if err != nil {
 			return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "count must be an integer, got %q", truncate(v, 40))
@@ -44,14 +44,14 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 		// Negative counts are 0; counts above the maximum get the maximum.
 		p.count = min(max(n, 0), s.conf(c).Pagination.MaxCount)
 	}
-	switch strings.ToLower(q.Get("sortOrder")) {
+	switch strings.ToLower(q[qSortOrder]) {
 	case "", "ascending":
 	case "descending":
 		p.Descending = true
 	default:
-		return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q.Get("sortOrder"), 40))
+		return p, errorf(http.StatusBadRequest, mapping.SCIMInvalidValue, "sortOrder must be ascending or descending, got %q", truncate(q[qSortOrder], 40))
 	}
-	proj, err := r.Projection(q.Get("attributes"), q.Get("excludedAttributes"))
+	proj, err := r.Projection(q[qAttributes], q[qExcludedAttributes])
 	if err != nil {
 		return p, err
 	}

@@ -165,6 +165,7 @@ func (c *Config) bindKnowing(tables map[string][]Column, known []string) error {
 }
 
 func (r *Resource) bind(tables map[string][]Column, known []string, p *problems) {
+	r.filters = nil // until the facts are all in
 	byTable := map[string]map[string]*Column{}
 	names := map[string][]string{}
 	for _, t := range r.tables() {
@@ -217,6 +218,8 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		r.bindRelated(p)
 		r.bindTenantThrough(p)
 	}
+	// Shapes compiled without these facts are stale.
+	r.filters = newFilterCache()
 }
 
 func missingTable(name string, tables map[string][]Column, known []string) string {

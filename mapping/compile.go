@@ -22,7 +22,17 @@ func (e *FilterError) Error() string {
 
 // CompileFilter parses a SCIM filter and compiles it into a predicate over
 // the resource's table. Errors are *FilterError.
+//
+// A filter that is one comparison with a string literal, such as
+// userName eq "bjensen", is compiled once per shape and the literal bound
+// as an argument (see filterCache); the predicate is the same.
 func (r *Resource) CompileFilter(src string) (sqlstmt.Pred, error) {
+	shape, lit, cacheable := splitShape(src)
+	if cacheable {
+		if t, ok := r.filters.get(shape); ok {
+			return t.bind(lit), nil
+		}
+	}
 	e, err := filter.Parse(src)
 	if err != nil {
 		var se *filter.SyntaxError
@@ -31,7 +41,11 @@ func (r *Resource) CompileFilter(src string) (sqlstmt.Pred, error) {
 		}
 		return sqlstmt.Pred{}, &FilterError{Msg: err.Error()}
 	}
-	return r.Compile(e)
+	p, err := r.Compile(e)
+	if err == nil && cacheable {
+		r.filters.learn(r, shape, lit, e, p)
+	}
+	return p, err
 }
 
 // Compile compiles a parsed filter into a predicate. Parts of the filter

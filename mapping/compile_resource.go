@@ -100,6 +100,7 @@ func compileResource(n *yaml.Node, key string, core *SchemaDef, p *problems) *Re
 	r.buildViews(core)
 	r.buildSelect()
 	r.buildScopeTemplates()
+	r.filters = newFilterCache()
 	return r
 }
 

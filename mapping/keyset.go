@@ -105,5 +105,11 @@ func (r *Resource) chooseKeysetIndex(idx []Index) string {
 // its rows faster than any walk in id order) and the id as the only order
 // key, in either direction.
 func (r *Resource) walksKeysetIndex(filter string, order []sqlstmt.OrderKey) bool {
-	return r.keysetIndex != "" && strings.TrimSpace(filter) == "" && len(order) == 1 && order[0].Expr == sqlstmt.Ident(r.IDColumn)
+	if r.keysetIndex == "" || strings.TrimSpace(filter) != "" || len(order) != 1 {
+		return false
+	}
+	if r.idOrders[0] != nil {
+		return order[0].Expr == r.idOrders[0][0].Expr
+	}
+	return order[0].Expr == sqlstmt.Ident(r.IDColumn)
 }

@@ -23,13 +23,9 @@ type ListRequest struct {
 // columns its projection needs; legacy pages through it. Errors are
 // *FilterError or *RequestError.
 func (r *Resource) ListQuery(req ListRequest, tenant string) (sqlstmt.Select, error) {
-	where := r.ScopePredicate(tenant)
-	if strings.TrimSpace(req.Filter) != "" {
-		f, err := r.CompileFilter(req.Filter)
-		if err != nil {
-			return sqlstmt.Select{}, err
-		}
-		where = sqlstmt.And(where, r.bindTenant(f, tenant))
+	where, err := r.listWhere(req.Filter, tenant)
+	if err != nil {
+		return sqlstmt.Select{}, err
 	}
 	order, err := r.Order(req.SortBy, req.Descending)
 	if err != nil {
@@ -43,10 +39,35 @@ func (r *Resource) ListQuery(req ListRequest, tenant string) (sqlstmt.Select, er
 	return q, nil
 }
 
+// listWhere is the predicate of a list: the scope and tenant, and the
+// filter. A filter whose shape the cache holds takes the whole predicate
+// from it, built once (see filterTemplate).
+func (r *Resource) listWhere(src, tenant string) (sqlstmt.Pred, error) {
+	if strings.TrimSpace(src) == "" {
+		return r.ScopePredicate(tenant), nil
+	}
+	if shape, lit, ok := splitShape(src); ok {
+		if t, ok := r.filters.get(shape); ok {
+			if where, ok := t.bindWhere(lit, r.tenantArg(tenant)); ok {
+				return where, nil
+			}
+		}
+	}
+	f, err := r.CompileFilter(src)
+	if err != nil {
+		return sqlstmt.Pred{}, err
+	}
+	return sqlstmt.And(r.ScopePredicate(tenant), r.bindTenant(f, tenant)), nil
+}
+
 // selectWhere selects the rows where matches with the columns a read of the
 // resource renders from, and those the projection adds (a user's groups).
 func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection, tenant string) sqlstmt.Select {
-	q := sqlstmt.Select{Columns: r.selectExprs, From: sqlstmt.Ident(r.Table), Where: where}
+	from := r.fromTable
+	if from == "" {
+		from = sqlstmt.Ident(r.Table)
+	}
+	q := sqlstmt.Select{Columns: r.selectExprs, From: from, Where: where}
 	if r.groupsExpr != "" && p.Includes("groups") {
 		q.Columns, q.ColumnArgs = r.SelectExprsFor(p, tenant)
 	}

@@ -124,7 +124,16 @@ func (r *Resource) IDPredicate(id string) (p sqlstmt.Pred, ok bool) {
 // Order returns the sort keys for a list: the sortBy attribute, if any,
 // then the id column, which makes the order total so that pages can
 // continue from the last row seen (keyset pagination).
+//
+// The keys are shared with other callers: do not modify them.
 func (r *Resource) Order(sortBy string, descending bool) ([]sqlstmt.OrderKey, error) {
+	if sortBy == "" && r.idOrders[0] != nil {
+		o := r.idOrders[0]
+		if descending {
+			o = r.idOrders[1]
+		}
+		return o[:1:1], nil
+	}
 	idKey := sqlstmt.OrderKey{Expr: sqlstmt.Ident(r.IDColumn), Desc: descending}
 	if sortBy == "" {
 		return []sqlstmt.OrderKey{idKey}, nil

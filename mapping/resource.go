@@ -99,6 +99,15 @@ type Resource struct {
 	// scopeColumnsCond, unqualified) built once with tenantMarker for the
 	// tenant; nil when the mapping has tenant_through or is not compiled.
 	scopeTmpl, scopeColsTmpl *sqlstmt.Pred
+	// filters are the compiled shapes of single-comparison filters,
+	// renewed by Bind (the column facts decide their SQL); nil caches
+	// nothing.
+	filters *filterCache
+	// idOrders are the order of a list without sortBy, ascending and
+	// descending, built once with the select list; nil before.
+	idOrders [2][]sqlstmt.OrderKey
+	// fromTable is the quoted table, built with the select list.
+	fromTable string
 	// refs are every column the mapping names, for Bind to verify.
 	refs []columnRef
 	// members links users and groups; groupsExpr selects a user's groups

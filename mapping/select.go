@@ -25,6 +25,9 @@ func (r *Resource) buildSelect() {
 		return len(r.selectExprs) - 1
 	}
 	add(r.IDColumn)
+	id := sqlstmt.Ident(r.IDColumn)
+	r.idOrders = [2][]sqlstmt.OrderKey{{{Expr: id}}, {{Expr: id, Desc: true}}}
+	r.fromTable = sqlstmt.Ident(r.Table)
 	if r.Active != nil && r.Active.Column != "" {
 		add(r.Active.Column)
 	}

@@ -32,9 +32,13 @@ func orderBy(b *strings.Builder, order []OrderKey) {
 			dir = " DESC"
 		}
 		if k.Nullable {
-			b.WriteString(k.Expr + " IS NULL" + dir + ", ")
+			b.WriteString(k.Expr)
+			b.WriteString(" IS NULL")
+			b.WriteString(dir)
+			b.WriteString(", ")
 		}
-		b.WriteString(k.Expr + dir)
+		b.WriteString(k.Expr)
+		b.WriteString(dir)
 	}
 }
 

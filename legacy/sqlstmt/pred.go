@@ -1,5 +1,7 @@
 package sqlstmt
 
+import "reflect"
+
 // Pred is a SQL boolean expression and its arguments. The zero value is
 // TRUE. Predicates know when they are constant, so that AND and OR fold
 // them away (a filter on an attribute that is a constant for the mapping
@@ -201,4 +203,30 @@ func (p Pred) Bind(m *Marker, v any) Pred {
 	}
 	p.args = args
 	return p
+}
+
+// Rebind returns p with args in place of its arguments, in order; the SQL
+// text is p's own, not rebuilt. args must be as many as p has: it panics
+// otherwise. A predicate compiled once for a shape of filter takes each
+// request's values this way.
+func (p Pred) Rebind(args []any) Pred {
+	if len(args) != len(p.args) {
+		panic("sqlstmt: Rebind with the wrong number of arguments")
+	}
+	p.args = args
+	return p
+}
+
+// Same reports whether p and q are the same predicate: the same SQL text
+// in every context they may be joined into, and equal arguments.
+func (p Pred) Same(q Pred) bool {
+	if p.IsTrue() != q.IsTrue() || p.IsFalse() != q.IsFalse() || p.sql != q.sql || p.chain != q.chain || len(p.args) != len(q.args) {
+		return false
+	}
+	for i := range p.args {
+		if !reflect.DeepEqual(p.args[i], q.args[i]) {
+			return false
+		}
+	}
+	return true
 }

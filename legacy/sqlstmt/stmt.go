@@ -41,11 +41,34 @@ type Select struct {
 
 // SQL renders the statement.
 func (s Select) SQL() (string, []any) {
+	var where string
+	if !s.Where.IsTrue() {
+		where = s.Where.SQL()
+	}
+	// One allocation for the text: the statement of a list is a few
+	// hundred bytes, and growing the builder step by step copied it
+	// several times.
+	n := len("SELECT  FROM  WHERE ") + len(s.From) + len(where) + len(s.Index) + 64
+	for _, c := range s.Columns {
+		n += len(c) + 2
+	}
+	for _, g := range s.GroupBy {
+		n += len(g) + 2
+	}
+	for _, k := range s.Order {
+		n += 2*len(k.Expr) + 24
+	}
 	var b strings.Builder
+	b.Grow(n)
 	args := make([]any, 0, len(s.ColumnArgs)+len(s.Where.args)+2)
 	args = append(args, s.ColumnArgs...)
 	b.WriteString("SELECT ")
-	b.WriteString(strings.Join(s.Columns, ", "))
+	for i, c := range s.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c)
+	}
 	b.WriteString(" FROM ")
 	b.WriteString(s.From)
 	if s.Index != "" {
@@ -55,7 +78,7 @@ func (s Select) SQL() (string, []any) {
 	}
 	if !s.Where.IsTrue() {
 		b.WriteString(" WHERE ")
-		b.WriteString(s.Where.SQL())
+		b.WriteString(where)
 		args = append(args, s.Where.args...)
 	}
 	if len(s.GroupBy) > 0 {
@@ -66,13 +89,14 @@ func (s Select) SQL() (string, []any) {
 		b.WriteString(" ORDER BY ")
 		orderBy(&b, s.Order)
 	}
+	var num [20]byte // the digits of LIMIT and OFFSET, without a string each
 	if s.Limit > 0 {
 		b.WriteString(" LIMIT ")
-		b.WriteString(strconv.Itoa(s.Limit))
+		b.Write(strconv.AppendInt(num[:0], int64(s.Limit), 10))
 	}
 	if s.Offset > 0 {
 		b.WriteString(" OFFSET ")
-		b.WriteString(strconv.Itoa(s.Offset))
+		b.Write(strconv.AppendInt(num[:0], int64(s.Offset), 10))
 	}
 	if s.Lock {
 		b.WriteString(" FOR UPDATE")
