@@ -80,8 +80,10 @@ func (r *Resource) selectWhere(where sqlstmt.Pred, p Projection, tenant string) 
 type Target struct {
 	r     *Resource
 	where sqlstmt.Pred
-	// id is the key predicate, kept for locked.
-	id sqlstmt.Pred
+	// key is the row's key value and plain how it is compared (idValue),
+	// kept for locked.
+	key   any
+	plain bool
 	// tenant is the caller's, for a user's groups under tenant_through.
 	tenant string
 }
@@ -90,18 +92,25 @@ type Target struct {
 // false when id cannot be a key of the table (not a canonical integer for
 // an integer key): the answer is 404 without a query.
 func (r *Resource) Target(id, tenant string) (t Target, ok bool) {
-	idp, ok := r.IDPredicate(id)
+	key, plain, ok := r.idValue(id)
 	if !ok {
 		return Target{}, false
 	}
-	return Target{r: r, where: sqlstmt.And(r.ScopePredicate(tenant), idp), id: idp, tenant: tenant}, true
+	t = Target{r: r, key: key, plain: plain, tenant: tenant}
+	if plain && r.targetTmpl != nil {
+		// The same statement as the And below, its text built once.
+		t.where = r.targetTmpl.Bind(tenantMarker, r.tenantArg(tenant)).Bind(idMarker, key)
+	} else {
+		t.where = sqlstmt.And(r.ScopePredicate(tenant), r.idPredicate(key, plain))
+	}
+	return t, true
 }
 
 // locked is where without scope.exists, for the delete of a row already
 // locked inside the scope, whose required rows go first. Only that delete
 // needs it, so a read does not build it.
 func (t Target) locked() sqlstmt.Pred {
-	return sqlstmt.And(t.r.scopeColumnsPredicate(t.tenant), t.id)
+	return sqlstmt.And(t.r.scopeColumnsPredicate(t.tenant), t.r.idPredicate(t.key, t.plain))
 }
 
 // Read selects the row with what the projection asks for.

@@ -39,8 +39,12 @@ func (r *Resource) buildScopeTemplates() {
 	}
 	all := r.scopeCond("", tenantMarker, "")
 	cols := r.scopeColumnsCond("", tenantMarker, "")
-	r.scopeTmpl, r.scopeColsTmpl = &all, &cols
+	target := sqlstmt.And(all, sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), idMarker))
+	r.scopeTmpl, r.scopeColsTmpl, r.targetTmpl = &all, &cols, &target
 }
+
+// idMarker stands for the row's key in targetTmpl.
+var idMarker = sqlstmt.NewMarker("id")
 
 // scopeCond is the scope and tenant condition with columns qualified by
 // alias (unqualified when empty). The tenant column is compared with
@@ -102,23 +106,42 @@ func (r *Resource) tenantArg(tenant string) any {
 // cannot be a key of this table (not a canonical integer for an integer
 // key), so the caller can answer 404 without a query.
 func (r *Resource) IDPredicate(id string) (p sqlstmt.Pred, ok bool) {
+	v, plain, ok := r.idValue(id)
+	if !ok {
+		return sqlstmt.Pred{}, false
+	}
+	return r.idPredicate(v, plain), true
+}
+
+// idValue is id as the key column's value. plain is true when the key is
+// compared with =: for a text key the comparison is compareText's, exact
+// in case and trailing spaces. ok is false when id cannot be a key.
+func (r *Resource) idValue(id string) (v any, plain, ok bool) {
 	col := r.column(r.IDColumn)
 	switch col.kind() {
 	case kindInteger:
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
-			return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), n), true
+		var canonical [20]byte // the digits of an int64 or uint64
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && string(strconv.AppendInt(canonical[:0], n, 10)) == id {
+			return n, true, true
 		}
-		if n, err := strconv.ParseUint(id, 10, 64); err == nil && strconv.FormatUint(n, 10) == id {
-			return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), n), true
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil && string(strconv.AppendUint(canonical[:0], n, 10)) == id {
+			return n, true, true
 		}
-		return sqlstmt.Pred{}, false
+		return nil, false, false
 	case kindText, kindBinary:
 		if id == "" || (col.MaxChars > 0 && int64(len([]rune(id))) > col.MaxChars) {
-			return sqlstmt.Pred{}, false
+			return nil, false, false
 		}
-		return compareText(target{column: r.IDColumn, caseExact: true}, col, filter.Eq, id), true
+		return id, false, true
 	}
-	return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), id), true
+	return id, true, true
+}
+
+func (r *Resource) idPredicate(v any, plain bool) sqlstmt.Pred {
+	if !plain {
+		return compareText(target{column: r.IDColumn, caseExact: true}, r.column(r.IDColumn), filter.Eq, v.(string))
+	}
+	return sqlstmt.Eq(sqlstmt.Ident(r.IDColumn), v)
 }
 
 // Order returns the sort keys for a list: the sortBy attribute, if any,

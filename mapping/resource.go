@@ -99,6 +99,9 @@ type Resource struct {
 	// scopeColumnsCond, unqualified) built once with tenantMarker for the
 	// tenant; nil when the mapping has tenant_through or is not compiled.
 	scopeTmpl, scopeColsTmpl *sqlstmt.Pred
+	// targetTmpl is scopeTmpl AND id = idMarker, the WHERE of a read by
+	// a plainly compared key (Target).
+	targetTmpl *sqlstmt.Pred
 	// filters are the compiled shapes of single-comparison filters,
 	// renewed by Bind (the column facts decide their SQL); nil caches
 	// nothing.
