@@ -33,19 +33,28 @@ func (r *Resource) CompileFilter(src string) (sqlstmt.Pred, error) {
 			return t.bind(lit), nil
 		}
 	}
-	e, err := filter.Parse(src)
+	e, err := parseFilter(src)
 	if err != nil {
-		var se *filter.SyntaxError
-		if errors.As(err, &se) {
-			return sqlstmt.Pred{}, &FilterError{Pos: se.Pos, Msg: se.Msg}
-		}
-		return sqlstmt.Pred{}, &FilterError{Msg: err.Error()}
+		return sqlstmt.Pred{}, err
 	}
 	p, err := r.Compile(e)
 	if err == nil && cacheable {
 		r.filters.learn(r, shape, lit, e, p)
 	}
 	return p, err
+}
+
+// parseFilter parses a SCIM filter; errors are *FilterError.
+func parseFilter(src string) (filter.Expr, error) {
+	e, err := filter.Parse(src)
+	if err != nil {
+		var se *filter.SyntaxError
+		if errors.As(err, &se) {
+			return nil, &FilterError{Pos: se.Pos, Msg: se.Msg}
+		}
+		return nil, &FilterError{Msg: err.Error()}
+	}
+	return e, nil
 }
 
 // Compile compiles a parsed filter into a predicate. Parts of the filter

@@ -14,13 +14,9 @@ import (
 // compileUncached is CompileFilter without the filter cache: parse, then
 // compile the tree.
 func compileUncached(r *Resource, src string) (sqlstmt.Pred, error) {
-	e, err := filter.Parse(src)
+	e, err := parseFilter(src)
 	if err != nil {
-		var se *filter.SyntaxError
-		if errors.As(err, &se) {
-			return sqlstmt.Pred{}, &FilterError{Pos: se.Pos, Msg: se.Msg}
-		}
-		return sqlstmt.Pred{}, &FilterError{Msg: err.Error()}
+		return sqlstmt.Pred{}, err
 	}
 	return r.Compile(e)
 }
