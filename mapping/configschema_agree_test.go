@@ -34,7 +34,7 @@ var configCases = []configCase{
 	{name: "number for a duration", old: "query_timeout: 5s", new: "query_timeout: 5", at: "query_timeout:", msg: "cannot unmarshal"},
 	{name: "not a duration", old: "query_timeout: 5s", new: "query_timeout: 5 seconds", at: "query_timeout:", msg: "cannot unmarshal"},
 	{name: "negative duration", old: "query_timeout: 5s", new: "query_timeout: -5s", at: "database:", msg: "must be positive"},
-	{name: "list for a section", old: "pagination:\n  default_count: 100\n  max_count: 1000\n", new: "pagination: [100, 1000]\nsample_pagination:\n", at: "pagination:", msg: "expected a mapping of keys"},
+	{name: "list for a section", old: "pagination:\n  default_count: 100\n  max_count: 1000\n  count_warm: 24h", new: "pagination: [100, 1000]", at: "pagination:", msg: "expected a mapping of keys"},
 	{name: "text for an attribute", old: "{ column: first_name }", new: "first_name", at: "name.givenName:", msg: "expected a mapping of keys"},
 	{name: "negative pool size", old: "max_open_conns: 20", new: "max_open_conns: -1", at: "database:", msg: "must not be negative"},
 	{name: "text for a boolean", old: "{ column: job_title }", new: "{ column: job_title, required: maybe }", at: "job_title", msg: "cannot unmarshal"},
