@@ -7,14 +7,11 @@ package adapter
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -343,76 +340,12 @@ func normalizePath(r *http.Request) {
 	}
 }
 
-// assignRequestID gives every request an id of retroscim's own, sent back
-// as X-Request-Id and written in its log lines and audit entries. An
-// X-Request-Id the client sent (up to 64 printable characters) is kept
-// beside it, never in its place: it is whatever the client says.
-func (s *Server) assignRequestID(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		b := requestIDs.next()
-		var x [16]byte
-		hex.Encode(x[:], b[:])
-		id := string(x[:])
-		// pinState, always before, made the reqContext.
-		if rc := reqOf(c); rc != nil {
-			rc.requestID = id
-			// Header keys in canonical form, read and set as map entries.
-			if cid := firstHeader(c.Request().Header, echo.HeaderXRequestID); cid != "" && len(cid) <= 64 &&
-				!strings.ContainsFunc(cid, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-				rc.clientRequestID = cid
-			}
-		}
-		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
-		return next(c)
-	}
-}
-
-// idSource hands out request ids' random bytes, read from crypto/rand
-// for 64 ids at a time: one read per request was ~500 instructions, as
-// much as the rest of assignRequestID.
-type idSource struct {
-	mu   sync.Mutex
-	buf  [64 * 8]byte
-	left int // bytes of buf not handed out yet, at its start
-}
-
-var requestIDs idSource
-
-// next returns 8 random bytes no other call returns.
-func (s *idSource) next() (b [8]byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.left == 0 {
-		_, _ = rand.Read(s.buf[:])
-		s.left = len(s.buf)
-	}
-	s.left -= len(b)
-	copy(b[:], s.buf[s.left:])
-	return b
-}
-
 // firstHeader is h.Get(key) for a key already in canonical form (as the
 // echo.Header* constants are): net/http canonicalises request header
 // keys as it reads them, so the map entry is looked up as it is.
 func firstHeader(h http.Header, key string) string {
 	if v := h[key]; len(v) > 0 {
 		return v[0]
-	}
-	return ""
-}
-
-// requestID is the id retroscim gave the request.
-func requestID(c echo.Context) string {
-	if rc := reqOf(c); rc != nil {
-		return rc.requestID
-	}
-	return ""
-}
-
-// clientRequestID is the X-Request-Id the client sent, or "".
-func clientRequestID(c echo.Context) string {
-	if rc := reqOf(c); rc != nil {
-		return rc.clientRequestID
 	}
 	return ""
 }
@@ -456,110 +389,4 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// ContentType is the media type of every SCIM response.
-const ContentType = "application/scim+json"
-
-// writeJSON sends a SCIM JSON response.
-func writeJSON(c echo.Context, status int, body mapping.Object) error {
-	buf := takeBody()
-	defer buf.release()
-	b, err := body.AppendJSON(buf.b)
-	if err != nil {
-		return err
-	}
-	buf.b = b
-	return sendJSON(c, status, b)
-}
-
-// contentTypeValue is the Content-Type of every SCIM response, shared as
-// the security headers' values are (capped, so a change copies it).
-var contentTypeValue = []string{ContentType}
-
-// sendJSON sends b as the response body: what c.Blob does, with the
-// header set as a map entry under its canonical key instead of looked up
-// and set through Header's canonicalising methods.
-func sendJSON(c echo.Context, status int, b []byte) error {
-	w := c.Response()
-	w.Header()[echo.HeaderContentType] = contentTypeValue[:1:1]
-	w.WriteHeader(status)
-	_, err := w.Write(b)
-	return err
-}
-
-// A bodyBuffer is a response body's buffer, reused across requests:
-// sendJSON has copied the body into the connection's writer when it
-// returns, so the buffer can go back to the pool then.
-type bodyBuffer struct{ b []byte }
-
-var bodyBuffers = sync.Pool{New: func() any { return &bodyBuffer{b: make([]byte, 0, 4096)} }}
-
-// maxPooledBody is the largest buffer kept for reuse: a page of 1,000
-// users; a larger one (a huge page, a list of groups) is left to the GC.
-const maxPooledBody = 1 << 20
-
-func takeBody() *bodyBuffer {
-	buf := bodyBuffers.Get().(*bodyBuffer)
-	buf.b = buf.b[:0]
-	return buf
-}
-
-func (buf *bodyBuffer) release() {
-	if cap(buf.b) <= maxPooledBody {
-		bodyBuffers.Put(buf)
-	}
-}
-
-// baseURL is the absolute URL of the SCIM base path, for meta.location;
-// it keeps the /t/{tenant} segment when the request used one.
-//
-// Without a tenant segment it is the same string for every request to a
-// host: public_url's is made with the state, the last host's is kept
-// (lastBase), so a request does not build it.
-func (s *Server) baseURL(c echo.Context) string {
-	st := s.st(c)
-	t := c.Param("tenant")
-	if t == "" && st.publicBase != "" {
-		return st.publicBase
-	}
-	base := s.base
-	if t != "" {
-		base += "/t/" + t
-	}
-	if u := st.cfg.Server.PublicURL; u != "" {
-		return u + base
-	}
-	sch, host := scheme(c), c.Request().Host
-	if t != "" {
-		return sch + "://" + host + base
-	}
-	if l := s.lastBase.Load(); l != nil && l.scheme == sch && l.host == host {
-		return l.url
-	}
-	l := &hostBase{scheme: sch, host: host, url: sch + "://" + host + base}
-	s.lastBase.Store(l)
-	return l.url
-}
-
-// hostBase is the base URL of requests with a scheme and Host.
-type hostBase struct{ scheme, host, url string }
-
-// scheme is c.Scheme() (echo's default: https over TLS, else what the
-// forwarding headers of a trusted peer say, else http), without echo's
-// cost when none of those headers came: the answer is then http whoever
-// the peer is, so the peer's address is not parsed, and the headers are
-// looked up as map entries (net/http canonicalises request header keys,
-// and the echo.Header* constants are canonical).
-func scheme(c echo.Context) string {
-	r := c.Request()
-	if r.TLS != nil {
-		return "https"
-	}
-	h := r.Header
-	if len(h[echo.HeaderXForwardedProto]) == 0 && len(h[echo.HeaderXForwardedProtocol]) == 0 &&
-		len(h[echo.HeaderXForwardedSsl]) == 0 && len(h[echo.HeaderXUrlScheme]) == 0 {
-		return "http"
-	}
-	return c.Scheme()
 }
