@@ -39,7 +39,7 @@ func (r *Resource) Render(row Row, baseURL string) Object {
 func (r *Resource) AppendResource(b []byte, row Row, baseURL, version string) []byte {
 	w := jsonSinks.Get().(*jsonSink)
 	w.b, w.depth = b, 0
-	w.open('{')
+	w.open()
 	r.render(w, row, baseURL, version)
 	b = w.finish()
 	w.b = nil

@@ -32,9 +32,10 @@ type jsonFrame struct {
 	list           bool
 }
 
-func (w *jsonSink) open(c byte) {
+// open begins the resource's object.
+func (w *jsonSink) open() {
 	w.frames[0] = jsonFrame{start: len(w.b)}
-	w.b = append(w.b, c)
+	w.b = append(w.b, '{')
 }
 
 func (w *jsonSink) finish() []byte { return append(w.b, '}') }

@@ -47,7 +47,9 @@ type objectSink struct {
 type objectFrame struct {
 	name string
 	obj  Object
-	list []Object
+	// isList marks a frame of beginList, whose objects go into list.
+	isList bool
+	list   []Object
 }
 
 func newObjectSink(r *Resource) *objectSink {
@@ -98,7 +100,7 @@ func (w *objectSink) end() {
 		return
 	}
 	parent := &w.stack[len(w.stack)-1]
-	if parent.list != nil {
+	if parent.isList {
 		parent.list = append(parent.list, f.obj)
 		return
 	}
@@ -108,7 +110,7 @@ func (w *objectSink) end() {
 func (w *objectSink) members() int { return w.stack[len(w.stack)-1].obj.Len() }
 
 func (w *objectSink) beginList(name string) {
-	w.stack = append(w.stack, objectFrame{name: name, list: []Object{}})
+	w.stack = append(w.stack, objectFrame{name: name, isList: true})
 }
 
 func (w *objectSink) endList() {
