@@ -176,11 +176,8 @@ func listResponse[R []mapping.Object | mapping.RawJSON](total, startIndex, n int
 // indistinguishable from a missing one.
 func (s *Server) get(c echo.Context, r *mapping.Resource) error {
 	id := pathParam(c, "id")
-	var attributes, excluded string
-	if c.Request().URL.RawQuery != "" { // echo would parse "" into an empty map
-		attributes, excluded = c.QueryParam("attributes"), c.QueryParam("excludedAttributes")
-	}
-	proj, err := r.Projection(attributes, excluded)
+	q := listQuery(c) // of the list parameters, a GET reads the projection's two
+	proj, err := r.Projection(q[qAttributes], q[qExcludedAttributes])
 	if err != nil {
 		return err
 	}
