@@ -33,7 +33,7 @@ var errStepDeadline = errors.New("the database did not answer within the step's 
 // queryContext is the context of one database step: the request's, with
 // the step's deadline.
 func (s *Store) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, s.stepTimeout, errStepDeadline)
+	return s.steps.start(ctx, s.stepTimeout)
 }
 
 // detachedContext is a step context that the request's end does not
@@ -109,9 +109,9 @@ func (s *Store) wrap(ctx context.Context, err error) error {
 	}
 	if ctx.Err() != nil {
 		switch {
-		case context.Cause(ctx) == errStepDeadline && reached(ctx):
+		case stepCause(ctx) == errStepDeadline && reached(ctx):
 			return &timeoutError{kind: timeoutNoAnswer, after: s.stepTimeout, cause: err}
-		case context.Cause(ctx) == errStepDeadline:
+		case stepCause(ctx) == errStepDeadline:
 			return fmt.Errorf("%w: none was free within %s (database.max_open_conns is %d)", ErrBusy, s.stepTimeout, s.opts.MaxOpenConns)
 		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return &timeoutError{kind: timeoutRequest, cause: ctx.Err()}

@@ -152,6 +152,8 @@ type Store struct {
 	// stepTimeout is the client's deadline of one database step:
 	// query_timeout and the grace.
 	stepTimeout time.Duration
+	// steps keeps the open steps' deadlines (queryContext).
+	steps *stepSweeper
 	// now is the clock counts are aged by (tests move it).
 	now func() time.Time
 	recounts
@@ -253,6 +255,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		connector:   conn,
 		checked:     checked,
 		stepTimeout: step,
+		steps:       newStepSweeper(step),
 		now:         time.Now,
 	}
 	s.countGens = newGenerations(s.counts.Purge)
