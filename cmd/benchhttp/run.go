@@ -340,7 +340,19 @@ func (b *bench) explain(ctx context.Context, config string, m benchMapping) (map
 		return nil, fmt.Errorf("with mapping %s retroscim's GET /Users/{id} selects %s, the bare handler %s: make benchMappings in cmd/benchhttp/mappings.go match, or the two do not serve the same query",
 			m.name, strings.Join(got, ","), strings.Join(m.columns, ","))
 	}
+	if r, b := afterFrom(out["lookup"][0]), afterFrom(newBareStatements(m.columns).byLogin); r != b {
+		return nil, fmt.Errorf("retroscim's lookup reads\n  %s\nthe bare handler's\n  %s\nmake bareStatements in cmd/benchhttp/bare.go ask the same, or the two do not serve the same query", r, b)
+	}
 	return out, nil
+}
+
+// afterFrom is a statement from its FROM on: the table, predicate, order
+// and limit, whatever the columns.
+func afterFrom(stmt string) string {
+	if i := strings.Index(stmt, " FROM "); i >= 0 {
+		return stmt[i+1:]
+	}
+	return stmt
 }
 
 func sameSet(a, b []string) bool {
