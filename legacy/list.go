@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -168,14 +169,22 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 		s.obs.Cache("cursor", from.key != nil)
 	}
 
-	// The page reads the sort keys after the columns (to remember where it
-	// ended), continues after the remembered key, and reads one row more
-	// than the page: whether it comes says if the list goes on.
+	// The page reads the sort keys (to remember where it ended): from the
+	// columns when it selects them already (the id of every list), after
+	// them when not. It continues after the remembered key, and reads one
+	// row more than the page: whether it comes says if the list goes on.
 	sel := list
-	sel.Columns = make([]string, 0, len(list.Columns)+len(list.Order))
-	sel.Columns = append(sel.Columns, list.Columns...)
-	for _, k := range list.Order {
-		sel.Columns = append(sel.Columns, k.Expr)
+	keyAt := make([]int, len(list.Order))
+	sel.Columns = list.Columns
+	for i, k := range list.Order {
+		keyAt[i] = slices.Index(list.Columns, k.Expr)
+		if keyAt[i] < 0 {
+			if len(sel.Columns) == len(list.Columns) {
+				sel.Columns = slices.Clip(list.Columns)
+			}
+			keyAt[i] = len(sel.Columns)
+			sel.Columns = append(sel.Columns, k.Expr)
+		}
 	}
 	if from.key != nil {
 		sel.Where = sqlstmt.And(list.Where, sqlstmt.After(list.Order, from.key))
@@ -216,21 +225,24 @@ func (s *Store) page(ctx context.Context, q ListQuery) ([][]any, bool, error) {
 			set = &cursorSet{}
 			s.cursors.Add(key, set)
 		}
-		last := rows[len(rows)-1][len(list.Columns):]
-		set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(last)})
+		set.remember(cursor{pos: q.Offset + len(rows), key: keyValues(rows[len(rows)-1], keyAt)})
 	}
-	for i := range rows {
-		rows[i] = rows[i][:len(list.Columns)]
+	if len(sel.Columns) > len(list.Columns) {
+		for i := range rows {
+			rows[i] = rows[i][:len(list.Columns)]
+		}
 	}
 	return rows, more, nil
 }
 
-// keyValues copies sort-key values for reuse as arguments. []byte becomes
-// string: the driver would send []byte as a _binary literal, and a binary
-// comparison would not follow the column collation ORDER BY used.
-func keyValues(vals []any) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
+// keyValues copies the sort-key values of row (at the columns keyAt) for
+// reuse as arguments. []byte becomes string: the driver would send []byte
+// as a _binary literal, and a binary comparison would not follow the
+// column collation ORDER BY used.
+func keyValues(row []any, keyAt []int) []any {
+	out := make([]any, len(keyAt))
+	for i, at := range keyAt {
+		v := row[at]
 		if b, ok := v.([]byte); ok {
 			v = string(b)
 		}

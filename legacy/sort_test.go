@@ -143,36 +143,46 @@ func TestListSortsRowsWithoutValue(t *testing.T) {
 		if got := strings.Join(wantIDs, " "); got != tt.want {
 			t.Fatalf("%s: the Go order is %s, the test says %s", tt.name, got, tt.want)
 		}
-		for limit := 1; limit <= 3; limit++ {
-			t.Run(fmt.Sprintf("%s/count=%d", tt.name, limit), func(t *testing.T) {
-				obs.mu.Lock()
-				obs.hit, obs.total = 0, 0
-				obs.mu.Unlock()
-				// A where clause of its own per walk, so no walk reuses
-				// another's remembered positions.
-				q := ListQuery{Select: sqlstmt.Select{From: "`scores`", Columns: []string{"`id`"}, Where: sqlstmt.Cond("`id` <> ?", 1000+limit), Order: tt.order}, Limit: limit}
-				var got []string
-				for q.Offset = 0; q.Offset < len(rows)+limit; q.Offset += limit {
-					page, err := s.List(ctx, q)
-					if err != nil {
-						t.Fatal(err)
+		// The sort keys are read after the columns when the list does not
+		// select them, and from the columns when it does.
+		for _, columns := range [][]string{{"`id`"}, {"`label`", "`id`", "`score`"}} {
+			for limit := 1; limit <= 3; limit++ {
+				t.Run(fmt.Sprintf("%s/%d columns/count=%d", tt.name, len(columns), limit), func(t *testing.T) {
+					obs.mu.Lock()
+					obs.hit, obs.total = 0, 0
+					obs.mu.Unlock()
+					// A where clause of its own per walk, so no walk reuses
+					// another's remembered positions.
+					q := ListQuery{Select: sqlstmt.Select{From: "`scores`", Columns: columns, Where: sqlstmt.Cond("`id` <> ?", 1000*len(columns)+limit), Order: tt.order}, Limit: limit}
+					at := slices.Index(columns, "`id`")
+					var got []string
+					for q.Offset = 0; q.Offset < len(rows)+limit; q.Offset += limit {
+						page, err := s.List(ctx, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, r := range page.Rows {
+							if len(r) != len(columns) {
+								t.Fatalf("offset %d: a row of %d values, want the %d columns", q.Offset, len(r), len(columns))
+							}
+							got = append(got, string(asBytes(r[at])))
+						}
+						if page.Total != len(rows) {
+							t.Fatalf("offset %d: total %d, want %d", q.Offset, page.Total, len(rows))
+						}
 					}
-					got = append(got, ids(page.Rows)...)
-					if page.Total != len(rows) {
-						t.Fatalf("offset %d: total %d, want %d", q.Offset, page.Total, len(rows))
+					if diff := gocmp.Diff(wantIDs, got); diff != "" {
+						t.Errorf("pages mismatch (-want +got):\n%s", diff)
 					}
-				}
-				if diff := gocmp.Diff(wantIDs, got); diff != "" {
-					t.Errorf("pages mismatch (-want +got):\n%s", diff)
-				}
-				// Every page after the first continued from the previous
-				// page's last row, so the keyset predicate is what is tested.
-				obs.mu.Lock()
-				defer obs.mu.Unlock()
-				if pages := (len(rows) + limit - 1) / limit; obs.hit < pages-1 {
-					t.Errorf("%d of %d later pages continued from a remembered position, want at least %d", obs.hit, obs.total, pages-1)
-				}
-			})
+					// Every page after the first continued from the previous
+					// page's last row, so the keyset predicate is what is tested.
+					obs.mu.Lock()
+					defer obs.mu.Unlock()
+					if pages := (len(rows) + limit - 1) / limit; obs.hit < pages-1 {
+						t.Errorf("%d of %d later pages continued from a remembered position, want at least %d", obs.hit, obs.total, pages-1)
+					}
+				})
+			}
 		}
 	}
 }
