@@ -169,19 +169,24 @@ func (w *stepSweeper) start(parent context.Context, d time.Duration) (context.Co
 	}
 }
 
-// remove takes s out of the open steps (the last one takes its slot).
+// remove takes s out of the open steps, if it is still there.
 func (w *stepSweeper) remove(s *stepContext) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	i := s.slot
-	if i < 0 {
-		return
+	if s.slot >= 0 {
+		w.take(s.slot)
 	}
-	last := w.open[len(w.open)-1]
+}
+
+// take removes the open step at i, the last one taking its slot, and
+// returns it. Held by w.mu.
+func (w *stepSweeper) take(i int) *stepContext {
+	s, last := w.open[i], w.open[len(w.open)-1]
 	w.open[i], last.slot = last, i
 	w.open[len(w.open)-1] = nil
 	w.open = w.open[:len(w.open)-1]
 	s.slot = -1
+	return s
 }
 
 // sweep ends the open steps that are over and comes back while any is
@@ -203,12 +208,7 @@ func (w *stepSweeper) sweep() {
 			i++
 			continue
 		}
-		last := w.open[len(w.open)-1]
-		w.open[i], last.slot = last, i
-		w.open[len(w.open)-1] = nil
-		w.open = w.open[:len(w.open)-1]
-		s.slot = -1
-		over, errs, causes = append(over, s), append(errs, err), append(causes, cause)
+		over, errs, causes = append(over, w.take(i)), append(errs, err), append(causes, cause)
 	}
 	if len(w.open) > 0 {
 		w.timer.Reset(w.every)
