@@ -151,7 +151,7 @@ func (w *stepSweeper) start(parent context.Context, d time.Duration) (context.Co
 	s := &stepContext{parent: parent, deadline: time.Now().Add(d), done: make(chan struct{})}
 	if err := parent.Err(); err != nil {
 		s.slot = -1
-		s.end(err, context.Cause(parent))
+		s.end(err, stepCause(parent))
 		return s, func() {}
 	}
 	w.mu.Lock()
@@ -203,7 +203,7 @@ func (w *stepSweeper) sweep() {
 		case !now.Before(s.deadline):
 			err, cause = context.DeadlineExceeded, errStepDeadline
 		case s.parent.Err() != nil:
-			err, cause = s.parent.Err(), context.Cause(s.parent)
+			err, cause = s.parent.Err(), stepCause(s.parent)
 		default:
 			i++
 			continue

@@ -106,6 +106,20 @@ func TestStepContextCancelledParent(t *testing.T) {
 	}
 }
 
+// TestStepContextNested: a step opened inside another ends with the outer
+// step's cause when the outer one's deadline passes first.
+func TestStepContextNested(t *testing.T) {
+	w := newStepSweeper(10 * time.Millisecond)
+	outer, endOuter := w.start(context.Background(), 10*time.Millisecond)
+	defer endOuter()
+	inner, endInner := w.start(context.WithValue(outer, markKey{}, &opMark{}), time.Hour) // as Tx.step does
+	defer endInner()
+	waitDone(t, inner)
+	if got := stepCause(inner); got != errStepDeadline {
+		t.Errorf("inner step's cause = %v, want the outer step's %v", got, errStepDeadline)
+	}
+}
+
 // TestStepContextAfterFuncStop: a derived context cancelled first is
 // unregistered, and the step's end does not run it again.
 func TestStepContextAfterFuncStop(t *testing.T) {
