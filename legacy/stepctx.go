@@ -192,9 +192,12 @@ func (w *stepSweeper) take(i int) *stepContext {
 // sweep ends the open steps that are over and comes back while any is
 // still open.
 func (w *stepSweeper) sweep() {
+	type ending struct {
+		s          *stepContext
+		err, cause error
+	}
 	now := time.Now()
-	var over []*stepContext
-	var errs, causes []error
+	var over []ending
 	w.mu.Lock()
 	for i := 0; i < len(w.open); {
 		s := w.open[i]
@@ -208,13 +211,13 @@ func (w *stepSweeper) sweep() {
 			i++
 			continue
 		}
-		over, errs, causes = append(over, w.take(i)), append(errs, err), append(causes, cause)
+		over = append(over, ending{w.take(i), err, cause})
 	}
 	if len(w.open) > 0 {
 		w.timer.Reset(w.every)
 	}
 	w.mu.Unlock()
-	for i, s := range over {
-		s.end(errs[i], causes[i])
+	for _, e := range over {
+		e.s.end(e.err, e.cause)
 	}
 }
