@@ -177,7 +177,7 @@ type Store struct {
 // Every database step is bounded: see queryContext. The server stops a
 // statement at QueryTimeout; the client gives up a grace later; dial,
 // handshake and session set-up of a connection share one such deadline,
-// and the driver's read and write timeouts back it all up.
+// and the kernel's TCP timeouts back it all up (dial.go).
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -202,13 +202,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if cfg.Timeout == 0 || cfg.Timeout > step {
 		cfg.Timeout = step
 	}
-	// A backstop for any read or write the context does not watch: no
-	// packet of a healthy server takes longer than a step.
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = step + grace(opts.QueryTimeout)
-	}
-	if cfg.WriteTimeout == 0 {
-		cfg.WriteTimeout = step + grace(opts.QueryTimeout)
+	// The backstop under the contexts: the kernel's, at dial (dial.go).
+	if cfg.Net == "tcp" && cfg.DialFunc == nil {
+		cfg.DialFunc = dialContext(step + grace(opts.QueryTimeout))
 	}
 	source := charsetSource(cfg)
 	flavor, err := serverFlavor(ctx, cfg, source, step, opts.TolerateUnsafeCharset)
