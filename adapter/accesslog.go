@@ -173,48 +173,40 @@ func (w *LogWriter) appendTime(b []byte, t time.Time) []byte {
 	return append(b, w.sec.zone...)
 }
 
-// accessLog writes one line per request. The query string is left out:
+// logAccess writes the request's access log line (record calls it, with
+// the request's end and how long it took). The query string is left out:
 // filters carry user names and e-mail addresses.
 //
 // With Options.AccessLog set the line is formatted and batched by the
 // LogWriter; otherwise it goes to the slog logger, built from typed
 // attributes. Either way nothing is done when the Info level is off.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		ctx := c.Request().Context()
-		if !s.log.Enabled(ctx, slog.LevelInfo) {
-			return nil
-		}
-		now := time.Now()
-		l := accessLine{
-			requestID:       requestID(c),
-			clientRequestID: clientRequestID(c),
-			method:          truncate(c.Request().Method, 16),
-			path:            truncate(c.Request().URL.Path, 512),
-			status:          c.Response().Status,
-			duration:        now.Sub(start),
-			token:           principal(c).TokenPrefix,
-			client:          s.clientAddr(c),
-		}
-		if s.access != nil {
-			s.access.writeAccess(now, &l)
-			return nil
-		}
-		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("request_id", l.requestID),
-			slog.String("client_request_id", l.clientRequestID),
-			slog.String("method", l.method),
-			slog.String("path", l.path),
-			slog.Int("status", l.status),
-			slog.Float64("duration_ms", float64(l.duration.Microseconds())/1000),
-			slog.String("token", l.token),
-			slog.String("client", l.client),
-		)
-		return nil
+func (s *Server) logAccess(c echo.Context, end time.Time, took time.Duration) {
+	ctx := c.Request().Context()
+	if !s.log.Enabled(ctx, slog.LevelInfo) {
+		return
 	}
+	l := accessLine{
+		requestID:       requestID(c),
+		clientRequestID: clientRequestID(c),
+		method:          truncate(c.Request().Method, 16),
+		path:            truncate(c.Request().URL.Path, 512),
+		status:          c.Response().Status,
+		duration:        took,
+		token:           principal(c).TokenPrefix,
+		client:          s.clientAddr(c),
+	}
+	if s.access != nil {
+		s.access.writeAccess(end, &l)
+		return
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("request_id", l.requestID),
+		slog.String("client_request_id", l.clientRequestID),
+		slog.String("method", l.method),
+		slog.String("path", l.path),
+		slog.Int("status", l.status),
+		slog.Float64("duration_ms", float64(l.duration.Microseconds())/1000),
+		slog.String("token", l.token),
+		slog.String("client", l.client),
+	)
 }

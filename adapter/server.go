@@ -190,7 +190,7 @@ func (s *Server) routes(admin bool) *echo.Echo {
 	// router found (c.Handler(), the next that echo would pass), and the
 	// path is normalised in ServeHTTP before echo routes it.
 	chain := applyMiddleware(func(c echo.Context) error { return c.Handler()(c) },
-		s.pinState, s.assignRequestID, s.accessLog, s.observe, s.recoverPanics, securityHeaders)
+		s.pinState, s.assignRequestID, s.record, s.recoverPanics, securityHeaders)
 	e.Use(func(echo.HandlerFunc) echo.HandlerFunc { return chain })
 
 	// Operations endpoints: outside the base path and without a token.

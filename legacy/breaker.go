@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker"
@@ -66,6 +67,12 @@ func (e *UnavailableError) Unwrap() error { return e.Cause }
 type breaker struct {
 	cb      *gobreaker.TwoStepCircuitBreaker
 	openFor time.Duration
+	// state is the breaker's state as its last change left it (a
+	// gobreaker.State), for admit: gobreaker changes state only inside its
+	// own calls, and tells OnStateChange before the call returns, so after
+	// Allow this is what cb.State() would say, without a second clock
+	// reading and lock.
+	state atomic.Int32
 
 	mu       sync.Mutex
 	openedAt time.Time
@@ -87,6 +94,7 @@ func newBreaker(opts Options, obs Observer) *breaker {
 		},
 		// Called with the breaker's lock held: it must not call the breaker.
 		OnStateChange: func(_ string, _, to gobreaker.State) {
+			b.state.Store(int32(to))
 			b.mu.Lock()
 			if to == gobreaker.StateOpen {
 				b.openedAt = time.Now()
@@ -149,7 +157,7 @@ func (s *Store) admit(ctx context.Context) (func(success bool), error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.breaker.cb.State() != gobreaker.StateHalfOpen {
+		if gobreaker.State(s.breaker.state.Load()) != gobreaker.StateHalfOpen {
 			return done, nil
 		}
 		done(s.probe(ctx) == nil)
