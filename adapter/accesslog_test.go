@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,26 @@ func TestAppendJSONString(t *testing.T) {
 		if got := string(mapping.AppendJSONString(nil, tt.in)); got != tt.want {
 			t.Errorf("mapping.AppendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestAppendMillis: the access line's duration_ms reads as slog writes
+// the float64 microseconds/1000, over every microsecond of the first
+// second and durations up to days, negative ones too.
+func TestAppendMillis(t *testing.T) {
+	check := func(d time.Duration) {
+		t.Helper()
+		want := strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', -1, 64)
+		if got := string(appendMillis(nil, d)); got != want {
+			t.Fatalf("appendMillis(%v) = %s, want %s", d, got, want)
+		}
+	}
+	for us := range 1_000_000 {
+		check(time.Duration(us) * time.Microsecond)
+	}
+	for _, d := range []time.Duration{999 * time.Nanosecond, 1001 * time.Nanosecond, -1500 * time.Microsecond,
+		-time.Millisecond, 36*time.Hour + 7*time.Microsecond, 1 << 52, -(1 << 52)} {
+		check(d)
 	}
 }
 
