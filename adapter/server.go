@@ -160,7 +160,7 @@ func (s *Server) Close(ctx context.Context) { s.current.Load().auth.flush(ctx) }
 // pinState records the configuration a request is served with.
 func (s *Server) pinState(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return next(&reqContext{Context: c, st: s.current.Load()})
+		return next(&reqContext{Context: c, st: s.current.Load(), req: c.Request(), res: c.Response()})
 	}
 }
 
