@@ -218,6 +218,10 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 		r.bindRelated(p)
 		r.bindTenantThrough(p)
 	}
+	r.version = versionSource{}
+	if r.VersionColumn != "" {
+		r.version = r.versionSource() // after bindRelated, which may rebuild the select
+	}
 	// Shapes compiled without these facts are stale.
 	r.filters = newFilterCache()
 }

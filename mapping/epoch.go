@@ -108,12 +108,32 @@ func (r *Resource) checkEpochColumns(p *problems) {
 	}
 }
 
+// metaColumn is a meta column (created, last modified, version): where a
+// row holds it and its epoch unit, found once by buildSelect. Rendering
+// reads two or three of them per row, and finding each by name was two
+// map lookups.
+type metaColumn struct {
+	name string
+	idx  int
+	unit Epoch
+}
+
+// metaColumn is where a row holds the meta column col, and its unit.
+func (r *Resource) metaColumn(col string) (int, Epoch) {
+	for _, m := range r.metaCols {
+		if m.name == col {
+			return m.idx, m.unit
+		}
+	}
+	i, _ := byName(r.colIndex, col)
+	return i, r.epochOf(col)
+}
+
 // metaTime reads a meta column's time from a row: a DATETIME value, or an
 // epoch count.
 func (r *Resource) metaTime(row Row, col string) (time.Time, bool) {
-	i, _ := byName(r.colIndex, col)
+	i, unit := r.metaColumn(col)
 	v := row[i]
-	unit := r.epochOf(col)
 	if unit == EpochNone {
 		return timeOf(v)
 	}

@@ -159,15 +159,15 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 // includes the column) is used instead.
 func (r *Resource) Version(row Row) string {
 	if r.VersionColumn != "" {
-		i, _ := byName(r.colIndex, r.VersionColumn)
-		v := row[i]
-		col := r.column(r.VersionColumn)
-		if t, ok := timeOf(v); ok && strings.HasSuffix(col.ColumnType, "(6)") {
+		vf := r.version
+		if !vf.known {
+			vf = r.versionSource() // not bound yet
+		}
+		v := row[vf.index]
+		if t, ok := timeOf(v); ok && vf.micro {
 			return `W/"` + strconv.FormatInt(t.UnixMicro(), 10) + `"`
 		}
-		// Epoch seconds, like whole-second DATETIMEs, would give two
-		// writes in one second one version.
-		if s, ok := textOf(v); ok && isETagSafe(s) && col.kind() != kindTemporal && r.epochOf(r.VersionColumn) != EpochSeconds {
+		if s, ok := textOf(v); ok && vf.text && isETagSafe(s) {
 			return `W/"` + s + `"`
 		}
 	}
@@ -181,6 +181,33 @@ func (r *Resource) Version(row Row) string {
 		fmt.Fprintf(h, "%d:%s", len(s), s)
 	}
 	return `W/"` + hex.EncodeToString(h.Sum(nil)[:10]) + `"`
+}
+
+// versionSource is how Version reads the version column, worked out
+// from the column's facts once they are bound (bind keeps it in
+// Resource.version): a row's version was two map lookups and a look at
+// the column's type per row.
+type versionSource struct {
+	known bool
+	index int // of the version column in a row
+	// micro: a date-time with microseconds (DATETIME(6)), used as is.
+	micro bool
+	// text: any other column but a date-time or epoch seconds, whose
+	// values are used as they are when ETag-safe. Epoch seconds, like
+	// whole-second DATETIMEs, would give two writes in one second one
+	// version.
+	text bool
+}
+
+func (r *Resource) versionSource() versionSource {
+	i, _ := r.metaColumn(r.VersionColumn)
+	col := r.column(r.VersionColumn)
+	return versionSource{
+		known: true,
+		index: i,
+		micro: strings.HasSuffix(col.ColumnType, "(6)"),
+		text:  col.kind() != kindTemporal && r.epochOf(r.VersionColumn) != EpochSeconds,
+	}
 }
 
 func isETagSafe(s string) bool {
@@ -205,8 +232,7 @@ func (r *Resource) isActiveRow(row Row) bool {
 	if r.Active.Column == "" {
 		return true
 	}
-	i, _ := byName(r.colIndex, r.Active.Column)
-	return r.isActive(row[i])
+	return r.isActive(row[r.activeIdx])
 }
 
 func (r *Resource) isActive(v any) bool {

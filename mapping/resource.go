@@ -86,10 +86,16 @@ type Resource struct {
 	// values are aligned with them. colIndex finds plain columns in it.
 	selectExprs []string
 	colIndex    map[string]int
+	// activeIdx is where a row holds the active column (Active.Column);
+	// metaCols the meta columns (metaColumn).
+	activeIdx int
+	metaCols  []metaColumn
 	// columns are the live column facts, by lower-case name, after Bind;
 	// tableColumns has them for every table the mapping names.
 	columns      map[string]*Column
 	tableColumns map[string]map[string]*Column
+	// version is how Version reads the version column, once bound.
+	version versionSource
 	// keysetIndex is the index unfiltered lists in id order read through
 	// (BindIndexes); "" leaves them to the optimizer.
 	keysetIndex string

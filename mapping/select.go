@@ -29,11 +29,12 @@ func (r *Resource) buildSelect() {
 	r.idOrders = [2][]sqlstmt.OrderKey{{{Expr: id}}, {{Expr: id, Desc: true}}}
 	r.fromTable = sqlstmt.Ident(r.Table)
 	if r.Active != nil && r.Active.Column != "" {
-		add(r.Active.Column)
+		r.activeIdx = add(r.Active.Column)
 	}
+	r.metaCols = nil
 	for _, c := range []string{r.CreatedColumn, r.LastModifiedColumn, r.VersionColumn} {
 		if c != "" {
-			add(c)
+			r.metaCols = append(r.metaCols, metaColumn{name: c, idx: add(c), unit: r.epochOf(c)})
 		}
 	}
 	for _, a := range r.Attributes {
