@@ -100,17 +100,17 @@ func (s *Server) list(c echo.Context, r *mapping.Resource) error {
 	}
 	if s.plain(c, r, p.Projection) {
 		base := s.baseURL(c)
-		raw := takeBody()
-		defer raw.release()
-		raw.b = append(raw.b, '[')
+		buf := takeBody()
+		defer buf.release()
+		buf.b = appendListHead(buf.b, page.Total, p.startIndex, len(page.Rows))
 		for i, row := range page.Rows {
 			if i > 0 {
-				raw.b = append(raw.b, ',')
+				buf.b = append(buf.b, ',')
 			}
-			raw.b = r.AppendResource(raw.b, row, base, r.Version(row))
+			buf.b = r.AppendResource(buf.b, row, base, r.Version(row))
 		}
-		raw.b = append(raw.b, ']')
-		return writeJSON(c, http.StatusOK, listResponse(page.Total, p.startIndex, len(page.Rows), mapping.RawJSON(raw.b)))
+		buf.b = append(buf.b, "]}"...)
+		return sendJSON(c, http.StatusOK, buf.b)
 	}
 	resources := make([]mapping.Object, len(page.Rows))
 	rd := s.rendering(c)
@@ -155,10 +155,11 @@ func (rd *rendering) render(r *mapping.Resource, row mapping.Row, proj mapping.P
 	return res
 }
 
-// listResponse is a ListResponse of n resources: a []mapping.Object, or
-// their JSON array as mapping.RawJSON.
-func listResponse[R []mapping.Object | mapping.RawJSON](total, startIndex, n int, resources R) mapping.Object {
+// listResponse is a ListResponse of n resources (a plain page of users
+// is appended without it: appendListHead).
+func listResponse(total, startIndex, n int, resources []mapping.Object) mapping.Object {
 	var o mapping.Object
+	o.Grow(5)
 	o.Set("schemas", []string{mapping.ListResponseSchema})
 	o.Set("totalResults", total)
 	o.Set("startIndex", startIndex)
@@ -169,6 +170,22 @@ func listResponse[R []mapping.Object | mapping.RawJSON](total, startIndex, n int
 		o.Set("Resources", resources)
 	}
 	return o
+}
+
+// appendListHead appends a ListResponse of n resources up to the first
+// resource: the bytes listResponse(total, startIndex, n, …) encodes to
+// before its Resources, the array opened. The resources follow, comma
+// separated, and "]}" ends it. A plain page is appended this way in one
+// buffer: building the response as an Object and encoding it copied the
+// page once more and cost an allocation per member.
+func appendListHead(b []byte, total, startIndex, n int) []byte {
+	b = append(b, `{"schemas":["`+mapping.ListResponseSchema+`"],"totalResults":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"startIndex":`...)
+	b = strconv.AppendInt(b, int64(startIndex), 10)
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, `,"Resources":[`...)
 }
 
 // get serves GET /Users/{id} and GET /Groups/{id}. A row outside the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,15 +16,10 @@ import (
 // attributes in schema order, meta.
 //
 // Values are string, bool, int64, float64, json.Number, Object, []Object,
-// []any, RawJSON or nil.
+// []any or nil.
 type Object struct {
 	fields []field
 }
-
-// RawJSON is a member value already encoded as JSON, written as it is:
-// the resources of a list page appended straight from their rows
-// (Resource.AppendResource).
-type RawJSON []byte
 
 type field struct {
 	name  string
@@ -40,6 +36,10 @@ func (o *Object) Set(name string, v any) {
 	}
 	o.fields = append(o.fields, field{name, v})
 }
+
+// Grow makes room for n more members, so that as many Sets do not
+// allocate.
+func (o *Object) Grow(n int) { o.fields = slices.Grow(o.fields, n) }
 
 // Get returns member name, matched case-insensitively as SCIM names are.
 func (o Object) Get(name string) (any, bool) {
@@ -206,8 +206,6 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		}
 		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
 	case json.Number:
-		return append(b, x...), nil
-	case RawJSON:
 		return append(b, x...), nil
 	case Stream:
 		return nil, fmt.Errorf("a streamed value needs WriteJSON")
