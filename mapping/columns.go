@@ -222,6 +222,7 @@ func (r *Resource) bind(tables map[string][]Column, known []string, p *problems)
 	if r.VersionColumn != "" {
 		r.version = r.versionSource() // after bindRelated, which may rebuild the select
 	}
+	r.tenantInteger = r.TenantColumn != "" && r.column(r.TenantColumn).kind() == kindInteger
 	// Shapes compiled without these facts are stale.
 	r.filters = newFilterCache()
 }

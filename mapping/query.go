@@ -94,7 +94,11 @@ func (r *Resource) tenantArg(tenant string) any {
 	if r.TenantThrough != nil {
 		return r.throughArg(tenant)
 	}
-	if r.column(r.TenantColumn).kind() == kindInteger {
+	integer := r.tenantInteger
+	if r.columns == nil {
+		integer = r.column(r.TenantColumn).kind() == kindInteger // not bound yet
+	}
+	if integer {
 		if n, err := strconv.ParseInt(tenant, 10, 64); err == nil {
 			return n
 		}

@@ -94,8 +94,10 @@ type Resource struct {
 	// tableColumns has them for every table the mapping names.
 	columns      map[string]*Column
 	tableColumns map[string]map[string]*Column
-	// version is how Version reads the version column, once bound.
-	version versionSource
+	// version is how Version reads the version column, once bound;
+	// tenantInteger whether the tenant column is an integer (tenantArg).
+	version       versionSource
+	tenantInteger bool
 	// keysetIndex is the index unfiltered lists in id order read through
 	// (BindIndexes); "" leaves them to the optimizer.
 	keysetIndex string
