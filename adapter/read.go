@@ -63,14 +63,16 @@ func (s *Server) parseListParams(c echo.Context, r *mapping.Resource) (listParam
 // beyond limit (however many digits) are limit.
 func parseCount(v string, limit int) (int, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	var ne *strconv.NumError
-	if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-		if strings.HasPrefix(strings.TrimSpace(v), "-") {
-			return 0, nil
-		}
-		return limit, nil
-	}
 	if err != nil {
+		// Only here: errors.As needs ne on the heap, an allocation the
+		// valid counts of every list would pay.
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			if strings.HasPrefix(strings.TrimSpace(v), "-") {
+				return 0, nil
+			}
+			return limit, nil
+		}
 		return 0, err
 	}
 	if n > int64(limit) {
