@@ -34,7 +34,7 @@ func TestAppendListHead(t *testing.T) {
 					b = append(b, ',')
 				}
 				var err error
-				if b, err = resource(i+1).AppendJSON(b); err != nil {
+				if b, err = resource(i + 1).AppendJSON(b); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -1,8 +1,10 @@
 package adapter
 
 import (
+	"maps"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -13,27 +15,38 @@ import (
 // one map lookup instead of WithLabelValues hashing the labels into the
 // vector (and allocating the list and the status text) for each of the
 // three series it touches.
+//
+// The map is copied on write and read without a lock: a new label set
+// is rare (a few dozen over a process's life), a lookup happens several
+// times per request on every core, and a read lock's counter is a write
+// to memory the other cores share.
 type children[K comparable, M any] struct {
-	mu    sync.RWMutex
-	m     map[K]M
+	m     atomic.Pointer[map[K]M]
+	mu    sync.Mutex // serialises additions
 	child func(K) M
 }
 
 func newChildren[K comparable, M any](child func(K) M) *children[K, M] {
-	return &children[K, M]{m: map[K]M{}, child: child}
+	c := &children[K, M]{child: child}
+	c.m.Store(&map[K]M{})
+	return c
 }
 
 func (c *children[K, M]) get(k K) M {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
+	if v, ok := (*c.m.Load())[k]; ok {
 		return v
 	}
-	v = c.child(k)
 	c.mu.Lock()
-	c.m[k] = v
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	old := *c.m.Load()
+	if v, ok := old[k]; ok {
+		return v // added while this one waited
+	}
+	v := c.child(k)
+	next := make(map[K]M, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = v
+	c.m.Store(&next)
 	return v
 }
 
