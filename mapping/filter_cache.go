@@ -3,6 +3,7 @@ package mapping
 import (
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -69,6 +70,19 @@ type filterTemplate struct {
 // filterCache holds a resource's templates; nil caches nothing.
 type filterCache struct {
 	lru *lru.Cache[filterShape, *filterTemplate]
+	// last is the shape found last and its template, read without the
+	// LRU's lock (a write to memory every core shares, and the recency
+	// list moved, on every Get): an identity provider's lookups nearly
+	// all have one shape. A template depends on its shape alone, so the
+	// one kept here is the one the LRU holds or would compile again.
+	last atomic.Pointer[shapeTemplate]
+}
+
+// shapeTemplate is a shape (its own copy, not the request's filter) and
+// its template.
+type shapeTemplate struct {
+	shape filterShape
+	t     *filterTemplate
 }
 
 func newFilterCache() *filterCache {
@@ -117,7 +131,14 @@ func (c *filterCache) get(s filterShape) (*filterTemplate, bool) {
 	if c == nil {
 		return nil, false
 	}
-	return c.lru.Get(s)
+	if l := c.last.Load(); l != nil && l.shape == s {
+		return l.t, true
+	}
+	t, ok := c.lru.Get(s)
+	if ok {
+		c.last.Store(&shapeTemplate{shape: filterShape{prefix: strings.Clone(s.prefix), suffix: strings.Clone(s.suffix)}, t: t})
+	}
+	return t, ok
 }
 
 // learn remembers the template of shape s, when the filter e (with literal

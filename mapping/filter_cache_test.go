@@ -312,3 +312,34 @@ func BenchmarkListQueryUserName(b *testing.B) {
 		})
 	}
 }
+
+// TestFilterCacheLastShape: the shape found last is answered from its
+// own slot, and switching between shapes answers each with its own
+// template, the one the LRU holds.
+func TestFilterCacheLastShape(t *testing.T) {
+	r := boundUsers(t, nil)
+	r.filters = newFilterCache()
+	filters := []string{`userName eq "a"`, `externalId eq "b"`, `userName eq "c"`, `externalId eq "d"`, `userName eq "e"`}
+	for _, f := range filters {
+		if _, err := r.CompileFilter(f); err != nil {
+			t.Fatalf("CompileFilter(%q): %v", f, err)
+		}
+	}
+	if n := r.filters.lru.Len(); n != 2 {
+		t.Fatalf("%d shapes cached, want 2", n)
+	}
+	for _, f := range append(filters, filters[0], filters[0]) {
+		shape, _, ok := splitShape(f)
+		if !ok {
+			t.Fatalf("splitShape(%q) failed", f)
+		}
+		got, ok := r.filters.get(shape)
+		want, _ := r.filters.lru.Peek(shape)
+		if !ok || got != want || got == nil {
+			t.Errorf("get(%q) = %p, %v; the LRU holds %p", f, got, ok, want)
+		}
+		if last := r.filters.last.Load(); last == nil || last.shape != shape {
+			t.Errorf("after get(%q) the last shape is %+v", f, last)
+		}
+	}
+}
