@@ -160,7 +160,7 @@ func (r *Resource) lastModified(row Row) (time.Time, bool) {
 func (r *Resource) Version(row Row) string {
 	if r.VersionColumn != "" {
 		vf := r.version
-		if !vf.known {
+		if r.columns == nil {
 			vf = r.versionSource() // not bound yet
 		}
 		v := row[vf.index]
@@ -188,7 +188,6 @@ func (r *Resource) Version(row Row) string {
 // Resource.version): a row's version was two map lookups and a look at
 // the column's type per row.
 type versionSource struct {
-	known bool
 	index int // of the version column in a row
 	// micro: a date-time with microseconds (DATETIME(6)), used as is.
 	micro bool
@@ -203,7 +202,6 @@ func (r *Resource) versionSource() versionSource {
 	i, _ := r.metaColumn(r.VersionColumn)
 	col := r.column(r.VersionColumn)
 	return versionSource{
-		known: true,
 		index: i,
 		micro: strings.HasSuffix(col.ColumnType, "(6)"),
 		text:  col.kind() != kindTemporal && r.epochOf(r.VersionColumn) != EpochSeconds,
