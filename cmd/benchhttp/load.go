@@ -161,10 +161,11 @@ func fetch(ctx context.Context, s *server, u string) ([]byte, error) {
 	return body, nil
 }
 
-// drive sends sc to s from conns connections for dur, each connection
-// sending its next request as soon as the last one is answered, and
-// measures the server's CPU over the run.
-func drive(ctx context.Context, s *server, sc scenario, d *dataset, conns int, dur time.Duration, seed uint64) (measurement, error) {
+// drive sends sc to s from conns connections for dur and measures the
+// server's CPU over the run. With rate 0 each connection sends its next
+// request as soon as the last one is answered; otherwise the connections
+// send rate requests a second between them (see pacer).
+func drive(ctx context.Context, s *server, sc scenario, d *dataset, conns int, rate float64, dur time.Duration, seed uint64) (measurement, error) {
 	if err := s.alive(); err != nil {
 		return measurement{}, err
 	}
@@ -186,7 +187,11 @@ func drive(ctx context.Context, s *server, sc scenario, d *dataset, conns int, d
 			rng := rand.New(rand.NewPCG(seed, uint64(c)))
 			var w walker
 			r := &results[c]
+			p := newPacer(start, rate, conns, c)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if !p.wait(deadline) {
+					break
+				}
 				u := w.request(s, sc, d, rng)
 				t0 := time.Now()
 				body, err := fetch(ctx, s, u)
@@ -224,4 +229,42 @@ func drive(ctx context.Context, s *server, sc scenario, d *dataset, conns int, d
 		return m, err
 	}
 	return m, nil
+}
+
+// A pacer spaces one connection's requests for drive's --rate: each of
+// conns connections sends every conns/rate seconds, connection c offset
+// by c/rate, so that together they send rate requests a second, evenly
+// spread. A connection that falls behind (its server answers more slowly
+// than the pace) sends at once and does not catch up in a burst: the
+// achieved rate then shows that the server could not keep the pace.
+type pacer struct {
+	interval time.Duration // 0: not paced
+	next     time.Time
+}
+
+func newPacer(start time.Time, rate float64, conns, c int) pacer {
+	if rate <= 0 {
+		return pacer{}
+	}
+	interval := time.Duration(float64(conns) / rate * float64(time.Second))
+	return pacer{interval: interval, next: start.Add(interval * time.Duration(c) / time.Duration(conns))}
+}
+
+// wait sleeps until the next request is due and reports whether it is due
+// before deadline.
+func (p *pacer) wait(deadline time.Time) bool {
+	if p.interval == 0 {
+		return true
+	}
+	if !p.next.Before(deadline) {
+		return false
+	}
+	now := time.Now()
+	if d := p.next.Sub(now); d > 0 {
+		time.Sleep(d)
+	} else if -d > p.interval {
+		p.next = now // behind: no burst to catch up
+	}
+	p.next = p.next.Add(p.interval)
+	return true
 }

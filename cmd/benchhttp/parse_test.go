@@ -190,3 +190,53 @@ func TestImportWindows(t *testing.T) {
 		t.Errorf("slowerThan(25ms) = %d, want 3", n)
 	}
 }
+
+func TestPacerSchedule(t *testing.T) {
+	start := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		rate         float64
+		conns, c     int
+		wantInterval time.Duration
+		wantFirst    time.Duration // after start
+	}{
+		{"closed loop", 0, 8, 3, 0, 0},
+		{"first connection", 1000, 4, 0, 4 * time.Millisecond, 0},
+		{"last connection", 1000, 4, 3, 4 * time.Millisecond, 3 * time.Millisecond},
+		{"one connection", 250, 1, 0, 4 * time.Millisecond, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPacer(start, tt.rate, tt.conns, tt.c)
+			if p.interval != tt.wantInterval {
+				t.Errorf("interval = %v, want %v", p.interval, tt.wantInterval)
+			}
+			if tt.rate > 0 && p.next.Sub(start) != tt.wantFirst {
+				t.Errorf("first request at +%v, want +%v", p.next.Sub(start), tt.wantFirst)
+			}
+		})
+	}
+}
+
+func TestPacerWait(t *testing.T) {
+	now := time.Now()
+	// Closed loop: always due.
+	var closed pacer
+	if !closed.wait(now.Add(-time.Hour)) {
+		t.Error("an unpaced connection stopped")
+	}
+	// Due after the deadline: the run is over.
+	late := pacer{interval: time.Millisecond, next: now.Add(time.Hour)}
+	if late.wait(now.Add(time.Minute)) {
+		t.Error("a request due after the deadline was sent")
+	}
+	// Far behind the pace: sent at once, and the next one a whole
+	// interval later, not in a burst to catch up.
+	behind := pacer{interval: time.Millisecond, next: now.Add(-time.Second)}
+	if !behind.wait(now.Add(time.Hour)) {
+		t.Fatal("a request behind the pace was not sent")
+	}
+	if !behind.next.After(now) {
+		t.Errorf("next request at %v, before now: the pacer would burst to catch up", behind.next.Sub(now))
+	}
+}

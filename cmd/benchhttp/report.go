@@ -31,7 +31,11 @@ func (b *bench) printHeader(root string) {
 	fmt.Fprintf(tw, "\tmetrics on (admin listener), auth by the configuration's token (RETROSCIM_TOKEN, tenant 1), rate limit on at\n")
 	fmt.Fprintf(tw, "\t%d/s, burst %d per token (never reached: every non-200 answer is counted), breaker and deadlines as shipped\n", rateLimitPerSecond, rateLimitBurst)
 	fmt.Fprintf(tw, "bare\techo + sqlx, the same columns, one statement per request, rows as JSON; no auth, log, metrics or SCIM\n")
-	fmt.Fprintf(tw, "load\tthis process, %d keep-alive connections per server, each sending its next request when the last is answered;\n", o.conns)
+	if o.rate > 0 {
+		fmt.Fprintf(tw, "load\tthis process, %d keep-alive connections per server, paced: %s requests a second offered to each server, evenly spread;\n", o.conns, thousands(int64(o.rate)))
+	} else {
+		fmt.Fprintf(tw, "load\tthis process, %d keep-alive connections per server, each sending its next request when the last is answered;\n", o.conns)
+	}
 	fmt.Fprintf(tw, "\tper scenario %s of warm-up per server, then %d round(s) of %s runs of retroscim (R), the bare handler (B)\n", o.warmup, o.pairs, o.duration)
 	fmt.Fprintf(tw, "\tand a second, identical bare handler (B', the A/A control), in rotating order\n")
 	fmt.Fprintf(tw, "server CPU\tutime+stime of /proc/<pid>/stat over each run, divided by the requests answered\n")

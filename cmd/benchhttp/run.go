@@ -19,6 +19,7 @@ import (
 // options are run's flags.
 type options struct {
 	pairs, conns, importPairs, importPages int
+	rate                                   float64 // requests a second per server; 0: each connection as fast as answered
 	duration, warmup                       time.Duration
 	countWarm, importDelay                 time.Duration
 	scenarios                              []scenario
@@ -35,6 +36,7 @@ func parseRunFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 4*time.Second, "length of one run")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured run of each server before the rounds of a scenario")
 	fs.IntVar(&o.conns, "conns", 8, "keep-alive connections per server, each sending its next request when the last is answered (above 10, the sample's max_conns_per_tenant, retroscim answers some 429)")
+	fs.Float64Var(&o.rate, "rate", 0, "pace the load: send this many requests a second to each server, spread evenly over the connections (0: each connection sends its next request when the last is answered). With the same offered load each server does the same work, so CPU per request compares the cost of a request, not how well each server batches at saturation")
 	scenarioNames := fs.String("scenarios", "get,lookup,pages", "scenarios to run: get, lookup, pages")
 	mappingNames := fs.String("mappings", "4,full", "mappings to serve: 4 (4 attributes), full (the sample's)")
 	importFlag := fs.String("import", "3000", "sequential import: pages to read, all (every row in scope) or off")
@@ -48,8 +50,8 @@ func parseRunFlags(args []string, stderr io.Writer) (options, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
-	if o.pairs < 1 || o.conns < 1 || o.importPairs < 1 || o.duration <= 0 || o.warmup < 0 || o.countWarm < 0 || o.importDelay < 0 {
-		return o, usageError{msg: "--pairs, --conns and --import-pairs must be at least 1, --duration positive, --count-warm and --import-delay not negative"}
+	if o.pairs < 1 || o.conns < 1 || o.importPairs < 1 || o.duration <= 0 || o.warmup < 0 || o.countWarm < 0 || o.importDelay < 0 || o.rate < 0 {
+		return o, usageError{msg: "--pairs, --conns and --import-pairs must be at least 1, --duration positive, --count-warm, --import-delay and --rate not negative"}
 	}
 	for _, n := range splitList(*scenarioNames) {
 		sc, ok := findScenario(n)
@@ -271,7 +273,7 @@ func (b *bench) measureScenario(ctx context.Context, servers [3]*server, sc scen
 	seed := uint64(time.Now().UnixNano())
 	if b.o.warmup > 0 {
 		for i, s := range servers {
-			w, err := drive(ctx, s, sc, b.data, b.o.conns, b.o.warmup, seed+uint64(i))
+			w, err := drive(ctx, s, sc, b.data, b.o.conns, b.o.rate, b.o.warmup, seed+uint64(i))
 			if err != nil {
 				return nil, 0, err
 			}
@@ -288,7 +290,7 @@ func (b *bench) measureScenario(ctx context.Context, servers [3]*server, sc scen
 		fmt.Fprintf(b.progress, "benchhttp: %s, mapping %s: round %d of %d\n", sc.name, m.name, r+1, b.o.pairs)
 		var round [3]measurement
 		for _, i := range roundOrder(r) {
-			round[i], err = drive(ctx, servers[i], sc, b.data, b.o.conns, b.o.duration, seed+uint64(100*r+i))
+			round[i], err = drive(ctx, servers[i], sc, b.data, b.o.conns, b.o.rate, b.o.duration, seed+uint64(100*r+i))
 			if err != nil {
 				return nil, 0, err
 			}
