@@ -293,3 +293,33 @@ func TestLookupCache(t *testing.T) {
 		t.Errorf("Values = %v, %v", vals, err)
 	}
 }
+
+// TestConflictWait: the retries after a write conflict wait twice as long
+// each time, up to the cap, and all of them together stay about a second.
+func TestConflictWait(t *testing.T) {
+	tests := []struct {
+		attempt int
+		want    time.Duration
+	}{
+		{1, 10 * time.Millisecond},
+		{2, 20 * time.Millisecond},
+		{3, 40 * time.Millisecond},
+		{4, 80 * time.Millisecond},
+		{5, 160 * time.Millisecond},
+		{6, 200 * time.Millisecond},
+		{9, 200 * time.Millisecond},
+		{64, 200 * time.Millisecond}, // no shift past the width of a Duration
+	}
+	for _, tt := range tests {
+		if got := conflictWait(tt.attempt); got != tt.want {
+			t.Errorf("conflictWait(%d) = %v, want %v", tt.attempt, got, tt.want)
+		}
+	}
+	var total time.Duration
+	for attempt := 1; attempt < maxConflictAttempts; attempt++ {
+		total += conflictWait(attempt)
+	}
+	if total != 1110*time.Millisecond {
+		t.Errorf("the retries wait at most %v in all, want 1.11s as the comment says", total)
+	}
+}
