@@ -119,9 +119,10 @@ const maxConflictAttempts = 10
 
 // conflictBackoff is the first retry's longest wait; each later retry may
 // wait twice as long, up to conflictBackoffMax. The wait is random (full
-// jitter), so transactions that collided do not collide again at once. All
-// ten attempts together wait at most 1.11 s (about half that on average),
-// well inside a request's deadline, which ends the retries anyway.
+// jitter), so transactions that collided do not collide again at once. The
+// nine waits between ten attempts add up to at most 1.11 s (about half
+// that on average), well inside a request's deadline, which ends the
+// retries anyway.
 const (
 	conflictBackoff    = 10 * time.Millisecond
 	conflictBackoffMax = 200 * time.Millisecond
@@ -130,10 +131,11 @@ const (
 // conflictWait is the longest wait before the attempt after attempt
 // (1 for the first retry).
 func conflictWait(attempt int) time.Duration {
-	if attempt > 5 { // 10 ms << 5 is past the cap already
-		return conflictBackoffMax
+	d := conflictBackoff
+	for i := 1; i < attempt && d < conflictBackoffMax; i++ {
+		d *= 2
 	}
-	return min(conflictBackoff<<(attempt-1), conflictBackoffMax)
+	return min(d, conflictBackoffMax)
 }
 
 // InTx runs fn in a transaction and commits it if fn returns nil. A
