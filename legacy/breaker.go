@@ -73,6 +73,19 @@ type breaker struct {
 	// Allow this is what cb.State() would say, without a second clock
 	// reading and lock.
 	state atomic.Int32
+	// healthy is set while the breaker is closed and gobreaker counts no
+	// consecutive failure. Then a success changes nothing gobreaker
+	// decides on, and an operation needs neither its Allow nor its done
+	// (two locks and two clock readings each, on every request): it is
+	// admitted at once and reports only a failure (healthyDone). healthy
+	// is set only by report, after gobreaker has counted an outcome.
+	healthy atomic.Bool
+	// healthMu serialises report: healthy must say what the last outcome
+	// counted left, not an earlier one that finished checking later.
+	healthMu sync.Mutex
+	// healthyDone is b.reportHealthy, made once: the fast path allocates
+	// nothing.
+	healthyDone func(success bool)
 
 	mu       sync.Mutex
 	openedAt time.Time
@@ -95,6 +108,9 @@ func newBreaker(opts Options, obs Observer) *breaker {
 		// Called with the breaker's lock held: it must not call the breaker.
 		OnStateChange: func(_ string, _, to gobreaker.State) {
 			b.state.Store(int32(to))
+			if to != gobreaker.StateClosed {
+				b.healthy.Store(false)
+			}
 			b.mu.Lock()
 			if to == gobreaker.StateOpen {
 				b.openedAt = time.Now()
@@ -104,8 +120,44 @@ func newBreaker(opts Options, obs Observer) *breaker {
 			obs.Breaker(stateName(to))
 		},
 	})
+	b.healthyDone = b.reportHealthy
+	b.healthy.Store(true)
 	obs.Breaker("closed")
 	return b
+}
+
+// report tells gobreaker the outcome of an operation it admitted (done is
+// what its Allow returned) and works out healthy again.
+func (b *breaker) report(done func(success bool), success bool) {
+	b.healthMu.Lock()
+	defer b.healthMu.Unlock()
+	done(success)
+	b.healthy.Store(gobreaker.State(b.state.Load()) == gobreaker.StateClosed && b.cb.Counts().ConsecutiveFailures == 0)
+}
+
+// reporting is done reporting through report.
+func (b *breaker) reporting(done func(success bool)) func(success bool) {
+	return func(success bool) { b.report(done, success) }
+}
+
+// reportHealthy reports the outcome of an operation admitted while the
+// breaker was healthy. A success while it still is changes nothing; a
+// failure, or a success after another operation's failure, is counted as
+// an operation gobreaker admits now. An outcome that finds the breaker no
+// longer closed is dropped, as gobreaker drops the outcome of an operation
+// admitted before it last changed state.
+func (b *breaker) reportHealthy(success bool) {
+	if success && b.healthy.Load() {
+		return
+	}
+	if gobreaker.State(b.state.Load()) != gobreaker.StateClosed {
+		return
+	}
+	done, err := b.cb.Allow()
+	if err != nil {
+		return
+	}
+	b.report(done, success)
 }
 
 // scheduleLocked runs the probe after d, unless the store is closed.
@@ -152,15 +204,18 @@ func (b *breaker) retryAfter() time.Duration {
 // on a connection of its own first (bounded by the step deadline), which
 // closes the breaker or opens it again, and then asks again.
 func (s *Store) admit(ctx context.Context) (func(success bool), error) {
+	if s.breaker.healthy.Load() {
+		return s.breaker.healthyDone, nil
+	}
 	for range 2 {
 		done, err := s.breaker.cb.Allow()
 		if err != nil {
 			return nil, err
 		}
 		if gobreaker.State(s.breaker.state.Load()) != gobreaker.StateHalfOpen {
-			return done, nil
+			return s.breaker.reporting(done), nil
 		}
-		done(s.probe(ctx) == nil)
+		s.breaker.report(done, s.probe(ctx) == nil)
 	}
 	return nil, gobreaker.ErrTooManyRequests
 }
@@ -187,7 +242,7 @@ func (s *Store) probeWhenHalfOpen() {
 	if err != nil {
 		return // another probe holds the slot and will decide
 	}
-	done(s.probe(context.Background()) == nil)
+	s.breaker.report(done, s.probe(context.Background()) == nil)
 }
 
 // probe pings the database on a new connection outside the pool, so that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -238,4 +239,72 @@ func TestBreakerClosesByItself(t *testing.T) {
 	}
 	proxy.Up()
 	waitFor(t, "the breaker to close with no request", func() bool { return s.BreakerState() == "closed" })
+}
+
+// TestBreakerHealthyFastPath: while the breaker is closed and counts no
+// failure, operations skip gobreaker; what they report must still trip it
+// exactly as gobreaker alone would: after BreakerFailures consecutive
+// failures, with a success in between starting the count again.
+func TestBreakerHealthyFastPath(t *testing.T) {
+	opts := Options{BreakerFailures: 3}
+	opts.defaults()
+	b := newBreaker(opts, nopObserver{})
+	s := &Store{breaker: b}
+	outcome := func(success bool) {
+		t.Helper()
+		done, err := s.admit(context.Background())
+		if err != nil {
+			t.Fatalf("admit: %v", err)
+		}
+		done(success)
+	}
+	steps := []struct {
+		success       bool
+		healthy       bool
+		state, counts string
+	}{
+		{true, true, "closed", ""},
+		{false, false, "closed", "1 failures"},
+		{false, false, "closed", "2 failures"},
+		{true, true, "closed", "0 failures"},
+		{true, true, "closed", ""},
+		{false, false, "closed", "1 failures"},
+		{false, false, "closed", "2 failures"},
+		{false, false, "open", ""},
+	}
+	for i, st := range steps {
+		outcome(st.success)
+		if got := b.healthy.Load(); got != st.healthy {
+			t.Fatalf("step %d: healthy = %v, want %v", i, got, st.healthy)
+		}
+		if got := stateName(b.cb.State()); got != st.state {
+			t.Fatalf("step %d: state %s, want %s", i, got, st.state)
+		}
+		if st.counts != "" {
+			if got := fmt.Sprintf("%d failures", b.cb.Counts().ConsecutiveFailures); got != st.counts {
+				t.Fatalf("step %d: %s, want %s", i, got, st.counts)
+			}
+		}
+	}
+	if _, err := s.admit(context.Background()); err == nil {
+		t.Fatal("admitted with the breaker open")
+	}
+	// An operation admitted while healthy that ends after the breaker
+	// opened says nothing about the open period: dropped, as gobreaker
+	// drops an outcome of an earlier generation.
+	b2 := newBreaker(opts, nopObserver{})
+	s2 := &Store{breaker: b2}
+	late, err := s2.admit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		done, _ := s2.admit(context.Background())
+		done(false)
+	}
+	late(true)
+	late(false)
+	if got := stateName(b2.cb.State()); got != "open" {
+		t.Fatalf("state %s after late outcomes, want open", got)
+	}
 }
