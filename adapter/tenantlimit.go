@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,8 +21,9 @@ import (
 type tenantSlots struct {
 	limit int
 	wait  time.Duration
-	mu    sync.Mutex
-	slots map[string]chan struct{}
+	// slots are the tenants' semaphores. Tenants come from authenticated
+	// tokens, so there are few.
+	slots *readMostly[string, chan struct{}]
 }
 
 // slotWait bounds how long a request waits for its tenant's slot (less
@@ -32,7 +32,9 @@ const slotWait = time.Second
 
 // newTenantSlots returns the bound the database settings of cfg set.
 func newTenantSlots(cfg *mapping.Config) *tenantSlots {
-	return &tenantSlots{limit: max(cfg.Database.MaxConnsPerTenant, 1), wait: min(cfg.Database.QueryTimeout, slotWait), slots: map[string]chan struct{}{}}
+	limit := max(cfg.Database.MaxConnsPerTenant, 1)
+	return &tenantSlots{limit: limit, wait: min(cfg.Database.QueryTimeout, slotWait),
+		slots: newReadMostly(func(string) chan struct{} { return make(chan struct{}, limit) })}
 }
 
 // hasTenants tells whether a mapping scopes rows by tenant; without
@@ -41,18 +43,8 @@ func hasTenants(cfg *mapping.Config) bool {
 	return cfg.Users.HasTenant() || (cfg.Groups != nil && cfg.Groups.TenantColumn != "")
 }
 
-// of is the tenant's semaphore. Tenants come from authenticated tokens,
-// so the map stays small.
-func (t *tenantSlots) of(tenant string) chan struct{} {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	sem, ok := t.slots[tenant]
-	if !ok {
-		sem = make(chan struct{}, t.limit)
-		t.slots[tenant] = sem
-	}
-	return sem
-}
+// of is the tenant's semaphore.
+func (t *tenantSlots) of(tenant string) chan struct{} { return t.slots.get(tenant) }
 
 // acquire takes a slot of tenant, waiting up to t.wait, and reports
 // whether it got one.
