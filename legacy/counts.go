@@ -3,11 +3,10 @@ package legacy
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Totals of lists (COUNT(*) per predicate), cached per partition.
@@ -153,31 +152,34 @@ func (s *Store) recountAside(ctx context.Context, q ListQuery, key string, gen u
 func (s *Store) ForgetCounts(partition string) { s.countGens.bump(partition) }
 
 // generations numbers the writes seen per partition. Each bump takes a
-// value never used before, so a partition pushed out of the LRU and
-// bumped again cannot come back to a value a cached count holds; and a
-// partition pushed out reads as 0, which makes its counts stale too,
-// unless they were counted before its first write: so pushing one out
-// forgets every count.
+// value never used before, and a cached count is used only while its
+// partition's number is still the one it was counted under. The numbers
+// live in a table of fixed size, each partition's slot found by hashing its
+// name, so that reading one, which every page of every list does, takes no
+// lock and writes nothing the other cores share (an LRU's Get takes its
+// lock and moves an entry). Partitions sharing a slot share their writes:
+// one tenant's write makes the other's counts stale too, which costs a
+// recount and never serves a stale count.
 type generations struct {
-	last atomic.Uint64
-	gens *lru.Cache[string, uint64]
+	last  atomic.Uint64
+	seed  maphash.Seed
+	slots [generationSlots]atomic.Uint64
 }
 
-// maxPartitions bounds the partitions whose writes are numbered.
-const maxPartitions = 1 << 16
+// generationSlots is the size of the table (64 KiB): among 8,193 tenants
+// a write makes one other tenant's counts stale, on average, besides its
+// own.
+const generationSlots = 1 << 13
 
-func newGenerations(onEvict func()) *generations {
-	g := &generations{}
-	g.gens, _ = lru.NewWithEvict[string, uint64](maxPartitions, func(string, uint64) { onEvict() })
-	return g
+func newGenerations() *generations { return &generations{seed: maphash.MakeSeed()} }
+
+func (g *generations) slot(partition string) *atomic.Uint64 {
+	return &g.slots[maphash.String(g.seed, partition)%generationSlots]
 }
 
-func (g *generations) of(partition string) uint64 {
-	n, _ := g.gens.Get(partition)
-	return n
-}
+func (g *generations) of(partition string) uint64 { return g.slot(partition).Load() }
 
-func (g *generations) bump(partition string) { g.gens.Add(partition, g.last.Add(1)) }
+func (g *generations) bump(partition string) { g.slot(partition).Store(g.last.Add(1)) }
 
 // recounts is the store's bookkeeping of the counts running.
 type recounts struct {

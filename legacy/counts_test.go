@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -113,4 +114,32 @@ func TestListCountsOnce(t *testing.T) {
 	wantTotal("page 1 after a write", after, 19)
 	s.background.Wait()
 	counts.gate.Store(nil)
+}
+
+// TestGenerations: a bump gives its partition a number it never had, and
+// most other partitions keep theirs (those sharing its slot do not).
+func TestGenerations(t *testing.T) {
+	g := newGenerations()
+	seen := map[uint64]bool{0: true}
+	before := map[string]uint64{}
+	for i := range 1000 {
+		before[fmt.Sprint(i)] = g.of(fmt.Sprint(i))
+	}
+	for range 3 {
+		g.bump("7")
+		n := g.of("7")
+		if seen[n] {
+			t.Fatalf("partition 7 came back to generation %d", n)
+		}
+		seen[n] = true
+	}
+	changed := 0
+	for p, n := range before {
+		if p != "7" && g.of(p) != n {
+			changed++
+		}
+	}
+	if changed > 5 {
+		t.Errorf("bumping one partition changed %d others of 999", changed)
+	}
 }

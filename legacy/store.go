@@ -254,7 +254,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		steps:       newStepSweeper(step),
 		now:         time.Now,
 	}
-	s.countGens = newGenerations(s.counts.Purge)
+	s.countGens = newGenerations()
 	s.breaker.probe = s.probeWhenHalfOpen
 	pctx, cancel := context.WithTimeout(ctx, step)
 	defer cancel()
