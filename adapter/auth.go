@@ -69,6 +69,10 @@ type authenticator struct {
 	lastFlush time.Time
 }
 
+// configPrefix names a configuration token in logs, the audit trail and
+// the rate limit.
+func configPrefix(t mapping.BearerToken) string { return "config:" + t.Name }
+
 type tokenCheck struct {
 	p       Principal
 	expires *time.Time
@@ -88,7 +92,7 @@ func (nopCache) Cache(string, bool) {}
 func newAuthenticator(a mapping.Auth, store tokenStore, own *legacy.OwnTables, log *slog.Logger, obs cacheObserver) *authenticator {
 	principals := make([]Principal, len(a.BearerTokens))
 	for i, t := range a.BearerTokens {
-		principals[i] = Principal{TokenName: t.Name, TokenPrefix: "config:" + t.Name, Tenant: t.Tenant}
+		principals[i] = Principal{TokenName: t.Name, TokenPrefix: configPrefix(t), Tenant: t.Tenant}
 	}
 	return &authenticator{
 		tokens: a.BearerTokens, configPrincipals: principals, store: store, own: own, log: log, obs: obs,
@@ -291,17 +295,38 @@ func (s *Server) matchTenant(next echo.HandlerFunc) echo.HandlerFunc {
 
 // rateLimiter keeps a token bucket per bearer token.
 type rateLimiter struct {
-	limit    rate.Limit
-	burst    int
+	limit rate.Limit
+	burst int
+	// fixed holds the buckets of the configuration's tokens, made with the
+	// configuration and only read after: finding one takes no lock.
+	fixed map[string]*rate.Limiter
+	// limiters holds the buckets of stored tokens, as they are used.
 	limiters *lru.Cache[string, *rate.Limiter]
 }
 
-func newRateLimiter(rl mapping.RateLimit) *rateLimiter {
+func newRateLimiter(rl mapping.RateLimit, tokens []mapping.BearerToken) *rateLimiter {
 	if rl.PerSecond <= 0 {
 		return nil
 	}
 	cache, _ := lru.New[string, *rate.Limiter](10000)
-	return &rateLimiter{limit: rate.Limit(rl.PerSecond), burst: rl.Burst, limiters: cache}
+	r := &rateLimiter{limit: rate.Limit(rl.PerSecond), burst: rl.Burst, fixed: map[string]*rate.Limiter{}, limiters: cache}
+	for _, t := range tokens {
+		r.fixed[configPrefix(t)] = rate.NewLimiter(r.limit, r.burst)
+	}
+	return r
+}
+
+// of is the bucket of the token with prefix key.
+func (r *rateLimiter) of(key string) *rate.Limiter {
+	if lim := r.fixed[key]; lim != nil {
+		return lim
+	}
+	lim, ok := r.limiters.Get(key)
+	if !ok {
+		lim = rate.NewLimiter(r.limit, r.burst)
+		r.limiters.Add(key, lim)
+	}
+	return lim
 }
 
 // limitRate answers 429 with Retry-After when a token exceeds its rate.
@@ -311,13 +336,7 @@ func (s *Server) limitRate(next echo.HandlerFunc) echo.HandlerFunc {
 		if rl == nil {
 			return next(c)
 		}
-		key := principal(c).TokenPrefix
-		lim, ok := rl.limiters.Get(key)
-		if !ok {
-			lim = rate.NewLimiter(rl.limit, rl.burst)
-			rl.limiters.Add(key, lim)
-		}
-		if !lim.Allow() {
+		if !rl.of(principal(c).TokenPrefix).Allow() {
 			wait := int(math.Ceil(1 / float64(rl.limit)))
 			return &Error{Status: http.StatusTooManyRequests, Detail: "too many requests for this token: at most " +
 				strconv.FormatFloat(float64(rl.limit), 'f', -1, 64) + " a second; retry later", RetryAfter: max(wait, 1)}

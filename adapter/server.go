@@ -115,7 +115,7 @@ func (s *Server) newState(cfg *mapping.Config) *state {
 	}
 	auth := newAuthenticator(cfg.Auth, s.store, s.own, s.log, obs)
 	auth.dryRun = cfg.Server.DryRun
-	st := &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit),
+	st := &state{cfg: cfg, auth: auth, limiter: newRateLimiter(cfg.Server.RateLimit, cfg.Auth.BearerTokens),
 		clientIP: clientIP(cfg.Server.TrustedNets)}
 	if u := cfg.Server.PublicURL; u != "" {
 		st.publicBase = u + s.base
