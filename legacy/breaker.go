@@ -289,11 +289,14 @@ func (s *Store) do(ctx context.Context, op string, timed bool, fn func(context.C
 		done(!isDatabaseFailure(err))
 		s.obs.Query(op, time.Since(start), outcome(err))
 	}()
-	ctx, _ = withMark(ctx)
 	if timed {
+		// The step is the operation's mark too; its deadline counts from
+		// the clock reading above.
 		var cancel context.CancelFunc
-		ctx, cancel = s.queryContext(ctx)
+		ctx, cancel = s.steps.startAt(ctx, start.Add(s.stepTimeout), true)
 		defer cancel()
+	} else {
+		ctx, _ = withMark(ctx)
 	}
 	return fn(ctx)
 }

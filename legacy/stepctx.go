@@ -32,6 +32,12 @@ type stepContext struct {
 	cause error
 	after []func() // what AfterFunc registered; nil entries were stopped
 	slot  int      // index in sweeper.open; -1 once removed
+
+	// marks says the step is a whole operation of Store.do, whose mark
+	// (see opMark) is own; otherwise the parent's mark is the step's. One
+	// context for both spares an operation a context and its allocation.
+	marks bool
+	own   opMark
 }
 
 // stepKey finds a step's own context among a derived context's values.
@@ -57,10 +63,16 @@ func (s *stepContext) Err() error {
 	return s.err
 }
 
-// Value is the request's value for key; stepKey{} gives the step itself.
+// Value is the request's value for key; stepKey{} gives the step itself,
+// and markKey{} its own mark when it has one.
 func (s *stepContext) Value(key any) any {
-	if _, ok := key.(stepKey); ok {
+	switch key.(type) {
+	case stepKey:
 		return s
+	case markKey:
+		if s.marks {
+			return &s.own
+		}
 	}
 	return s.parent.Value(key)
 }
@@ -148,7 +160,13 @@ func sweepEvery(step time.Duration) time.Duration {
 // returned cancel ends it (context.Canceled) and must be called when the
 // step's work is over.
 func (w *stepSweeper) start(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	s := &stepContext{parent: parent, deadline: time.Now().Add(d), done: make(chan struct{})}
+	return w.startAt(parent, time.Now().Add(d), false)
+}
+
+// startAt opens a step under parent that ends at deadline; with marks, the
+// step carries a fresh mark of its own (Store.do's operations).
+func (w *stepSweeper) startAt(parent context.Context, deadline time.Time, marks bool) (context.Context, context.CancelFunc) {
+	s := &stepContext{parent: parent, deadline: deadline, done: make(chan struct{}), marks: marks}
 	if err := parent.Err(); err != nil {
 		s.slot = -1
 		s.end(err, stepCause(parent))
